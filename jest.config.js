@@ -1,0 +1,17 @@
+/**
+ * One jest run for the whole suite. Suites that talk to Temporal/PostgreSQL share the stack that
+ * scripts/test.sh starts; each suite makes its own database schema state through test/support.
+ * @type {import('jest').Config}
+ */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' } }] },
+  globalSetup: '<rootDir>/test/support/global-setup.ts',
+  globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+  testTimeout: 60_000,
+  slowTestThreshold: 30,
+  // Workflow suites mostly wait on timers; more workers than cores keeps the run short.
+  maxWorkers: 3,
+};

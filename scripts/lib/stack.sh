@@ -1,0 +1,148 @@
+# Shared by dev.sh, test.sh and bench.sh: find or build the tools, find or start the services.
+# Everything here is idempotent: a service already listening is reused, a tool already built is not rebuilt.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+# Built tools live outside the checkout so a fresh clone on the same machine (CI) finds them.
+CACHE_DIR="${TRACK15_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/track15}"
+BIN_DIR="$CACHE_DIR/bin"
+STATE_DIR="$ROOT/.stack"
+mkdir -p "$BIN_DIR" "$STATE_DIR"
+export PATH="$BIN_DIR:$PATH:/usr/local/go/bin"
+
+TEMPORAL_MODULE="github.com/temporalio/cli/cmd/temporal@v1.5.1"
+STRIPE_MOCK_MODULE="github.com/stripe/stripe-mock@v0.197.0"
+
+say() { printf '\033[1m[stack]\033[0m %s\n' "$*" >&2; }
+die() { printf '\033[31m[stack] %s\033[0m\n' "$*" >&2; exit 1; }
+
+ensure_node_modules() {
+  if [ ! -d "$ROOT/node_modules" ] || [ "$ROOT/package-lock.json" -nt "$ROOT/node_modules/.package-lock.json" ]; then
+    say "installing npm dependencies (npm ci)"
+    (cd "$ROOT" && npm ci --no-audit --no-fund >/dev/null)
+  fi
+}
+
+# ensure_go_tool NAME MODULE: a NAME on PATH, else `go install MODULE` into the cache.
+ensure_go_tool() {
+  local name="$1" module="$2"
+  if command -v "$name" >/dev/null 2>&1; then return; fi
+  command -v go >/dev/null 2>&1 || die "$name is not on PATH and Go is not installed to build it. Install Go 1.22+ (https://go.dev/dl) or put $name on PATH."
+  say "building $name once with go install $module (cached in $BIN_DIR; takes a few minutes)"
+  GOBIN="$BIN_DIR" GOFLAGS=-mod=mod go install "$module" || die "could not build $name: go install $module failed (see above)"
+}
+
+ensure_tools() {
+  ensure_go_tool temporal "$TEMPORAL_MODULE"
+  ensure_go_tool stripe-mock "$STRIPE_MOCK_MODULE"
+}
+
+port_open() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
+
+wait_port() {
+  local host="$1" port="$2" what="$3" tries=0
+  until port_open "$host" "$port"; do
+    tries=$((tries + 1))
+    [ "$tries" -gt 300 ] && die "$what did not open $host:$port within 60s (log: $STATE_DIR)"
+    sleep 0.2
+  done
+}
+
+# Each process runs in a session of its own (setsid), so stopping it ends its children too.
+STARTED=()
+launch() {
+  local name="$1"; shift
+  setsid "$@" >"$STATE_DIR/$name.log" 2>&1 &
+  echo $! >"$STATE_DIR/$name.pid"
+  STARTED+=("$!")
+}
+
+# start_bg NAME HOST PORT CMD...: runs CMD in the background unless something already listens on PORT.
+start_bg() {
+  local name="$1" host="$2" port="$3"; shift 3
+  if port_open "$host" "$port"; then say "$name: reusing what listens on $host:$port"; return; fi
+  launch "$name" "$@"
+  wait_port "$host" "$port" "$name"
+  say "$name: started on $host:$port (log: .stack/$name.log)"
+}
+
+# Ends exactly what this run started (whole process groups) and waits for them to exit.
+stop_started() {
+  local pid
+  for pid in "${STARTED[@]:-}"; do
+    [ -n "$pid" ] && kill -TERM -- "-$pid" 2>/dev/null || true
+  done
+  for pid in "${STARTED[@]:-}"; do
+    [ -n "$pid" ] && wait "$pid" 2>/dev/null || true
+  done
+}
+
+pg_reachable() { psql "$1" -Atqc 'select 1' >/dev/null 2>&1; }
+
+# Sets PG_ADMIN_URL (a superuser URL without database) and says which server is used:
+# DATABASE_OWNER_URL/DATABASE_URL when reachable, else 127.0.0.1:5432, else a private cluster in .stack/pg.
+ensure_postgres() {
+  local given="${DATABASE_OWNER_URL:-${DATABASE_URL:-}}"
+  if [ -n "$given" ] && pg_reachable "$given"; then
+    PG_ADMIN_URL="${given%/*}"
+    say "PostgreSQL: using the server of DATABASE_OWNER_URL/DATABASE_URL (${PG_ADMIN_URL#*@})"
+  elif pg_reachable "postgres://postgres@127.0.0.1:5432/postgres"; then
+    PG_ADMIN_URL="postgres://postgres@127.0.0.1:5432"
+    say "PostgreSQL: using the server on 127.0.0.1:5432"
+  else
+    start_private_postgres
+    PG_ADMIN_URL="postgres://postgres@127.0.0.1:54329"
+    say "PostgreSQL: using the private cluster in .stack/pg on 127.0.0.1:54329"
+  fi
+  export PG_ADMIN_URL
+}
+
+start_private_postgres() {
+  local bindir data="$STATE_DIR/pg" as=()
+  bindir="$(command -v initdb >/dev/null 2>&1 && dirname "$(command -v initdb)" || ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)"
+  [ -x "$bindir/initdb" ] || die "No PostgreSQL server is reachable and no initdb was found. Install PostgreSQL 15+ (apt-get install postgresql) or set DATABASE_URL."
+  # PostgreSQL refuses to run as root; run the private cluster as the postgres user then.
+  if [ "$(id -u)" = 0 ]; then id postgres >/dev/null 2>&1 || useradd -r postgres; as=(runuser -u postgres --); fi
+  if [ ! -f "$data/PG_VERSION" ]; then
+    mkdir -p "$data"; [ ${#as[@]} -gt 0 ] && chown postgres "$data"
+    "${as[@]}" "$bindir/initdb" -D "$data" -U postgres --auth=trust >/dev/null
+  fi
+  if ! port_open 127.0.0.1 54329; then
+    "${as[@]}" "$bindir/pg_ctl" -D "$data" -l "$data/server.log" -o "-p 54329 -c listen_addresses=127.0.0.1 -k /tmp" -w start >/dev/null
+  fi
+}
+
+# create_database NAME: creates it if missing (as the admin).
+create_database() {
+  local name="$1"
+  if [ "$(psql "$PG_ADMIN_URL/postgres" -Atqc "select 1 from pg_database where datname = '$name'")" != 1 ]; then
+    psql "$PG_ADMIN_URL/postgres" -qc "create database \"$name\"" >/dev/null
+  fi
+}
+
+# The app connects as track15_app, which does not own the tables, so row-level security applies to it.
+# Same host and port as the admin URL; roles are created by the first migration.
+app_url_for() { local hostport="${PG_ADMIN_URL#*@}"; echo "postgres://track15_app@$hostport/$1"; }
+
+SEARCH_ATTRIBUTES=(CampaignId=Keyword ClientId=Keyword Track15Stage=Keyword Track15Season=Keyword CurrentStep=Int)
+
+# start_temporal PORT UI_PORT DB_FILE: the Temporal dev server, with the project's search attributes.
+start_temporal() {
+  local port="$1" ui_port="$2" db_file="$3" args=()
+  local attr; for attr in "${SEARCH_ATTRIBUTES[@]}"; do args+=(--search-attribute "$attr"); done
+  [ -n "$db_file" ] && args+=(--db-filename "$db_file")
+  [ "$ui_port" = none ] && args+=(--headless) || args+=(--ui-port "$ui_port")
+  start_bg "temporal-$port" 127.0.0.1 "$port" temporal server start-dev --ip 127.0.0.1 --port "$port" \
+    --log-level warn "${args[@]}"
+}
+
+start_stripe_mock() { start_bg "stripe-mock-$1" 127.0.0.1 "$1" stripe-mock -http-addr "127.0.0.1:$1"; }
+
+start_sendgrid_sink() { start_bg "sendgrid-sink-$1" 127.0.0.1 "$1" env SINK_PORT="$1" node --import tsx "$ROOT/test/fakes/sendgrid-sink-server.ts"; }
+
+# start_proc NAME CMD...: a project process (worker, API) in the background, stopped with the stack.
+start_proc() {
+  local name="$1"; shift
+  launch "$name" "$@"
+  say "$name: started (log: .stack/$name.log)"
+}
