@@ -1,0 +1,55 @@
+import { z } from 'zod';
+
+/**
+ * Every setting the worker, the API and the scripts read, validated once at start-up.
+ * Defaults describe the local stack that `npm run dev` starts, so a newcomer sets nothing.
+ */
+const url = z.url();
+
+export const configSchema = z.object({
+  DATABASE_URL: url.default('postgres://track15_app@127.0.0.1:5432/track15_dev')
+    .describe('PostgreSQL URL the worker and API use; must be a role that does not own the tables, so row-level security applies'),
+  DATABASE_OWNER_URL: url.default('postgres://postgres@127.0.0.1:5432/track15_dev')
+    .describe('PostgreSQL URL migrations run as (the owner of the tables)'),
+  TEMPORAL_ADDRESS: z.string().min(1).default('127.0.0.1:7233').describe('Temporal frontend host:port'),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default').describe('Temporal namespace of the campaign workflows'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('track15').describe('Task queue the worker polls'),
+  API_HOST: z.string().min(1).default('127.0.0.1').describe('Interface the API listens on'),
+  API_PORT: z.coerce.number().int().min(0).max(65535).default(3000).describe('Port the API listens on'),
+  PUBLIC_BASE_URL: url.default('http://127.0.0.1:3000').describe('Public URL of the API, used in unsubscribe links'),
+  SENDGRID_API_KEY: z.string().min(1).default('SG.local-development-key').describe('SendGrid API key'),
+  SENDGRID_BASE_URL: url.default('http://127.0.0.1:3090').describe('SendGrid API base URL (https://api.sendgrid.com in production; the local sink in development)'),
+  DELIVERY_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(1000)
+    .describe('Recipients per delivery batch, at most 1,000 (SendGrid\'s personalization limit)'),
+  EMAIL_FROM: z.email().default('campaigns@track15.test').describe('Sender address of campaign emails'),
+  STRIPE_SECRET_KEY: z.string().regex(/^sk_(test|live)_/, 'must start with sk_test_ or sk_live_').default('sk_test_123')
+    .describe('Stripe secret key'),
+  STRIPE_API_BASE: url.default('http://127.0.0.1:12111').describe('Stripe API base URL (https://api.stripe.com in production; stripe-mock in development)'),
+  STRIPE_WEBHOOK_SECRET: z.string().min(1).default('whsec_local_development_secret').describe('Secret that signs Stripe webhooks'),
+  UNSUBSCRIBE_SIGNING_SECRET: z.string().min(32, 'must be at least 32 characters').default('local-development-unsubscribe-secret-change-me')
+    .describe('HMAC secret of one-click unsubscribe tokens'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('Log level of the worker and the API'),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+export class ConfigError extends Error {}
+
+/** Parses the environment; a bad variable stops start-up with a message naming it. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  // An empty variable means "not set", as shells and compose files often export blanks.
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const parsed = configSchema.safeParse(present);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
+  throw new ConfigError(`Invalid configuration:\n${problems.join('\n')}`);
+}
+
+/** Variable names with their defaults and meanings, for the README table and the compose check. */
+export function describeConfig(): { name: string; defaultValue: string; description: string }[] {
+  return Object.entries(configSchema.shape).map(([name, schema]) => ({
+    name,
+    defaultValue: String(schema.parse(undefined)),
+    description: schema.description ?? '',
+  }));
+}

@@ -1,0 +1,64 @@
+import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
+import { choice, createdAt, jsonObject, updatedAt, uuidPk, varchar } from './columns';
+import { tenantFilter } from './tenant';
+
+/** Seed 000/003: the tenant. Its activation token is `G` + 4 digits; its current content is a version. */
+export const Client = defineEntity({
+  name: 'Client',
+  tableName: 'clients',
+  filters: tenantFilter('id'),
+  properties: {
+    id: uuidPk(),
+    name: varchar(255),
+    activationToken: varchar(5).nullable().unique(),
+    status: choice(['pending', 'active', 'paid', 'failed'], 20).default('pending'),
+    // Lazy: clients and content versions point at each other.
+    currentVersion: () => p.manyToOne(ContentVersion).ref().nullable().deleteRule('set null').foreignKeyName('fk_clients_current_version'),
+    metadata: jsonObject(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+});
+export type IClient = InferEntity<typeof Client>;
+
+/** Every tenant entity's owner: deleting a client deletes everything it owns. */
+export const belongsToClient = () => p.manyToOne(Client).ref().deleteRule('cascade');
+
+/** Seed 003: one version of one activation page; version_number is assigned by trigger, gapless per (client, page type). */
+export const ContentVersion = defineEntity({
+  name: 'ContentVersion',
+  tableName: 'content_versions',
+  filters: tenantFilter('client'),
+  properties: {
+    id: uuidPk(),
+    client: belongsToClient(),
+    pageType: choice(['activation', 'agreement', 'confirmation', 'processing'], 50),
+    content: p.json<Record<string, unknown>>(),
+    iterationNotes: p.text().nullable(),
+    hypothesis: p.text().nullable(),
+    outcome: choice(['success', 'failure', 'pending'], 20).nullable(),
+    isCurrent: p.boolean().default(false),
+    // Assigned by the set_version_number() trigger. Declared as a raw default (the column has none) so the
+    // ORM leaves it out of the INSERT and reads the trigger's number back with RETURNING.
+    versionNumber: p.integer().defaultRaw('0'),
+    createdAt: createdAt(),
+    createdBy: p.text().nullable().default('admin'),
+    metadata: jsonObject(),
+  },
+});
+export type IContentVersion = InferEntity<typeof ContentVersion>;
+
+/** The last version number handed out per (client, page type): the row concurrent inserts queue on. */
+export const ContentVersionCounter = defineEntity({
+  name: 'ContentVersionCounter',
+  tableName: 'content_version_counters',
+  filters: tenantFilter('client'),
+  properties: {
+    client: belongsToClient().primary(),
+    pageType: varchar(50).primary(),
+    lastNumber: p.integer(),
+  },
+});
+export type IContentVersionCounter = InferEntity<typeof ContentVersionCounter>;
+
+export const clientEntities = [Client, ContentVersion, ContentVersionCounter];

@@ -1,0 +1,160 @@
+import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
+import { belongsToClient, ContentVersion } from './client';
+import { choice, createdAt, jsonObject, numeric, textArray, timestamp, updatedAt, uuidPk, varchar } from './columns';
+import { tenantFilter } from './tenant';
+
+/** Nullable RFM segment column (donors.rfm_segment, campaign_recipients.segment_at_start). */
+export const rfmSegment = () =>
+  choice(['Champions', 'Loyal', 'Potential Loyalists', 'New Donors', 'Promising', 'Need Attention', 'At Risk'], 30).nullable();
+
+/** Seed 000 campaigns with every track15_* column (their names do not follow the naming strategy's camelCase split). */
+export const Campaign = defineEntity({
+  name: 'Campaign',
+  tableName: 'campaigns',
+  filters: tenantFilter('client'),
+  properties: {
+    id: uuidPk(),
+    client: belongsToClient(),
+    name: varchar(255),
+    description: p.text().nullable(),
+    goalAmount: numeric(12, 2).nullable(),
+    startDate: p.date().nullable(),
+    endDate: p.date().nullable(),
+    status: varchar(50).nullable().default('draft'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+    deletedAt: timestamp(),
+    /** Seed 002's counters, bumped only through increment_campaign_stat() (atomic). */
+    stats: jsonObject<Record<string, number>>(),
+    track15Enabled: p.boolean().fieldName('track15_enabled').default(false),
+    track15Season: choice(['spring', 'summer', 'fall', 'year_end'], 20).fieldName('track15_season').nullable(),
+    track15Stage: choice(['draft', 'ready_for_launch', 'active', 'paused', 'completed'], 30).fieldName('track15_stage').nullable(),
+    track15TemplateKey: varchar(100).fieldName('track15_template_key').nullable(),
+    track15CoreStory: p.json<Record<string, string>>().fieldName('track15_core_story').nullable(),
+    track15ControlConversion: numeric(5, 4).fieldName('track15_control_conversion').nullable(),
+    track15TestConversion: numeric(5, 4).fieldName('track15_test_conversion').nullable(),
+    track15ControlRevenue: numeric(12, 2).fieldName('track15_control_revenue').nullable(),
+    track15TestRevenue: numeric(12, 2).fieldName('track15_test_revenue').nullable(),
+    track15ActivatedAt: timestamp().fieldName('track15_activated_at'),
+    track15CompletedAt: timestamp().fieldName('track15_completed_at'),
+    track15SendHour: p.smallint().fieldName('track15_send_hour').default(9),
+    track15Timezone: varchar(64).fieldName('track15_timezone').default('UTC'),
+    track15DayLengthSeconds: p.integer().fieldName('track15_day_length_seconds').default(86_400),
+    track15ControlShare: numeric(4, 3).fieldName('track15_control_share').default('0.100'),
+    track15ControlTreatment: choice(['holdout', 'standard_appeal'], 20).fieldName('track15_control_treatment').default('holdout'),
+    track15PausedAt: timestamp().fieldName('track15_paused_at'),
+    track15PauseReason: p.text().fieldName('track15_pause_reason').nullable(),
+    track15StopReason: p.text().fieldName('track15_stop_reason').nullable(),
+    /** Lift, confidence interval, p-value and per-group numbers computed at completion. */
+    track15Analytics: p.json<Record<string, unknown>>().fieldName('track15_analytics').nullable(),
+  },
+});
+export type ICampaign = InferEntity<typeof Campaign>;
+
+/** Seed 000: one of a campaign's 15 touchpoints. */
+export const NarrativeStep = defineEntity({
+  name: 'NarrativeStep',
+  tableName: 'track15_narrative_steps',
+  filters: tenantFilter('client'),
+  uniques: [{ properties: ['campaign', 'stepNumber'] }],
+  properties: {
+    id: uuidPk(),
+    campaign: p.manyToOne(Campaign).ref().deleteRule('cascade'),
+    client: belongsToClient(),
+    stepNumber: p.integer(),
+    stage: choice(['awareness', 'engagement', 'consideration', 'conversion', 'gratitude'], 20),
+    day: p.integer(),
+    subjectLine: p.text(),
+    message: p.text(),
+    callToAction: p.text(),
+    segmentCustomization: p.json<Record<string, Record<string, string>>>().nullable(),
+    channel: choice(['email', 'sms'], 10).default('email'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+});
+export type INarrativeStep = InferEntity<typeof NarrativeStep>;
+
+/** Seed 000 donors + seed 001 customer lifecycle: the people a client talks to. Email or phone, at least one. */
+export const Donor = defineEntity({
+  name: 'Donor',
+  tableName: 'donors',
+  filters: tenantFilter('client'),
+  properties: {
+    id: uuidPk(),
+    client: belongsToClient(),
+    email: varchar(255).nullable(),
+    phone: varchar(20).nullable(),
+    firstName: varchar(100).nullable(),
+    lastName: varchar(100).nullable(),
+    timezone: varchar(64).nullable(),
+    stage: choice(['lead', 'marketing', 'trial', 'active', 'churned', 'dormant'], 20).default('lead'),
+    source: choice(['website', 'sms_campaign', 'email_campaign', 'referral', 'organic', 'paid_ads', 'social', 'other', 'import'], 30).default('website'),
+    marketingQualifiedAt: timestamp(),
+    trialStartedAt: timestamp(),
+    subscribedAt: timestamp(),
+    churnedAt: timestamp(),
+    rfmSegment: rfmSegment(),
+    rfmRecencyScore: p.integer().nullable(),
+    rfmFrequencyScore: p.integer().nullable(),
+    rfmMonetaryScore: p.integer().nullable(),
+    rfmLastCalculated: timestamp(),
+    emailSuppressedAt: timestamp(),
+    emailSuppressionReason: choice(['bounce', 'spamreport', 'invalid', 'manual'], 30).nullable(),
+    tags: textArray(),
+    metadata: jsonObject(),
+    isActive: p.boolean().default(true),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+});
+export type IDonor = InferEntity<typeof Donor>;
+
+/** Seed 003: a Stripe payment (amount in cents), linked to the content version that converted. */
+export const Payment = defineEntity({
+  name: 'Payment',
+  tableName: 'payments',
+  filters: tenantFilter('client'),
+  properties: {
+    id: uuidPk(),
+    client: belongsToClient(),
+    contentVersion: p.manyToOne(ContentVersion).ref().nullable().deleteRule('set null'),
+    donor: p.manyToOne(Donor).ref().nullable().deleteRule('set null'),
+    campaign: p.manyToOne(Campaign).ref().nullable().deleteRule('set null'),
+    stripePaymentIntentId: varchar(255).nullable().unique(),
+    idempotencyKey: varchar(255).nullable().unique(),
+    amount: p.integer(),
+    currency: p.character().length(3).default('usd'),
+    status: choice(['pending', 'succeeded', 'failed', 'cancelled', 'refunded'], 20),
+    failureReason: p.text().nullable(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+});
+export type IPayment = InferEntity<typeof Payment>;
+
+/** Seed 000: a gift. Deleting the donor deletes it; deleting the campaign keeps it, unattributed. */
+export const Donation = defineEntity({
+  name: 'Donation',
+  tableName: 'donations',
+  filters: tenantFilter('client'),
+  properties: {
+    id: uuidPk(),
+    client: belongsToClient(),
+    donor: p.manyToOne(Donor).ref().deleteRule('cascade'),
+    campaign: p.manyToOne(Campaign).ref().nullable().deleteRule('set null'),
+    amount: numeric(12, 2),
+    currency: p.character().length(3).default('usd'),
+    status: choice(['pending', 'succeeded', 'failed', 'refunded'], 20).default('succeeded'),
+    donatedAt: p.datetime().defaultRaw('now()'),
+    refundedAt: timestamp(),
+    source: choice(['offline', 'stripe', 'import'], 20).default('offline'),
+    payment: p.manyToOne(Payment).ref().nullable().deleteRule('set null').foreignKeyName('fk_donations_payment'),
+    stripePaymentIntentId: varchar(255).nullable().unique(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+});
+export type IDonation = InferEntity<typeof Donation>;
+
+export const fundraisingEntities = [Campaign, NarrativeStep, Donor, Payment, Donation];

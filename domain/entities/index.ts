@@ -1,0 +1,24 @@
+/** Entity definitions (MikroORM defineEntity), one per table of DESIGN.md §3; the schema itself comes from migrations/. */
+import { clientEntities } from './client';
+import { engagementEntities } from './engagement';
+import { fundraisingEntities } from './fundraising';
+import { journeyEntities } from './journeys';
+import { orchestrationEntities } from './orchestration';
+import { profileEntities } from './profiles';
+
+export * from './client';
+export * from './engagement';
+export * from './fundraising';
+export * from './journeys';
+export * from './orchestration';
+export * from './profiles';
+export { TENANT_FILTER, type TenantFilterArgs } from './tenant';
+
+export const allEntities = [
+  ...clientEntities,
+  ...fundraisingEntities,
+  ...engagementEntities,
+  ...profileEntities,
+  ...journeyEntities,
+  ...orchestrationEntities,
+];

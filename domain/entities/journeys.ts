@@ -1,0 +1,57 @@
+import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
+import { belongsToClient } from './client';
+import { choice, createdAt, timestamp, updatedAt, uuidPk, varchar } from './columns';
+import { Campaign, Donor } from './fundraising';
+import { tenantFilter } from './tenant';
+
+/** Seed 001: an SMS thread between a donor's phone and the client's, with opt-out compliance. */
+export const Conversation = defineEntity({
+  name: 'Conversation',
+  tableName: 'conversations',
+  filters: tenantFilter('client'),
+  uniques: [{ name: 'conversations_brand_phones_unique', properties: ['client', 'customerPhone', 'brandPhone'] }],
+  properties: {
+    id: uuidPk(),
+    client: belongsToClient(),
+    donor: p.manyToOne(Donor).ref().deleteRule('cascade'),
+    customerPhone: varchar(20),
+    brandPhone: varchar(20),
+    status: choice(['active', 'paused', 'completed', 'archived'], 20).default('active'),
+    campaign: p.manyToOne(Campaign).ref().nullable().deleteRule('set null'),
+    campaignName: varchar(255).nullable(),
+    messageCount: p.integer().default(0),
+    lastMessageAt: timestamp(),
+    lastInboundAt: timestamp(),
+    lastOutboundAt: timestamp(),
+    optedOutAt: timestamp(),
+    optOutReason: p.text().nullable(),
+    metadata: p.json<Record<string, unknown>>().nullable(),
+    tags: p.array().nullable(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+});
+export type IConversation = InferEntity<typeof Conversation>;
+
+export const Message = defineEntity({
+  name: 'Message',
+  tableName: 'messages',
+  filters: tenantFilter('client'),
+  properties: {
+    id: uuidPk(),
+    client: belongsToClient(),
+    conversation: p.manyToOne(Conversation).ref().deleteRule('cascade'),
+    direction: choice(['inbound', 'outbound'], 10),
+    content: p.text(),
+    mediaUrls: p.array().nullable(),
+    status: choice(['pending', 'sent', 'delivered', 'failed', 'undelivered'], 20).nullable(),
+    externalId: varchar(255).nullable(),
+    sentAt: p.datetime().defaultRaw('now()'),
+    deliveredAt: timestamp(),
+    createdAt: createdAt(),
+    metadata: p.json<Record<string, unknown>>().nullable(),
+  },
+});
+export type IMessage = InferEntity<typeof Message>;
+
+export const journeyEntities = [Conversation, Message];

@@ -1,0 +1,115 @@
+import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
+import { belongsToClient, Client } from './client';
+import { choice, createdAt, numeric, timestamp, updatedAt, varchar, uuidPk } from './columns';
+import { EmailSend } from './engagement';
+import { Campaign, Donor, rfmSegment } from './fundraising';
+import { Budget } from './profiles';
+import { tenantFilter } from './tenant';
+
+/** The audience frozen at activation: each donor's group and RFM segment at the start. */
+export const CampaignRecipient = defineEntity({
+  name: 'CampaignRecipient',
+  tableName: 'campaign_recipients',
+  filters: tenantFilter('client'),
+  properties: {
+    campaign: p.manyToOne(Campaign).ref().primary().deleteRule('cascade'),
+    donor: p.manyToOne(Donor).ref().primary().deleteRule('cascade'),
+    client: belongsToClient(),
+    recipientGroup: choice(['test', 'control'], 10),
+    segmentAtStart: rfmSegment(),
+    /** Hash shard a touchpoint's lanes page through side by side. */
+    shard: p.smallint().default(0),
+    createdAt: createdAt(),
+  },
+});
+export type ICampaignRecipient = InferEntity<typeof CampaignRecipient>;
+
+/**
+ * The delivery ledger: at most one row per (campaign, step, donor), written pending before the provider
+ * is called and settled after, so a retried batch never sends twice.
+ */
+export const CampaignDelivery = defineEntity({
+  name: 'CampaignDelivery',
+  tableName: 'campaign_deliveries',
+  filters: tenantFilter('client'),
+  properties: {
+    campaign: p.manyToOne(Campaign).ref().primary().deleteRule('cascade'),
+    stepNumber: p.smallint().primary(),
+    donor: p.manyToOne(Donor).ref().primary().deleteRule('cascade'),
+    client: belongsToClient(),
+    channel: choice(['email', 'sms'], 10).default('email'),
+    status: choice(['pending', 'sent', 'delivered', 'opened', 'clicked', 'bounced', 'skipped', 'failed'], 20).default('pending'),
+    skipReason: choice(['unsubscribed', 'suppressed', 'no_address', 'control_group', 'already_gave', 'budget_exhausted'], 30).nullable(),
+    failureReason: p.text().nullable(),
+    providerMessageId: varchar(255).nullable(),
+    emailSend: p.manyToOne(EmailSend).ref().nullable().deleteRule('set null'),
+    /** Tags one send attempt, so an attempt a crash interrupted can be matched with the provider's records. */
+    sendKey: p.uuid().nullable(),
+    costCents: p.integer().default(0),
+    attempts: p.smallint().default(0),
+    createdAt: createdAt(),
+    settledAt: timestamp(),
+    updatedAt: updatedAt(),
+  },
+});
+export type ICampaignDelivery = InferEntity<typeof CampaignDelivery>;
+
+/** What each batch spent; batch_key is unique, so a retried batch never spends twice. */
+export const BudgetSpend = defineEntity({
+  name: 'BudgetSpend',
+  tableName: 'budget_spend',
+  filters: tenantFilter('client'),
+  properties: {
+    id: uuidPk(),
+    client: belongsToClient(),
+    budget: p.manyToOne(Budget).ref().deleteRule('cascade'),
+    campaign: p.manyToOne(Campaign).ref().deleteRule('cascade'),
+    stepNumber: p.smallint().nullable(),
+    batchKey: varchar(200).unique(),
+    messages: p.integer(),
+    amount: numeric(15, 2),
+    createdAt: createdAt(),
+  },
+});
+export type IBudgetSpend = InferEntity<typeof BudgetSpend>;
+
+/**
+ * Webhook deduplication by the provider's event id. A webhook arrives before its client is known, so
+ * client_id may be null; row-level security lets the application see null-client rows and its own.
+ */
+export const ProcessedWebhookEvent = defineEntity({
+  name: 'ProcessedWebhookEvent',
+  tableName: 'processed_webhook_events',
+  filters: tenantFilter('client'),
+  properties: {
+    provider: choice(['stripe', 'sendgrid'], 20).primary(),
+    eventId: varchar(255).primary(),
+    client: p.manyToOne(Client).ref().nullable().deleteRule('cascade'),
+    receivedAt: p.datetime().defaultRaw('now()'),
+  },
+});
+export type IProcessedWebhookEvent = InferEntity<typeof ProcessedWebhookEvent>;
+
+/**
+ * API keys, stored as SHA-256 hashes. Operator keys belong to no client. Authentication goes through
+ * the authenticate_api_key() definer-rights function, since no tenant is known before it.
+ */
+export const ApiKey = defineEntity({
+  name: 'ApiKey',
+  tableName: 'api_keys',
+  filters: tenantFilter('client'),
+  properties: {
+    id: uuidPk(),
+    client: p.manyToOne(Client).ref().nullable().deleteRule('cascade'),
+    role: choice(['operator', 'client'], 20),
+    name: varchar(255),
+    keyPrefix: varchar(16),
+    keyHash: p.character().length(64).unique(),
+    createdAt: createdAt(),
+    lastUsedAt: timestamp(),
+    revokedAt: timestamp(),
+  },
+});
+export type IApiKey = InferEntity<typeof ApiKey>;
+
+export const orchestrationEntities = [CampaignRecipient, CampaignDelivery, BudgetSpend, ProcessedWebhookEvent, ApiKey];

@@ -1,0 +1,168 @@
+import Handlebars from 'handlebars';
+import type { CoreStory, NarrativeStepDraft } from './narrative';
+import type { RfmSegment } from './rfm';
+
+/**
+ * Step texts are Handlebars templates. They are checked when steps are saved (syntax, and only the
+ * variables below), so a typo fails the manager's request instead of a send in the middle of the arc.
+ */
+export const TEMPLATE_VARIABLES = [
+  'donor.first_name', 'donor.last_name', 'donor.email',
+  'story.headline', 'story.summary', 'story.value_proposition', 'story.donor_motivation',
+  'campaign.name', 'links.donate', 'links.unsubscribe',
+] as const;
+const ALLOWED_VARIABLES = new Set<string>(TEMPLATE_VARIABLES);
+/** Conditionals only: enough for fallbacks like "friend", and nothing that loops, switches context or runs code. */
+const ALLOWED_BLOCKS = new Set(['if', 'unless']);
+
+export class TemplateError extends Error {
+  constructor(readonly field: string, problem: string) {
+    super(`${field}: ${problem}`);
+    this.name = 'TemplateError';
+  }
+}
+
+export interface RenderContext {
+  donor: { first_name?: string | null; last_name?: string | null; email?: string | null };
+  story: CoreStory;
+  campaign: { name: string };
+  links: { donate: string; unsubscribe: string };
+  segment: RfmSegment | null;
+}
+
+export interface RenderedMessage { subject: string; html: string; text: string }
+
+type TemplateFields = Pick<NarrativeStepDraft, 'subject_line' | 'message' | 'call_to_action' | 'segment_customization'>;
+
+/** Throws a TemplateError naming the first field (e.g. `steps[6].message`) that would not render. */
+export function compileStep(step: TemplateFields, fieldPrefix = ''): void {
+  const fields: [string, string | undefined][] = [
+    ['subject_line', step.subject_line], ['message', step.message], ['call_to_action', step.call_to_action],
+  ];
+  for (const [segment, override] of Object.entries(step.segment_customization ?? {})) {
+    fields.push([`segment_customization.${segment}.subject_line`, override?.subject_line]);
+    fields.push([`segment_customization.${segment}.message`, override?.message]);
+  }
+  for (const [field, source] of fields) {
+    if (source !== undefined) checkTemplate(source, `${fieldPrefix}${field}`);
+  }
+}
+
+function checkTemplate(source: string, field: string): void {
+  if (typeof source !== 'string') throw new TemplateError(field, `must be text, got ${typeof source}`);
+  let program: hbs.AST.Program;
+  try {
+    program = Handlebars.parse(source);
+  } catch (error) {
+    throw new TemplateError(field, `is not a valid template: ${(error as Error).message.replace(/\s*\n\s*/g, ' ')}`);
+  }
+  const checker = new TemplateChecker();
+  checker.accept(program);
+  if (checker.problems.length > 0) throw new TemplateError(field, checker.problems[0]);
+}
+
+/** Walks a template's syntax tree and records everything it does beyond reading the allowed variables. */
+class TemplateChecker extends Handlebars.Visitor {
+  problems: string[] = [];
+
+  override MustacheStatement(node: hbs.AST.MustacheStatement): void {
+    if (node.params.length > 0 || node.hash) this.problems.push(`calls '${describe(node.path)}' as a helper; only {{#if}} and {{#unless}} blocks are allowed`);
+    else if (!node.escaped) this.problems.push(`outputs '${describe(node.path)}' without HTML escaping ({{{ }}} or {{& }}); use {{ }}`);
+    else this.accept(node.path);
+  }
+
+  override BlockStatement(node: hbs.AST.BlockStatement): void {
+    const name = describe(node.path);
+    if (!ALLOWED_BLOCKS.has(name)) this.problems.push(`uses block '{{#${name}}}'; only {{#if}} and {{#unless}} are allowed`);
+    else if (node.params.length !== 1 || node.hash) this.problems.push(`{{#${name}}} takes exactly one variable`);
+    node.params.forEach((param) => this.accept(param));
+    if (node.program) this.accept(node.program);
+    if (node.inverse) this.accept(node.inverse);
+  }
+
+  override PathExpression(node: hbs.AST.PathExpression): void {
+    if (!ALLOWED_VARIABLES.has(node.original)) this.problems.push(`uses unknown variable '${node.original}' (allowed: ${TEMPLATE_VARIABLES.join(', ')})`);
+  }
+
+  override SubExpression(): void {
+    this.problems.push('uses a sub-expression ( ); only plain variables are allowed');
+  }
+
+  override PartialStatement(): void {
+    this.problems.push('uses a partial ({{> }}); partials are not available');
+  }
+
+  override PartialBlockStatement(): void {
+    this.PartialStatement();
+  }
+
+  override DecoratorBlock(): void {
+    this.problems.push('uses a decorator ({{* }}); decorators are not available');
+  }
+
+  override Decorator(): void {
+    this.DecoratorBlock();
+  }
+}
+
+function describe(expression: hbs.AST.Expression): string {
+  return (expression as Partial<hbs.AST.PathExpression>).original ?? expression.type;
+}
+
+type Mode = 'html' | 'text';
+
+// One template renders for thousands of donors: compile (and check) each source once per mode. Bounded,
+// oldest first out, so a long-lived worker serving many campaigns does not grow without limit.
+const CACHE_LIMIT = 1_000;
+const compiled = new Map<string, Handlebars.TemplateDelegate>();
+
+function template(source: string, mode: Mode, field: string): Handlebars.TemplateDelegate {
+  const key = `${mode}\u0000${source}`;
+  let delegate = compiled.get(key);
+  if (!delegate) {
+    // Steps can reach the database without the API (migrations, SQL fixes); never run one unchecked.
+    checkTemplate(source, field);
+    delegate = Handlebars.compile(source, { noEscape: mode === 'text', knownHelpers: { if: true, unless: true }, knownHelpersOnly: true });
+    if (compiled.size >= CACHE_LIMIT) compiled.delete(compiled.keys().next().value!);
+    compiled.set(key, delegate);
+  }
+  return delegate;
+}
+
+/** The step as one donor receives it, with the override for the donor's segment where the step has one. */
+export function renderStep(step: TemplateFields, context: RenderContext): RenderedMessage {
+  const override = context.segment ? step.segment_customization?.[context.segment] : undefined;
+  const subjectField = override?.subject_line !== undefined ? `segment_customization.${context.segment}.subject_line` : 'subject_line';
+  const messageField = override?.message !== undefined ? `segment_customization.${context.segment}.message` : 'message';
+  const subjectSource = override?.subject_line ?? step.subject_line;
+  const messageSource = override?.message ?? step.message;
+  const { first_name, last_name, email } = context.donor;
+  const data = {
+    donor: { first_name: present(first_name), last_name: present(last_name), email: present(email) },
+    story: context.story,
+    campaign: context.campaign,
+    links: context.links,
+  };
+  const render = (source: string, mode: Mode, field: string) => template(source, mode, field)(data);
+  const unsubscribe = Handlebars.escapeExpression(context.links.unsubscribe);
+  return {
+    // A header is one line of plain text.
+    subject: render(subjectSource, 'text', subjectField).replace(/\s+/g, ' ').trim(),
+    html: [
+      ...paragraphs(render(messageSource, 'html', messageField)).map((paragraph) => `<p>${paragraph.replace(/\n/g, '<br>\n')}</p>`),
+      `<p><strong>${render(step.call_to_action, 'html', 'call_to_action')}</strong></p>`,
+      `<p style="font-size:small"><a href="${unsubscribe}">Unsubscribe</a></p>`,
+    ].join('\n'),
+    text: [render(messageSource, 'text', messageField), render(step.call_to_action, 'text', 'call_to_action'), `Unsubscribe: ${context.links.unsubscribe}`].join('\n\n'),
+  };
+}
+
+/** A blank name reads as no name, so the template's fallback ("friend") applies. */
+function present(value: string | null | undefined): string | null {
+  return value && value.trim() !== '' ? value : null;
+}
+
+/** Messages are plain text: a blank line starts a new paragraph. */
+function paragraphs(text: string): string[] {
+  return text.split(/\n[ \t]*\n/).map((paragraph) => paragraph.trim()).filter((paragraph) => paragraph !== '');
+}

@@ -1,0 +1,23 @@
+import type { MigrationObject } from '@mikro-orm/core';
+import { Migration20261125000000Roles } from './Migration20261125000000Roles';
+import { Migration20261125000100Core } from './Migration20261125000100Core';
+import { Migration20261125000200Activation } from './Migration20261125000200Activation';
+import { Migration20261125000300Engagement } from './Migration20261125000300Engagement';
+import { Migration20261125000400Profiles } from './Migration20261125000400Profiles';
+import { Migration20261125000500Journeys } from './Migration20261125000500Journeys';
+import { Migration20261125000600Orchestration } from './Migration20261125000600Orchestration';
+import { Migration20261125000700TenantIsolation } from './Migration20261125000700TenantIsolation';
+import { Migration20261125000800WebhookDedupAndKeyAuth } from './Migration20261125000800WebhookDedupAndKeyAuth';
+
+/** Applied in this order; a new migration is appended here. */
+export const migrationsList: MigrationObject[] = [
+  { name: 'Migration20261125000000Roles', class: Migration20261125000000Roles },
+  { name: 'Migration20261125000100Core', class: Migration20261125000100Core },
+  { name: 'Migration20261125000200Activation', class: Migration20261125000200Activation },
+  { name: 'Migration20261125000300Engagement', class: Migration20261125000300Engagement },
+  { name: 'Migration20261125000400Profiles', class: Migration20261125000400Profiles },
+  { name: 'Migration20261125000500Journeys', class: Migration20261125000500Journeys },
+  { name: 'Migration20261125000600Orchestration', class: Migration20261125000600Orchestration },
+  { name: 'Migration20261125000700TenantIsolation', class: Migration20261125000700TenantIsolation },
+  { name: 'Migration20261125000800WebhookDedupAndKeyAuth', class: Migration20261125000800WebhookDedupAndKeyAuth },
+];
