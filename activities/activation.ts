@@ -1,0 +1,83 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { type CoreStory, type NarrativeStepDraft, missingStoryFields, validateNarrativeSteps } from '../domain/narrative';
+import { isValidTimeZone } from '../domain/schedule';
+import { DELIVERY_LANES } from '../workflows/definitions';
+
+export class CampaignNotFoundError extends Error {}
+
+/** Activation was refused; `reasons` name each missing prerequisite. */
+export class ActivationRefusedError extends Error {
+  constructor(readonly reasons: string[]) {
+    super(`the campaign cannot be activated: ${reasons.join('; ')}`);
+  }
+}
+
+export interface PreparedActivation { campaignId: string; name: string; season: string | null; alreadyActive: boolean }
+
+/**
+ * The database half of activation, in the caller's client transaction: checks seed 000's prerequisites,
+ * freezes the audience with a deterministic control/test split seeded by the campaign id, and marks the
+ * campaign active. An already active or paused campaign passes through unchanged, so activating twice
+ * is harmless.
+ */
+export async function prepareActivation(em: EntityManager, campaignId: string): Promise<PreparedActivation> {
+  const [campaign] = await em.execute<{
+    name: string; season: string | null; stage: string | null; enabled: boolean; story: Partial<CoreStory> | null;
+    timezone: string; control_share: string;
+  }[]>(
+    `select name, track15_season as season, track15_stage as stage, track15_enabled as enabled, track15_core_story as story,
+            track15_timezone as timezone, track15_control_share as control_share
+       from campaigns where id = ? and deleted_at is null for update`,
+    [campaignId],
+  );
+  if (!campaign) throw new CampaignNotFoundError(`campaign ${campaignId} not found`);
+  const prepared = { campaignId, name: campaign.name, season: campaign.season };
+  if (campaign.stage === 'active' || campaign.stage === 'paused') return { ...prepared, alreadyActive: true };
+
+  const steps = await em.execute<NarrativeStepDraft[]>(
+    `select step_number, stage, day, subject_line, message, call_to_action, segment_customization
+       from track15_narrative_steps where campaign_id = ? order by step_number`,
+    [campaignId],
+  );
+  const reasons = activationProblems(campaign, steps);
+  if (reasons.length > 0) throw new ActivationRefusedError(reasons);
+
+  await em.execute(FREEZE_AUDIENCE_SQL, [campaignId, campaignId, Number(campaign.control_share), DELIVERY_LANES, campaignId]);
+  await em.execute(
+    `update campaigns set track15_stage = 'active', status = 'active', track15_activated_at = now() where id = ?`,
+    [campaignId],
+  );
+  return { ...prepared, alreadyActive: false };
+}
+
+function activationProblems(
+  campaign: { stage: string | null; enabled: boolean; story: Partial<CoreStory> | null; timezone: string },
+  steps: NarrativeStepDraft[],
+): string[] {
+  const reasons: string[] = [];
+  if (!campaign.enabled) reasons.push('Track15 is not enabled for this campaign');
+  if (campaign.stage === 'completed') reasons.push('the campaign has already completed');
+  else if (campaign.stage !== 'ready_for_launch') reasons.push(`the campaign is in stage '${campaign.stage ?? 'none'}', not 'ready_for_launch'`);
+  const missing = missingStoryFields(campaign.story);
+  if (missing.length > 0) reasons.push(`the core story is missing ${missing.join(', ')}`);
+  if (!isValidTimeZone(campaign.timezone)) reasons.push(`'${campaign.timezone}' is not a time zone`);
+  reasons.push(...validateNarrativeSteps(steps));
+  return reasons;
+}
+
+/**
+ * The audience is every active donor of the client with an address. The split hashes (campaign, donor),
+ * so it is reproducible and independent of insertion order; reasons not to send are decided per step.
+ * Each recipient also gets a delivery lane (shard) from a hash of its id.
+ */
+const FREEZE_AUDIENCE_SQL = `
+  insert into campaign_recipients (campaign_id, donor_id, client_id, recipient_group, segment_at_start, shard)
+  select ?, d.id, d.client_id,
+         case when ('x' || substr(md5(?::text || d.id::text), 1, 8))::bit(32)::bigint / 4294967296.0 < ?
+              then 'control' else 'test' end,
+         d.rfm_segment,
+         get_byte(decode(md5(d.id::text), 'hex'), 0) % ?
+    from donors d
+   where d.client_id = (select client_id from campaigns where id = ?)
+     and d.is_active and (d.email is not null or d.phone is not null)
+  on conflict do nothing`;

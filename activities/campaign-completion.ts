@@ -1,0 +1,62 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { twoProportionLift } from '../domain/lift';
+import type { CampaignWorkflowInput } from '../workflows/definitions';
+
+export interface GroupResult { recipients: number; conversions: number; revenue: number; revenuePerRecipient: number }
+export interface CampaignAnalytics {
+  control: GroupResult;
+  test: GroupResult;
+  liftPercent: number | null;
+  difference: number;
+  ci95: [number, number];
+  pValue: number | null;
+}
+
+/**
+ * Control versus test from the donations attributed to the campaign (succeeded, so refunds are out):
+ * a recipient converts when they gave at least once.
+ */
+export async function campaignAnalytics(em: EntityManager, campaignId: string): Promise<CampaignAnalytics> {
+  const rows = await em.execute<{ recipient_group: 'test' | 'control'; recipients: number; conversions: number; revenue: string }[]>(
+    `select r.recipient_group, count(*)::int as recipients, count(g.donor_id)::int as conversions,
+            coalesce(sum(g.revenue), 0) as revenue
+       from campaign_recipients r
+       left join (select donor_id, sum(amount) as revenue from donations
+                   where campaign_id = ? and status = 'succeeded' group by donor_id) g on g.donor_id = r.donor_id
+      where r.campaign_id = ?
+      group by r.recipient_group`,
+    [campaignId, campaignId],
+  );
+  const group = (name: 'test' | 'control'): GroupResult => {
+    const row = rows.find((r) => r.recipient_group === name);
+    const recipients = row?.recipients ?? 0;
+    const revenue = Number(row?.revenue ?? 0);
+    return { recipients, conversions: row?.conversions ?? 0, revenue, revenuePerRecipient: recipients ? round2(revenue / recipients) : 0 };
+  };
+  const control = group('control');
+  const test = group('test');
+  const lift = twoProportionLift(control, test);
+  return { control, test, liftPercent: lift.liftPercent, difference: lift.difference, ci95: lift.ci95, pValue: lift.pValue };
+}
+
+/** Writes the results to the track15_* columns and completes the campaign (also when it was stopped early). */
+export async function completeCampaign(em: EntityManager, input: CampaignWorkflowInput & { stopReason: string | null }): Promise<CampaignAnalytics> {
+  const analytics = await campaignAnalytics(em, input.campaignId);
+  const rate = (g: GroupResult) => (g.recipients ? g.conversions / g.recipients : null);
+  await em.execute(
+    `update campaigns
+        set track15_stage = 'completed', status = 'completed', track15_completed_at = coalesce(track15_completed_at, now()),
+            track15_control_conversion = ?, track15_test_conversion = ?,
+            track15_control_revenue = ?, track15_test_revenue = ?,
+            track15_analytics = ?::jsonb, track15_stop_reason = ?,
+            track15_paused_at = null, track15_pause_reason = null
+      where id = ?`,
+    [rate(analytics.control), rate(analytics.test), analytics.control.revenue, analytics.test.revenue,
+      JSON.stringify(analytics), input.stopReason, input.campaignId],
+  );
+  return analytics;
+}
+
+function round2(value: number): number {
+  return Math.round(value * 100) / 100;
+}

@@ -1,0 +1,356 @@
+import { randomUUID } from 'node:crypto';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { ApplicationFailure, Context, heartbeat } from '@temporalio/activity';
+import { withClient } from '../domain/db/tenancy';
+import { type CoreStory, type NarrativeStepDraft, isConversionAsk } from '../domain/narrative';
+import { renderStep } from '../domain/message-template';
+import type { RfmSegment } from '../domain/rfm';
+import { signUnsubscribeToken } from '../domain/unsubscribe-token';
+import type { SkipReason, StepTally } from '../workflows/definitions';
+import type { ActivityDeps } from '.';
+import { acceptedRecipients, providerFailure, rejectedRecipient } from './sendgrid';
+import { settleBudget, reserveBudget, type BudgetReservation } from './budget-spend';
+
+/** SendGrid accepts at most 1,000 personalizations per request. */
+export const MAX_BATCH_SIZE = 1000;
+
+/** One page of one lane (shard) of a touchpoint's audience, after the cursor. */
+export interface DeliverBatchInput { campaignId: string; clientId: string; stepNumber: number; shard: number; afterDonorId: string | null }
+export interface DeliverBatchResult { tally: StepTally; nextCursor: string | null }
+
+interface StepContext {
+  campaignName: string;
+  story: CoreStory;
+  controlTreatment: 'holdout' | 'standard_appeal';
+  activatedAt: string;
+  step: NarrativeStepDraft;
+  channel: string;
+  budgetId: string | null;
+}
+
+interface PageRow {
+  donor_id: string;
+  recipient_group: 'test' | 'control';
+  email: string | null;
+  first_name: string | null;
+  last_name: string | null;
+  segment: RfmSegment | null;
+  suppressed: boolean;
+  unsubscribed: boolean;
+  gave: boolean;
+  ledger_status: string | null;
+}
+
+interface Claim { context: StepContext; toSend: PageRow[]; pageDonorIds: string[]; pageFull: boolean; budget: BudgetReservation | null }
+
+/**
+ * Delivers one touchpoint to one page of recipients, at most once per (campaign, step, donor):
+ * 1. claim: in one transaction, decide each recipient's fate and write its ledger row — skipped rows
+ *    settle at once, rows to send are written `pending` before any provider call;
+ * 2. send: one SendGrid request per message variant (segment), settling each as soon as it is accepted;
+ * 3. on 429/5xx the still-unsent claims are released and the activity fails, so Temporal retries it
+ *    with backoff; the retry skips settled rows and sends only what is left.
+ * Rows a killed attempt left `pending` (sent or not, nobody knows) are settled from SendGrid's own
+ * record of what it accepted before anything else happens, so a crash causes neither a gap nor a
+ * second email.
+ */
+export function createDeliverBatch(deps: ActivityDeps) {
+  const batchSize = Math.min(deps.batchSize ?? MAX_BATCH_SIZE, MAX_BATCH_SIZE);
+
+  return async function deliverBatch(input: DeliverBatchInput): Promise<DeliverBatchResult> {
+    const inClient = <T>(work: (em: EntityManager) => Promise<T>) => withClient(deps.orm.em, input.clientId, work);
+    const sendKey = randomUUID();
+    // Only a retry can find rows an earlier attempt of this very batch left pending.
+    if (Context.current().info.attempt > 1) await reconcileUnknownOutcomes(deps, input);
+    heartbeat();
+    const claim = await inClient((em) => claimPage(em, input, batchSize, sendKey));
+    const mailer = new VariantMailer(deps, input, claim.context, sendKey);
+
+    // Segment variants go out side by side. Whatever SendGrid accepted is settled, even when another
+    // variant failed; then either the unsent claims are released for the retry, or the page is tallied.
+    const sends = await Promise.allSettled(groupBySegment(claim.toSend).map((group) => mailer.send(group)));
+    const accepted = sends.flatMap((send) => (send.status === 'fulfilled' ? [send.value] : []));
+    const failure = sends.find((send): send is PromiseRejectedResult => send.status === 'rejected');
+    const tally = await inClient(async (em) => {
+      await settleSends(em, input, { sent: accepted.flatMap((o) => o.sent), failed: accepted.flatMap((o) => o.failed) });
+      if (failure) {
+        await releaseUnsent(em, input, sendKey);
+        return null;
+      }
+      const settled = await pageTally(em, input, claim.pageDonorIds);
+      if (claim.budget) await settleBudget(em, claim.budget, settled.sent);
+      return settled;
+    });
+      if (!tally) throw asActivityFailure(failure?.reason);
+    if (claim.budget?.exhausted) tally.budgetExhausted = true;
+    return { tally, nextCursor: claim.pageFull ? claim.pageDonorIds.at(-1)! : null };
+  };
+}
+
+async function claimPage(em: EntityManager, input: DeliverBatchInput, batchSize: number, sendKey: string): Promise<Claim> {
+  const context = await loadStepContext(em, input);
+  const page = await em.execute<PageRow[]>(PAGE_SQL, [
+    context.activatedAt, input.stepNumber, input.campaignId, input.shard, input.afterDonorId, input.afterDonorId, batchSize,
+  ]);
+  const fresh = page.filter((row) => row.ledger_status === null);
+  const decisions = fresh.map((row) => ({ row, skip: skipReason(row, context) }));
+  const candidates = decisions.filter((d) => d.skip === null).map((d) => d.row);
+
+  const budget = context.budgetId
+    ? await reserveBudget(em, { budgetId: context.budgetId, ...input, wanted: candidates.length })
+    : null;
+  const affordable = budget ? budget.affordable : candidates.length;
+  const toSend = candidates.slice(0, affordable);
+  for (const row of candidates.slice(affordable)) decisions.find((d) => d.row === row)!.skip = 'budget_exhausted';
+
+  const ledger = decisions.map(({ row, skip }) => ({
+    donor_id: row.donor_id, status: skip ? 'skipped' : 'pending', skip_reason: skip,
+  }));
+  if (ledger.length > 0) {
+    await em.execute(INSERT_LEDGER_SQL, [input.campaignId, input.stepNumber, input.clientId, context.channel, sendKey, JSON.stringify(ledger)]);
+    const skipped = ledger.filter((l) => l.status === 'skipped').length;
+    if (skipped > 0) await em.execute('select increment_campaign_stat(?, ?, ?)', [input.campaignId, 'skipped', skipped]);
+  }
+  return { context, toSend, pageDonorIds: page.map((row) => row.donor_id), pageFull: page.length === batchSize, budget };
+}
+
+/** Why a recipient does not get this touchpoint, or null when it should be sent. */
+function skipReason(row: PageRow, context: StepContext): SkipReason | null {
+  const conversion = isConversionAsk(context.step.stage);
+  if (row.recipient_group === 'control' && !(context.controlTreatment === 'standard_appeal' && conversion)) return 'control_group';
+  if (row.unsubscribed) return 'unsubscribed';
+  if (row.suppressed) return 'suppressed';
+  if (!row.email) return 'no_address';
+  if (conversion && row.gave) return 'already_gave';
+  return null;
+}
+
+async function loadStepContext(em: EntityManager, input: DeliverBatchInput): Promise<StepContext> {
+  const [row] = await em.execute<Record<string, unknown>[]>(CONTEXT_SQL, [input.stepNumber, input.campaignId]);
+  if (!row) {
+    throw ApplicationFailure.create({ message: `campaign ${input.campaignId} has no step ${input.stepNumber}`, type: 'CampaignNotFound', nonRetryable: true });
+  }
+  return {
+    campaignName: row.name as string,
+    story: row.story as CoreStory,
+    controlTreatment: row.control_treatment as StepContext['controlTreatment'],
+    activatedAt: row.activated_at as string,
+    budgetId: (row.budget_id as string | null) ?? null,
+    channel: row.channel as string,
+    step: {
+      step_number: input.stepNumber,
+      stage: row.stage as NarrativeStepDraft['stage'],
+      day: row.day as number,
+      subject_line: row.subject_line as string,
+      message: row.message as string,
+      call_to_action: row.call_to_action as string,
+      segment_customization: (row.segment_customization as NarrativeStepDraft['segment_customization']) ?? null,
+    },
+  };
+}
+
+interface SendOutcome { sent: { row: Pick<PageRow, 'donor_id' | 'email'>; messageId: string | null }[]; failed: { row: Pick<PageRow, 'donor_id'>; reason: string }[] }
+
+/** Renders a step once per segment variant and lets SendGrid substitute the per-donor fields. */
+class VariantMailer {
+  constructor(
+    private readonly deps: ActivityDeps,
+    private readonly input: DeliverBatchInput,
+    private readonly context: StepContext,
+    private readonly sendKey: string,
+  ) {}
+
+  async send(group: PageRow[]): Promise<SendOutcome> {
+    const rendered = renderStep(this.context.step, {
+      donor: { first_name: '{{first_name}}', last_name: '{{last_name}}', email: '{{email}}' },
+      story: this.context.story,
+      campaign: { name: this.context.campaignName },
+      links: { donate: `${this.deps.publicBaseUrl}/v1/donate/${this.input.campaignId}`, unsubscribe: '{{unsubscribe_url}}' },
+      segment: group[0].segment,
+    });
+    const failed: SendOutcome['failed'] = [];
+    let remaining = group;
+    // A 400 names one bad address: fail that delivery alone and resend the others.
+    while (remaining.length > 0) {
+      try {
+        const [response] = await this.deps.sendgrid.mail.send({
+          from: this.deps.from,
+          subject: rendered.subject,
+          html: rendered.html,
+          text: rendered.text,
+          personalizations: remaining.map((row) => this.personalization(row)),
+        });
+        const messageId = String(response.headers['x-message-id'] ?? '') || null;
+        return { sent: remaining.map((row) => ({ row, messageId })), failed };
+      } catch (error) {
+        const rejected = rejectedRecipient(error);
+        if (!rejected || !remaining[rejected.index]) throw error;
+        failed.push({ row: remaining[rejected.index], reason: rejected.reason });
+        remaining = remaining.filter((_, index) => index !== rejected.index);
+      }
+    }
+    return { sent: [], failed };
+  }
+
+  private personalization(row: PageRow) {
+    const unsubscribeUrl = `${this.deps.publicBaseUrl}/v1/unsubscribe/${signUnsubscribeToken(
+      { clientId: this.input.clientId, donorId: row.donor_id, campaignId: this.input.campaignId, issuedAt: Date.now() },
+      this.deps.unsubscribeSecret,
+    )}`;
+    return {
+      to: [{ email: row.email!, name: [row.first_name, row.last_name].filter(Boolean).join(' ') || undefined }],
+      substitutions: {
+        first_name: escapeHtml(row.first_name?.trim() || 'friend'),
+        last_name: escapeHtml(row.last_name ?? ''),
+        email: escapeHtml(row.email ?? ''),
+        unsubscribe_url: unsubscribeUrl,
+      },
+      customArgs: {
+        campaign_id: this.input.campaignId,
+        client_id: this.input.clientId,
+        step_number: String(this.input.stepNumber),
+        donor_id: row.donor_id,
+        send_key: this.sendKey,
+      },
+      headers: {
+        'List-Unsubscribe': `<${unsubscribeUrl}>`,
+        'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
+      },
+    };
+  }
+}
+
+function groupBySegment(rows: PageRow[]): PageRow[][] {
+  const groups = new Map<string, PageRow[]>();
+  for (const row of rows) {
+    const key = row.segment ?? '';
+    groups.set(key, [...(groups.get(key) ?? []), row]);
+  }
+  return [...groups.values()];
+}
+
+async function settleSends(em: EntityManager, input: DeliverBatchInput, outcome: SendOutcome): Promise<void> {
+  if (outcome.sent.length > 0) {
+    const sent = outcome.sent.map(({ row, messageId }) => ({ donor_id: row.donor_id, email: row.email, message_id: messageId }));
+    await em.execute(SETTLE_SENT_SQL, [input.clientId, input.campaignId, input.stepNumber, JSON.stringify(sent), input.campaignId, input.stepNumber]);
+    await em.execute('select increment_campaign_stat(?, ?, ?)', [input.campaignId, 'sent', outcome.sent.length]);
+  }
+  if (outcome.failed.length > 0) {
+    const failed = outcome.failed.map(({ row, reason }) => ({ donor_id: row.donor_id, reason }));
+    await em.execute(SETTLE_FAILED_SQL, [JSON.stringify(failed), input.campaignId, input.stepNumber]);
+    await em.execute('select increment_campaign_stat(?, ?, ?)', [input.campaignId, 'failed', outcome.failed.length]);
+  }
+}
+
+/**
+ * Settles what a killed attempt left pending: recipients SendGrid accepted become `sent`, the others
+ * are released so this attempt decides and sends them afresh. Only one page of a lane is in flight at
+ * a time, so every pending row of the lane past the cursor belongs to this page.
+ */
+async function reconcileUnknownOutcomes(deps: ActivityDeps, input: DeliverBatchInput): Promise<void> {
+  const inClient = <T>(work: (em: EntityManager) => Promise<T>) => withClient(deps.orm.em, input.clientId, work);
+  const stale = await inClient((em) => em.execute<{ donor_id: string; email: string | null; send_key: string }[]>(
+    `select l.donor_id, d.email, l.send_key
+       from campaign_deliveries l join donors d on d.id = l.donor_id
+      where l.campaign_id = ? and l.step_number = ? and l.status = 'pending' and (?::uuid is null or l.donor_id > ?::uuid)
+        and exists (select 1 from campaign_recipients r where r.campaign_id = l.campaign_id and r.donor_id = l.donor_id and r.shard = ?)`,
+    [input.campaignId, input.stepNumber, input.afterDonorId, input.afterDonorId, input.shard]));
+  for (const sendKey of new Set(stale.map((row) => row.send_key))) {
+    const accepted = await acceptedRecipients(deps.sendgrid.client, sendKey).catch((error: unknown) => { throw providerFailure(error); });
+    const rows = stale.filter((row) => row.send_key === sendKey);
+    const sent = rows.filter((row) => row.email && accepted.has(row.email.toLowerCase()))
+      .map((row) => ({ row, messageId: accepted.get(row.email!.toLowerCase())! }));
+    await inClient(async (em) => {
+      await settleSends(em, input, { sent, failed: [] });
+      await releaseUnsent(em, input, sendKey);
+    });
+  }
+}
+
+async function releaseUnsent(em: EntityManager, input: DeliverBatchInput, sendKey: string): Promise<void> {
+  await em.execute(
+    `delete from campaign_deliveries where campaign_id = ? and step_number = ? and status = 'pending' and send_key = ?`,
+    [input.campaignId, input.stepNumber, sendKey],
+  );
+}
+
+/** The page's final ledger counts, so a retried batch reports what earlier attempts settled too. */
+async function pageTally(em: EntityManager, input: DeliverBatchInput, donorIds: string[]): Promise<StepTally> {
+  const tally: StepTally = { sent: 0, skipped: 0, failed: 0, skipReasons: {}, budgetExhausted: false };
+  if (donorIds.length === 0) return tally;
+  const rows = await em.execute<{ status: string; skip_reason: SkipReason | null; n: number }[]>(
+    `select status, skip_reason, count(*)::int as n from campaign_deliveries
+      where campaign_id = ? and step_number = ? and donor_id in (select value::uuid from json_array_elements_text(?::json))
+      group by status, skip_reason`,
+    [input.campaignId, input.stepNumber, JSON.stringify(donorIds)],
+  );
+  for (const { status, skip_reason, n } of rows) {
+    if (status === 'skipped') {
+      tally.skipped += n;
+      if (skip_reason) tally.skipReasons[skip_reason] = (tally.skipReasons[skip_reason] ?? 0) + n;
+    } else if (status === 'failed') tally.failed += n;
+    else if (status !== 'pending') tally.sent += n;
+  }
+  return tally;
+}
+
+function asActivityFailure(error: unknown): ApplicationFailure {
+  return error instanceof ApplicationFailure ? error : providerFailure(error);
+}
+
+function escapeHtml(value: string): string {
+  return value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+const CONTEXT_SQL = `
+  select c.name, c.track15_core_story as story, c.track15_control_treatment as control_treatment,
+         c.track15_activated_at as activated_at, s.stage, s.day, s.subject_line, s.message, s.call_to_action,
+         s.segment_customization, s.channel, b.id as budget_id
+    from campaigns c
+    join track15_narrative_steps s on s.campaign_id = c.id and s.step_number = ?
+    left join campaign_profile_usage u on u.campaign_id = c.id and u.is_active
+    left join customer_profile_containers pc on pc.id = u.container_id
+    left join budgets b on b.id = coalesce(u.budget_id, pc.budget_id) and b.deleted_at is null
+   where c.id = ?`;
+
+const PAGE_SQL = `
+  select r.donor_id, r.recipient_group, d.email, d.first_name, d.last_name,
+         coalesce(d.rfm_segment, r.segment_at_start) as segment,
+         d.email_suppressed_at is not null as suppressed,
+         exists (select 1 from notification_preferences p
+                  where p.donor_id = d.id and p.category in ('marketing', 'all')
+                    and (not p.email_enabled or p.unsubscribed_at is not null)) as unsubscribed,
+         exists (select 1 from donations g
+                  where g.donor_id = d.id and g.status = 'succeeded' and g.donated_at >= ?) as gave,
+         -- A primary-key lookup per row: a join here lets stale statistics pick a plan that rescans the step.
+         (select l.status from campaign_deliveries l
+           where l.campaign_id = r.campaign_id and l.step_number = ? and l.donor_id = r.donor_id) as ledger_status
+    from campaign_recipients r
+    join donors d on d.id = r.donor_id
+   where r.campaign_id = ? and r.shard = ? and (?::uuid is null or r.donor_id > ?::uuid)
+   order by r.donor_id
+   limit ?`;
+
+const INSERT_LEDGER_SQL = `
+  insert into campaign_deliveries (campaign_id, step_number, donor_id, client_id, channel, status, skip_reason, send_key, settled_at, attempts)
+  select ?, ?, x.donor_id, ?, ?, x.status, x.skip_reason, ?, case when x.status = 'skipped' then now() end, 1
+    from json_to_recordset(?::json) as x(donor_id uuid, status text, skip_reason text)
+  on conflict do nothing`;
+
+const SETTLE_SENT_SQL = `
+  with sent as (
+    insert into email_sends (client_id, campaign_id, step_number, donor_id, email_address, status, sendgrid_message_id, sent_at)
+    select ?, ?, ?, x.donor_id, x.email, 'sent', x.message_id, now()
+      from json_to_recordset(?::json) as x(donor_id uuid, email text, message_id text)
+    on conflict do nothing
+    returning id, donor_id, sendgrid_message_id)
+  update campaign_deliveries l
+     set status = 'sent', provider_message_id = sent.sendgrid_message_id, email_send_id = sent.id, settled_at = now()
+    from sent
+   where l.campaign_id = ? and l.step_number = ? and l.donor_id = sent.donor_id`;
+
+const SETTLE_FAILED_SQL = `
+  update campaign_deliveries l
+     set status = 'failed', failure_reason = x.reason, settled_at = now()
+    from json_to_recordset(?::json) as x(donor_id uuid, reason text)
+   where l.campaign_id = ? and l.step_number = ? and l.donor_id = x.donor_id`;

@@ -1,0 +1,45 @@
+import type { QueryResult } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { FREQUENCY_MIN_GIFTS, MONETARY_MIN_CENTS, RECENCY_FALLBACK, RECENCY_MAX_DAYS, SEGMENT_RULES } from '../domain/rfm';
+
+/**
+ * RFM recalculation as ONE set-based statement per client (or per donor, after a gift): aggregate the
+ * succeeded gifts up to a date, score them, assign the segment, update donors. The CASE expressions are
+ * generated from domain/rfm.ts's thresholds and rules, so SQL and TypeScript cannot disagree. The seed
+ * called three score functions per donor instead, each scanning that donor's donations.
+ */
+const descending = (value: string, thresholds: readonly number[], comparison: '<=' | '>=') =>
+  `case ${thresholds.map((t, i) => `when ${value} ${comparison} ${t} then ${5 - i}`).join(' ')} else 1 end`;
+
+const SEGMENT_CASE = `case
+  ${SEGMENT_RULES.map(({ segment, r, f, m }) =>
+    `when s.r between ${r[0]} and ${r[1]} and s.f between ${f[0]} and ${f[1]} and s.m between ${m[0]} and ${m[1]} then '${segment}'`).join('\n  ')}
+  ${RECENCY_FALLBACK.map(({ minRecency, segment }) => `when s.r >= ${minRecency} then '${segment}'`).join('\n  ')}
+  end`;
+
+export const RFM_RECALCULATION_SQL = `
+  with gifts as (
+    select donor_id, floor(extract(epoch from (?::timestamptz - max(donated_at))) / 86400) as days_since,
+           count(*) as gift_count, sum(amount) * 100 as total_cents
+      from donations
+     where client_id = ? and status = 'succeeded' and donated_at <= ?::timestamptz and (?::uuid is null or donor_id = ?::uuid)
+     group by donor_id),
+  scores as (
+    select donor_id,
+           ${descending('days_since', RECENCY_MAX_DAYS, '<=')} as r,
+           ${descending('gift_count', FREQUENCY_MIN_GIFTS, '>=')} as f,
+           ${descending('total_cents', MONETARY_MIN_CENTS, '>=')} as m
+      from gifts)
+  update donors d
+     set rfm_recency_score = s.r, rfm_frequency_score = s.f, rfm_monetary_score = s.m,
+         rfm_segment = case when s.r is null then null else ${SEGMENT_CASE} end,
+         rfm_last_calculated = now()
+    from donors target left join scores s on s.donor_id = target.id
+   where d.id = target.id and target.client_id = ? and (?::uuid is null or target.id = ?::uuid)`;
+
+/** Scores every donor of the client as of `asOf` (or just `donorId`); donors without gifts lose their scores. Returns how many donors were scored. */
+export async function recalculateRfm(em: EntityManager, clientId: string, asOf: Date, donorId: string | null = null): Promise<number> {
+  const at = asOf.toISOString();
+  const result = await em.execute<QueryResult>(RFM_RECALCULATION_SQL, [at, clientId, at, donorId, donorId, clientId, donorId, donorId], 'run');
+  return result.affectedRows;
+}

@@ -1,0 +1,75 @@
+import { Client } from '@sendgrid/client';
+import { MailService } from '@sendgrid/mail';
+import { ApplicationFailure } from '@temporalio/activity';
+
+export interface SendGrid { mail: MailService; client: Client }
+
+/** The real @sendgrid/mail client, pointed at SendGrid in production and at the project's sink elsewhere. */
+export function createSendGrid(apiKey: string, baseUrl: string): SendGrid {
+  const client = new Client();
+  client.setApiKey(apiKey);
+  client.setDefaultRequest('baseUrl', baseUrl);
+  const mail = new MailService();
+  mail.setClient(client);
+  return { mail, client };
+}
+
+/**
+ * Which recipients of an earlier request SendGrid accepted, found through the Email Activity API by the
+ * request's `send_key` custom argument: the way to settle sends whose answer a crash lost.
+ */
+export async function acceptedRecipients(client: Client, sendKey: string): Promise<Map<string, string>> {
+  const [, body] = await client.request({
+    method: 'GET',
+    url: '/v3/messages',
+    qs: { limit: 1000, query: `unique_args['send_key']="${sendKey}"` },
+  });
+  const messages = (body as { messages?: { to_email: string; msg_id: string }[] }).messages ?? [];
+  return new Map(messages.map((m) => [m.to_email.toLowerCase(), m.msg_id]));
+}
+
+interface SendGridResponseError {
+  code?: number;
+  response?: { headers?: Record<string, string | string[] | undefined>; body?: { errors?: { field?: string | null; message?: string }[] } };
+}
+
+/** A 400 that names one personalization: that recipient's delivery failed, the rest may be resent. */
+export interface RejectedRecipient { index: number; reason: string }
+
+const PERSONALIZATION_FIELD = /^personalizations\.(\d+)\./;
+
+export function rejectedRecipient(error: unknown): RejectedRecipient | null {
+  const { code, response } = error as SendGridResponseError;
+  if (code !== 400) return null;
+  for (const problem of response?.body?.errors ?? []) {
+    const match = PERSONALIZATION_FIELD.exec(problem.field ?? '');
+    if (match) return { index: Number(match[1]), reason: problem.message ?? 'rejected by SendGrid' };
+  }
+  return null;
+}
+
+/**
+ * Turns a provider error into the activity failure Temporal should act on: 429 and 5xx (and network
+ * errors) are retried, waiting at least as long as Retry-After asks; other 4xx are configuration or
+ * payload errors that retrying cannot fix.
+ */
+export function providerFailure(error: unknown): ApplicationFailure {
+  const { code, response } = error as SendGridResponseError;
+  const message = `SendGrid answered ${code ?? 'with a network error'}: ${error instanceof Error ? error.message : String(error)}`;
+  if (code === undefined || code === 429 || code >= 500) {
+    const retryAfter = Number(headerValue(response?.headers, 'retry-after'));
+    return ApplicationFailure.create({
+      message,
+      type: 'ProviderUnavailable',
+      nextRetryDelay: Number.isFinite(retryAfter) && retryAfter > 0 ? `${retryAfter} seconds` : undefined,
+    });
+  }
+  return ApplicationFailure.create({ message, type: 'ProviderRejected', nonRetryable: true });
+}
+
+function headerValue(headers: Record<string, string | string[] | undefined> | undefined, name: string): string | undefined {
+  if (!headers) return undefined;
+  const entry = Object.entries(headers).find(([key]) => key.toLowerCase() === name);
+  const value = entry?.[1];
+  return Array.isArray(value) ? value[0] : value;
+}

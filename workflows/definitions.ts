@@ -1,0 +1,112 @@
+/**
+ * The campaign workflow's public surface, shared by workflow code and its clients (API, tests, CLI):
+ * input types, the Updates a manager uses, the status query, and the signals the parent sends its
+ * touchpoint children. Payloads are objects so fields can be added without breaking running campaigns.
+ */
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+
+export const TASK_QUEUE_DEFAULT = 'track15';
+
+export interface CampaignWorkflowInput {
+  campaignId: string;
+  clientId: string;
+}
+
+export interface PlannedStep {
+  stepNumber: number;
+  day: number;
+  stage: string;
+  /** Epoch milliseconds the touchpoint is due, before any pause shifted the schedule. */
+  dueAt: number;
+}
+
+export interface CampaignPlan {
+  name: string;
+  season: string | null;
+  steps: PlannedStep[];
+  /** End of day 15: analytics are computed after it. */
+  windowEnd: number;
+}
+
+export type SkipReason = 'unsubscribed' | 'suppressed' | 'no_address' | 'control_group' | 'already_gave' | 'budget_exhausted';
+
+export interface StepTally {
+  sent: number;
+  skipped: number;
+  failed: number;
+  skipReasons: Partial<Record<SkipReason, number>>;
+  /** The budget ran out during this step: the campaign pauses with reason budget_exhausted. */
+  budgetExhausted: boolean;
+}
+
+export type CampaignStage = 'active' | 'paused' | 'completed';
+
+export interface CampaignStatus {
+  stage: CampaignStage;
+  currentStep: number | null;
+  nextStep: number | null;
+  /** ISO time the next touchpoint is due, with pauses accounted for; null while paused or when done. */
+  nextDueAt: string | null;
+  pausedSince: string | null;
+  pauseReason: string | null;
+  stopReason: string | null;
+  /** How far pauses have pushed the remaining schedule. */
+  scheduleShiftMs: number;
+  steps: Record<number, StepTally>;
+}
+
+export interface PauseRequest { reason?: string }
+export interface StopRequest { reason: string }
+
+export const pauseUpdate = defineUpdate<CampaignStatus, [PauseRequest]>('pause');
+export const resumeUpdate = defineUpdate<CampaignStatus, []>('resume');
+export const stopUpdate = defineUpdate<CampaignStatus, [StopRequest]>('stop');
+export const statusQuery = defineQuery<CampaignStatus>('status');
+
+/**
+ * A touchpoint pages its audience in this many lanes side by side (recipients are sharded by a hash of
+ * their id at activation), so provider and database round trips overlap.
+ */
+export const DELIVERY_LANES = 8;
+
+/** Where a lane has paged to: the last donor id it delivered, null before its first page, 'done' after its last. */
+export type LaneCursor = string | null | 'done';
+
+export interface TouchpointInput {
+  campaignId: string;
+  clientId: string;
+  stepNumber: number;
+  /** Set when the touchpoint continues as new: where each lane resumes and what was tallied so far. */
+  resumeFrom?: { lanes: LaneCursor[]; tally: StepTally; held: boolean };
+}
+
+/** true holds the touchpoint before its next batch (campaign paused), false releases it. */
+export const holdSignal = defineSignal<[boolean]>('hold');
+/** The campaign was stopped: finish the batch in flight and send nothing more. */
+export const haltSignal = defineSignal('halt');
+
+export function campaignWorkflowId(campaignId: string): string {
+  return `campaign-${campaignId}`;
+}
+
+export function touchpointWorkflowId(campaignId: string, stepNumber: number): string {
+  return `${campaignWorkflowId(campaignId)}/step-${stepNumber}`;
+}
+
+export function emptyTally(): StepTally {
+  return { sent: 0, skipped: 0, failed: 0, skipReasons: {}, budgetExhausted: false };
+}
+
+export function addTallies(a: StepTally, b: StepTally): StepTally {
+  const skipReasons = { ...a.skipReasons };
+  for (const [reason, count] of Object.entries(b.skipReasons) as [SkipReason, number][]) {
+    skipReasons[reason] = (skipReasons[reason] ?? 0) + count;
+  }
+  return {
+    sent: a.sent + b.sent,
+    skipped: a.skipped + b.skipped,
+    failed: a.failed + b.failed,
+    skipReasons,
+    budgetExhausted: a.budgetExhausted || b.budgetExhausted,
+  };
+}

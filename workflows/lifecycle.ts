@@ -1,0 +1,68 @@
+/**
+ * Client-side helpers for the campaign workflow (dittofeed style): what the API, the dev seed and the
+ * tests call to activate, steer and inspect a campaign. Not part of the workflow bundle.
+ */
+import type { MikroORM } from '@mikro-orm/postgresql';
+import { type Client, WorkflowUpdateFailedError } from '@temporalio/client';
+import { prepareActivation } from '../activities/activation';
+import { withClient } from '../domain/db/tenancy';
+import { campaignWorkflow } from './campaign';
+import {
+  type CampaignStatus, campaignWorkflowId, pauseUpdate, resumeUpdate, statusQuery, stopUpdate,
+} from './definitions';
+import { CampaignIdKey, ClientIdKey, CurrentStepKey, SeasonKey, StageKey } from './search-attributes';
+
+export interface LifecycleDeps { orm: MikroORM; temporal: Client; taskQueue: string }
+
+/** The workflow refused a command (its Update validator said why). */
+export class CampaignCommandRefusedError extends Error {}
+
+export async function activateCampaign(deps: LifecycleDeps, clientId: string, campaignId: string) {
+  const prepared = await withClient(deps.orm.em, clientId, (em) => prepareActivation(em, campaignId));
+  const handle = await deps.temporal.workflow.start(campaignWorkflow, {
+    workflowId: campaignWorkflowId(campaignId),
+    taskQueue: deps.taskQueue,
+    args: [{ campaignId, clientId }],
+    // A second activation (or a retry after a crash between the two halves) joins the running arc.
+    workflowIdConflictPolicy: 'USE_EXISTING',
+    workflowIdReusePolicy: 'REJECT_DUPLICATE',
+    typedSearchAttributes: [
+      { key: CampaignIdKey, value: campaignId },
+      { key: ClientIdKey, value: clientId },
+      { key: StageKey, value: 'active' },
+      { key: SeasonKey, value: prepared.season ?? 'none' },
+      { key: CurrentStepKey, value: 0 },
+    ],
+    memo: { campaignName: prepared.name },
+    staticSummary: `Track15 campaign: ${prepared.name}`,
+  });
+  return { workflowId: handle.workflowId, runId: handle.firstExecutionRunId, alreadyActive: prepared.alreadyActive };
+}
+
+async function refusalsAsErrors(run: () => Promise<CampaignStatus>): Promise<CampaignStatus> {
+  try {
+    return await run();
+  } catch (error) {
+    if (error instanceof WorkflowUpdateFailedError) throw new CampaignCommandRefusedError(error.cause?.message ?? error.message);
+    throw error;
+  }
+}
+
+export function pauseCampaign(deps: LifecycleDeps, campaignId: string, reason?: string): Promise<CampaignStatus> {
+  const handle = deps.temporal.workflow.getHandle(campaignWorkflowId(campaignId));
+  return refusalsAsErrors(() => handle.executeUpdate(pauseUpdate, { args: [{ reason }] }));
+}
+
+export function resumeCampaign(deps: LifecycleDeps, campaignId: string): Promise<CampaignStatus> {
+  const handle = deps.temporal.workflow.getHandle(campaignWorkflowId(campaignId));
+  return refusalsAsErrors(() => handle.executeUpdate(resumeUpdate));
+}
+
+export function stopCampaign(deps: LifecycleDeps, campaignId: string, reason: string): Promise<CampaignStatus> {
+  const handle = deps.temporal.workflow.getHandle(campaignWorkflowId(campaignId));
+  return refusalsAsErrors(() => handle.executeUpdate(stopUpdate, { args: [{ reason }] }));
+}
+
+export function campaignStatus(deps: Pick<LifecycleDeps, 'temporal'>, campaignId: string): Promise<CampaignStatus> {
+  return deps.temporal.workflow.getHandle(campaignWorkflowId(campaignId)).query(statusQuery);
+}
