@@ -1,0 +1,75 @@
+import type { MikroORM } from '@mikro-orm/postgresql';
+import type { Client } from '@temporalio/client';
+import Fastify, { type FastifyServerOptions } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { Config } from '../domain/config';
+import authPlugin from './plugins/auth';
+import errorsPlugin from './plugins/errors';
+import gracefulClosePlugin from './plugins/graceful-close';
+import metricsPlugin from './plugins/metrics';
+import openapiPlugin from './plugins/openapi';
+import ormPlugin from './plugins/orm';
+import rateLimitPlugin, { type RateLimitOptions } from './plugins/rate-limit';
+import campaignRoutes from './routes/campaigns';
+import clientRoutes from './routes/clients';
+import donationRoutes from './routes/donations';
+import donorImportRoutes from './routes/donor-import';
+import donorRoutes from './routes/donors';
+import healthRoutes from './routes/health';
+import lifecycleRoutes from './routes/lifecycle';
+import narrativeRoutes from './routes/narrative';
+import reportRoutes from './routes/reports';
+
+export interface AppDeps {
+  orm: MikroORM;
+  temporal: Client;
+  config: Pick<Config, 'TEMPORAL_TASK_QUEUE' | 'LOG_LEVEL'>;
+  logger?: FastifyServerOptions['logger'];
+  rateLimit?: RateLimitOptions;
+  /** false serves only the OpenAPI document, not the browsable UI (see plugins/openapi.ts). */
+  docsUi?: boolean;
+}
+
+const NO_QUERY = z.strictObject({});
+const JSON_BODY_LIMIT = 1024 * 1024;
+const DEFAULT_RATE_LIMIT: RateLimitOptions = { max: 600, timeWindowMs: 60_000 };
+
+/** The /v1 operations: rate limited, then authenticated, then the routes. */
+const v1: FastifyPluginAsyncZod<{ rateLimit: RateLimitOptions }> = async (app, options) => {
+  // An operation without query parameters refuses any, as those with some refuse unknown ones: a
+  // mistyped filter must fail, not be ignored while the operation goes ahead.
+  app.addHook('onRoute', (route) => {
+    if (route.schema && !route.schema.querystring) route.schema.querystring = NO_QUERY;
+  });
+  await app.register(rateLimitPlugin, options.rateLimit);
+  await app.register(authPlugin);
+  for (const routes of [clientRoutes, donorRoutes, donorImportRoutes, donationRoutes, campaignRoutes, narrativeRoutes, lifecycleRoutes, reportRoutes]) {
+    await app.register(routes);
+  }
+};
+
+/**
+ * The API as a Fastify instance, not yet listening (fastify/demo style): server.ts listens, tests use
+ * inject(). The ORM and the Temporal client belong to the caller, who closes them after the app.
+ */
+export async function buildApp(deps: AppDeps) {
+  const app = Fastify({
+    logger: deps.logger ?? { level: deps.config.LOG_LEVEL },
+    bodyLimit: JSON_BODY_LIMIT,
+    // Ids in logs and problem responses tie a complaint to its log lines.
+    requestIdHeader: false,
+  });
+  // Only JSON (and CSV where an operation says so): a text/plain body is a wrong content type, 415.
+  app.removeContentTypeParser('text/plain');
+  await app.register(errorsPlugin);
+  await app.register(gracefulClosePlugin);
+  await app.register(openapiPlugin, { ui: deps.docsUi ?? true });
+  await app.register(metricsPlugin);
+  await app.register(ormPlugin, { orm: deps.orm, temporal: deps.temporal, taskQueue: deps.config.TEMPORAL_TASK_QUEUE });
+  await app.register(healthRoutes);
+  await app.register(v1, { prefix: '/v1', rateLimit: deps.rateLimit ?? DEFAULT_RATE_LIMIT });
+  return app;
+}
+
+export type App = Awaited<ReturnType<typeof buildApp>>;

@@ -1,0 +1,76 @@
+import swagger from '@fastify/swagger';
+import fp from 'fastify-plugin';
+import {
+  createJsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler,
+} from 'fastify-type-provider-zod';
+import { PROBLEM_CONTENT_TYPE } from './errors';
+
+type Operation = { responses?: Record<string, { content?: Record<string, unknown> }> };
+type OpenApiDocument = { paths?: Record<string, unknown>; components?: { schemas?: Record<string, unknown> } };
+
+/**
+ * Error responses are documented with the media type they are sent with, and the problem schema
+ * appears once: it is only ever output, so the registry's input twin is dropped.
+ */
+function problemMediaType<T extends object>(transformed: T): T {
+  const document = transformed as OpenApiDocument;
+  for (const operations of Object.values(document.paths ?? {})) {
+    for (const operation of Object.values(operations as Record<string, Operation>)) {
+      for (const [status, response] of Object.entries(operation.responses ?? {})) {
+        const json = response.content?.['application/json'];
+        if (Number(status) >= 400 && json) response.content = { [PROBLEM_CONTENT_TYPE]: json };
+      }
+    }
+  }
+  delete document.components?.schemas?.ProblemInput;
+  return transformed;
+}
+
+export interface OpenApiOptions {
+  /**
+   * Serve the browsable UI at /docs (with the document at /docs/json), or only the document. The UI's
+   * static file server depends on an ESM-only package that jest's CommonJS loader cannot require, so
+   * it is loaded only when asked for; Node itself loads it fine.
+   */
+  ui: boolean;
+}
+
+/**
+ * zod is the single source of the request and response shapes: it validates requests, serializes
+ * responses (dropping any column a schema does not name) and generates the OpenAPI 3.1 document
+ * served at /docs/json and browsable at /docs.
+ */
+export default fp<OpenApiOptions>(async (app, options) => {
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Track15 campaign orchestration API',
+        version: '1.0.0',
+        description: 'Clients, donors, donations and Track15 campaigns. Every error is RFC 9457 application/problem+json.',
+      },
+      components: {
+        securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'An API key: operator keys act across clients, client keys inside their client' } },
+      },
+      security: [{ apiKey: [] }],
+      tags: [
+        { name: 'clients', description: 'Clients (tenants) and their API keys' },
+        { name: 'donors', description: 'Donors, imports, notification preferences, RFM' },
+        { name: 'donations', description: 'Gifts' },
+        { name: 'campaigns', description: 'Campaigns and their Track15 narrative' },
+        { name: 'lifecycle', description: 'Activate, pause, resume, stop and watch a Track15 campaign workflow' },
+        { name: 'operations', description: 'Health, readiness and metrics' },
+      ],
+    },
+    transform: createJsonSchemaTransform({ skipList: ['/docs', '/docs/', '/docs/json', '/docs/yaml', '/docs/static/*', '/docs/*', '/docs/uiConfig', '/docs/initOAuth'] }),
+    transformObject: (input) => problemMediaType(jsonSchemaTransformObject(input)),
+  });
+  if (options.ui) {
+    const { default: swaggerUi } = await import('@fastify/swagger-ui');
+    await app.register(swaggerUi, { routePrefix: '/docs' });
+  } else {
+    app.get('/docs/json', { schema: { hide: true } }, async () => app.swagger());
+  }
+}, { name: 'openapi' });

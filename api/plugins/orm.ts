@@ -1,0 +1,33 @@
+import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import type { Client } from '@temporalio/client';
+import fp from 'fastify-plugin';
+import type { LifecycleDeps } from '../../workflows/lifecycle';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    orm: MikroORM;
+    temporal: Client;
+    /** What workflows/lifecycle.ts needs to start and steer campaign workflows. */
+    lifecycle: LifecycleDeps;
+  }
+  interface FastifyRequest {
+    /** This request's own EntityManager (mikro-orm guide style), so no identity map is shared between requests. */
+    em: EntityManager;
+  }
+}
+
+export interface OrmPluginOptions { orm: MikroORM; temporal: Client; taskQueue: string }
+
+/**
+ * Hands the ORM and the Temporal client to routes. The app does not own them (server.ts and tests open
+ * them, and close them after the app), so nothing here closes them.
+ */
+export default fp<OrmPluginOptions>(async (app, { orm, temporal, taskQueue }) => {
+  app.decorate('orm', orm);
+  app.decorate('temporal', temporal);
+  app.decorate('lifecycle', { orm, temporal, taskQueue });
+  app.decorateRequest('em', null as unknown as EntityManager);
+  app.addHook('onRequest', async (request) => {
+    request.em = orm.em.fork();
+  });
+}, { name: 'orm' });

@@ -1,0 +1,42 @@
+/**
+ * RFC 9457 problem details: the one shape every error response takes. Routes and services throw a
+ * Problem; the error handler (plugins/errors.ts) turns it, and every other error, into the response.
+ */
+export interface FieldError {
+  /** Where the bad value is: `body.email`, `query.limit`, `params.campaignId`, `header.content-type`. */
+  field: string;
+  message: string;
+}
+
+export class Problem extends Error {
+  constructor(
+    readonly status: number,
+    readonly title: string,
+    readonly detail: string,
+    /** RFC 9457 extension members, e.g. `errors` or `reasons`. */
+    readonly extensions: Record<string, unknown> = {},
+    readonly type = 'about:blank',
+  ) {
+    super(detail);
+    this.name = 'Problem';
+  }
+}
+
+export function invalid(errors: FieldError[]): Problem {
+  const fields = [...new Set(errors.map((error) => error.field))];
+  const detail = errors.length === 1 ? `${errors[0].field}: ${errors[0].message}` : `invalid ${fields.join(', ')}`;
+  return new Problem(400, 'Invalid request', detail, { errors }, 'urn:track15:problem:validation');
+}
+
+export function notFound(what: string, field?: string): Problem {
+  const message = `${what} not found`;
+  return field ? new Problem(404, 'Not Found', `${field}: ${message}`, { errors: [{ field, message }] }) : new Problem(404, 'Not Found', message);
+}
+
+export function conflict(detail: string, extensions: Record<string, unknown> = {}): Problem {
+  return new Problem(409, 'Conflict', detail, extensions, 'urn:track15:problem:conflict');
+}
+
+export function forbidden(detail: string): Problem {
+  return new Problem(403, 'Forbidden', detail);
+}

@@ -1,0 +1,68 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { ApiKey, ApiKeyCreate, ApiKeyParams, Client, ClientCreate, IssuedApiKey, OperatorKeyParams } from '../schemas/clients';
+import { AUTHENTICATED_ERRORS, BODY_ERRORS, ClientParams, page, pageOf, pagination, problems } from '../schemas/common';
+import { issueKey, listKeys, revokeKey } from '../services/api-keys';
+import { createClient, getClient, listClients } from '../services/clients';
+
+const tags = ['clients'];
+
+/** Clients are created and listed by operators; a client key sees its own client and manages its own keys. */
+const clientRoutes: FastifyPluginAsyncZod = async (app) => {
+  app.post('/clients', {
+    schema: {
+      summary: 'Create a client (operator only)', tags,
+      body: ClientCreate,
+      response: { 201: Client, ...problems(...BODY_ERRORS, 403, 503) },
+    },
+  }, async (request, reply) => reply.code(201).send(await request.asOperator((em) => createClient(em, request.body))));
+
+  app.get('/clients', {
+    schema: {
+      summary: 'List clients (operator only)', tags,
+      querystring: z.strictObject(pagination),
+      response: { 200: page(Client), ...problems(...AUTHENTICATED_ERRORS, 403) },
+    },
+  }, async (request) => pageOf(await request.asOperator((em) => listClients(em, request.query)), request.query));
+
+  app.get('/clients/:clientId', {
+    schema: { summary: 'Get a client', tags, params: ClientParams, response: { 200: Client, ...problems(...AUTHENTICATED_ERRORS, 404) } },
+  }, (request) => request.inClient(request.params.clientId, (em) => getClient(em, request.params.clientId)));
+
+  app.post('/clients/:clientId/api-keys', {
+    schema: {
+      summary: 'Issue an API key for a client; the key is in this response only', tags,
+      params: ClientParams, body: ApiKeyCreate,
+      response: { 201: IssuedApiKey, ...problems(...BODY_ERRORS, 404) },
+    },
+  }, async (request, reply) => {
+    const { clientId } = request.params;
+    return reply.code(201).send(await request.inClient(clientId, (em) => issueKey(em, { clientId, name: request.body.name })));
+  });
+
+  app.get('/clients/:clientId/api-keys', {
+    schema: { summary: 'List a client\'s API keys (never the keys themselves)', tags, params: ClientParams, response: { 200: z.object({ items: z.array(ApiKey) }), ...problems(...AUTHENTICATED_ERRORS, 404) } },
+  }, async (request) => ({ items: await request.inClient(request.params.clientId, (em) => listKeys(em, request.params.clientId)) }));
+
+  app.delete('/clients/:clientId/api-keys/:keyId', {
+    schema: { summary: 'Revoke a client\'s API key, effective immediately', tags, params: ApiKeyParams, response: { 200: ApiKey, ...problems(...AUTHENTICATED_ERRORS, 404) } },
+  }, (request) => request.inClient(request.params.clientId, (em) => revokeKey(em, request.params.clientId, request.params.keyId)));
+
+  app.post('/operator-keys', {
+    schema: {
+      summary: 'Issue an operator API key (operator only); the key is in this response only', tags,
+      body: ApiKeyCreate,
+      response: { 201: IssuedApiKey, ...problems(...BODY_ERRORS, 403) },
+    },
+  }, async (request, reply) => reply.code(201).send(await request.asOperator((em) => issueKey(em, { clientId: null, name: request.body.name }))));
+
+  app.get('/operator-keys', {
+    schema: { summary: 'List operator API keys (operator only)', tags, response: { 200: z.object({ items: z.array(ApiKey) }), ...problems(...AUTHENTICATED_ERRORS, 403) } },
+  }, async (request) => ({ items: await request.asOperator((em) => listKeys(em, null)) }));
+
+  app.delete('/operator-keys/:keyId', {
+    schema: { summary: 'Revoke an operator API key (operator only)', tags, params: OperatorKeyParams, response: { 200: ApiKey, ...problems(...AUTHENTICATED_ERRORS, 403, 404) } },
+  }, (request) => request.asOperator((em) => revokeKey(em, null, request.params.keyId)));
+};
+
+export default clientRoutes;

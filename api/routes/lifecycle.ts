@@ -1,0 +1,83 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { FastifyRequest } from 'fastify';
+import { activateCampaign, pauseCampaign, resumeCampaign, stopCampaign } from '../../workflows/lifecycle';
+import { conflict } from '../problem';
+import { AUTHENTICATED_ERRORS, BODY_ERRORS, CampaignParams, problems } from '../schemas/common';
+import { Activation, LiveStatus, PauseBody, StopBody, WorkflowStatus } from '../schemas/lifecycle';
+import { requireCampaign } from '../services/campaign-guard';
+import { askWorkflow, databaseStatus, workflowStatusView } from '../services/campaign-status';
+
+const tags = ['lifecycle'];
+
+/**
+ * The workflow is addressed by campaign id alone, so the campaign is first looked up in the caller's
+ * client (404 for anyone else's) and must have been activated.
+ */
+async function requireLaunched(request: FastifyRequest, { clientId, campaignId }: { clientId: string; campaignId: string }): Promise<void> {
+  const campaign = await request.inClient(clientId, (em) => requireCampaign(em, campaignId));
+  if (!campaign.track15_activated_at) throw conflict('the campaign has not been activated', { reasons: [`stage is ${campaign.track15_stage ?? 'none'}`] });
+}
+
+const lifecycleRoutes: FastifyPluginAsyncZod = async (app) => {
+  const commandErrors = problems(...AUTHENTICATED_ERRORS, 404, 409);
+
+  app.post('/clients/:clientId/campaigns/:campaignId/activate', {
+    schema: {
+      summary: 'Activate a Track15 campaign: freezes the audience and starts its workflow (idempotent); 409 lists what is missing', tags,
+      params: CampaignParams,
+      response: { 200: Activation, ...commandErrors },
+    },
+  }, async (request) => {
+    const { clientId, campaignId } = request.params;
+    await request.inClient(clientId, (em) => requireCampaign(em, campaignId));
+    const started = await activateCampaign(app.lifecycle, clientId, campaignId);
+    return { workflow_id: started.workflowId, run_id: started.runId ?? null, already_active: started.alreadyActive };
+  });
+
+  app.post('/clients/:clientId/campaigns/:campaignId/pause', {
+    schema: {
+      summary: 'Pause the arc: no new sends start; resume shifts the rest of the schedule', tags,
+      params: CampaignParams, body: PauseBody,
+      response: { 200: WorkflowStatus, ...problems(...BODY_ERRORS, 404, 409) },
+    },
+  }, async (request) => {
+    await requireLaunched(request, request.params);
+    return workflowStatusView(await pauseCampaign(app.lifecycle, request.params.campaignId, request.body?.reason));
+  });
+
+  app.post('/clients/:clientId/campaigns/:campaignId/resume', {
+    schema: { summary: 'Resume a paused arc', tags, params: CampaignParams, response: { 200: WorkflowStatus, ...commandErrors } },
+  }, async (request) => {
+    await requireLaunched(request, request.params);
+    return workflowStatusView(await resumeCampaign(app.lifecycle, request.params.campaignId));
+  });
+
+  app.post('/clients/:clientId/campaigns/:campaignId/stop', {
+    schema: {
+      summary: 'Stop the arc for good, with a reason; analytics are still computed', tags,
+      params: CampaignParams, body: StopBody,
+      response: { 200: WorkflowStatus, ...problems(...BODY_ERRORS, 404, 409) },
+    },
+  }, async (request) => {
+    await requireLaunched(request, request.params);
+    return workflowStatusView(await stopCampaign(app.lifecycle, request.params.campaignId, request.body.reason));
+  });
+
+  app.get('/clients/:clientId/campaigns/:campaignId/status', {
+    schema: {
+      summary: 'Live status: the campaign row, audience and per-step ledger counts, plus the workflow\'s own status and next due time', tags,
+      params: CampaignParams,
+      response: { 200: LiveStatus, ...problems(...AUTHENTICATED_ERRORS, 404) },
+    },
+  }, async (request) => {
+    const { clientId, campaignId } = request.params;
+    const stored = await request.inClient(clientId, async (em) => {
+      await requireCampaign(em, campaignId);
+      return databaseStatus(em, campaignId);
+    });
+    const live = stored.activated_at ? await askWorkflow(app.temporal, campaignId) : { workflow: null };
+    return { ...stored, ...live, next_step: live.workflow?.next_step ?? null, next_due_at: live.workflow?.next_due_at ?? null };
+  });
+};
+
+export default lifecycleRoutes;

@@ -1,0 +1,79 @@
+import { z } from 'zod';
+
+/** RFC 9457 problem details, as every error response carries them. */
+export const ProblemSchema = z.looseObject({
+  type: z.string().describe('URI naming the kind of problem; about:blank when the status says it all'),
+  title: z.string(),
+  status: z.number().int(),
+  detail: z.string().describe('What went wrong, naming the offending field'),
+  instance: z.string().describe('The request path'),
+  request_id: z.string().optional(),
+  errors: z.array(z.object({ field: z.string(), message: z.string() })).optional()
+    .describe('One entry per offending field: body.<path>, query.<name>, params.<name> or header.<name>'),
+  reasons: z.array(z.string()).optional().describe('Why the workflow refused (409 from activate, pause, resume, stop)'),
+}).meta({ id: 'Problem' });
+
+const ERROR_MEANINGS: Record<number, string> = {
+  400: 'Invalid body, query or path parameter; `errors` names each field',
+  401: 'Missing, unknown or revoked API key',
+  403: 'The API key may not perform this operation',
+  404: 'No such resource for this client',
+  409: 'Conflicts with the current state; `reasons` says why',
+  413: 'Body too large',
+  415: 'Unsupported content type',
+  429: 'Rate limit exceeded; see Retry-After',
+  500: 'Unexpected failure',
+  503: 'A dependency is unreachable',
+};
+
+type ErrorStatus = keyof typeof ERROR_MEANINGS;
+
+/** The error responses of an operation, documented with the problem schema. */
+export function problems(...statuses: ErrorStatus[]) {
+  return Object.fromEntries(statuses.map((status) => [status, ProblemSchema.describe(ERROR_MEANINGS[status])]));
+}
+
+/** Errors every authenticated operation can answer; add 403/404/409/413/415 where they apply. */
+export const AUTHENTICATED_ERRORS: ErrorStatus[] = [400, 401, 429, 500];
+/** …and those with a JSON body. */
+export const BODY_ERRORS: ErrorStatus[] = [...AUTHENTICATED_ERRORS, 413, 415];
+
+export const uuid = z.uuid();
+
+/**
+ * Timestamps leave as ISO 8601 in UTC. Raw queries hand them over as PostgreSQL text
+ * (`2026-01-02 03:04:05.678+00`), which Date.parse does not read everywhere, so that form is rewritten first.
+ */
+export const timestamp = z.preprocess(
+  (value) => (typeof value === 'string' ? new Date(value.replace(' ', 'T').replace(/([+-]\d\d)$/, '$1:00')).toISOString()
+    : value instanceof Date ? value.toISOString() : value),
+  z.string().meta({ format: 'date-time' }),
+);
+
+/** PostgreSQL numeric and bigint arrive as text to keep their precision; amounts in this API fit a double. */
+export const decimal = z.preprocess((value) => (typeof value === 'string' ? Number(value) : value), z.number());
+
+/** A calendar date, YYYY-MM-DD. */
+export const isoDate = z.iso.date();
+
+/** Amounts in major units with at most two decimals, as numeric(12,2) stores them. */
+export const amount = z.number().positive().max(9_999_999_999.99)
+  .refine((value) => Math.abs(Math.round(value * 100) - value * 100) < 1e-6, 'must have at most two decimals');
+
+export const pagination = {
+  limit: z.coerce.number().int().min(1).max(200).default(50).describe('Items per page, 1-200'),
+  offset: z.coerce.number().int().min(0).max(1_000_000).default(0).describe('Items to skip'),
+};
+
+/** A page of items; `next_offset` is null on the last page. */
+export function page<T extends z.ZodType>(item: T) {
+  return z.object({ items: z.array(item), next_offset: z.number().int().nullable() });
+}
+
+export function pageOf<T>(items: T[], query: { limit: number; offset: number }): { items: T[]; next_offset: number | null } {
+  return { items, next_offset: items.length === query.limit ? query.offset + query.limit : null };
+}
+
+export const ClientParams = z.strictObject({ clientId: uuid.describe('The client (tenant)') });
+export const CampaignParams = ClientParams.extend({ campaignId: uuid });
+export const DonorParams = ClientParams.extend({ donorId: uuid });

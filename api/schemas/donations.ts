@@ -1,0 +1,36 @@
+import { z } from 'zod';
+import { amount, decimal, page, pagination, timestamp, uuid } from './common';
+
+export const DONATION_STATUSES = ['pending', 'succeeded', 'failed', 'refunded'] as const;
+
+export const DonationCreate = z.strictObject({
+  donor_id: uuid,
+  campaign_id: uuid.nullish().describe('The campaign the gift is attributed to'),
+  amount: amount.describe('In major units (e.g. 50.00)'),
+  currency: z.string().regex(/^[A-Za-z]{3}$/, 'must be a three-letter ISO 4217 code').transform((code) => code.toLowerCase()).default('usd'),
+  donated_at: z.iso.datetime({ offset: true }).optional().describe('When the gift was made; now when omitted'),
+  status: z.enum(['pending', 'succeeded']).default('succeeded'),
+});
+
+export const Donation = z.object({
+  id: uuid,
+  client_id: uuid,
+  donor_id: uuid,
+  campaign_id: uuid.nullable(),
+  amount: decimal,
+  currency: z.string(),
+  status: z.enum(DONATION_STATUSES),
+  source: z.enum(['offline', 'stripe', 'import']),
+  donated_at: timestamp,
+  refunded_at: timestamp.nullable(),
+  created_at: timestamp,
+});
+
+export const DonationQuery = z.strictObject({
+  donor_id: uuid.optional(),
+  campaign_id: uuid.optional(),
+  status: z.enum(DONATION_STATUSES).optional(),
+  ...pagination,
+});
+
+export const DonationPage = page(Donation);

@@ -1,0 +1,102 @@
+import { z } from 'zod';
+import { RFM_SEGMENTS } from '../../domain/rfm';
+import { isValidTimeZone } from '../../domain/schedule';
+import { DonorParams, page, pagination, timestamp, uuid } from './common';
+
+export const DONOR_STAGES = ['lead', 'marketing', 'trial', 'active', 'churned', 'dormant'] as const;
+export const DONOR_SOURCES = ['website', 'sms_campaign', 'email_campaign', 'referral', 'organic', 'paid_ads', 'social', 'other', 'import'] as const;
+export const PREFERENCE_CATEGORIES = ['marketing', 'transactional', 'events', 'newsletter', 'all'] as const;
+
+const name = z.string().trim().min(1).max(100);
+
+export const DonorCreate = z.strictObject({
+  email: z.email().max(255).nullish(),
+  phone: z.string().regex(/^\+?[0-9][0-9 ().-]{3,18}$/, 'must be a phone number of up to 20 characters').nullish(),
+  first_name: name.nullish(),
+  last_name: name.nullish(),
+  timezone: z.string().max(64).refine(isValidTimeZone, 'must be an IANA time zone such as Europe/London').nullish(),
+  stage: z.enum(DONOR_STAGES).default('lead'),
+  source: z.enum(DONOR_SOURCES).default('website'),
+  tags: z.array(z.string().trim().min(1).max(50)).max(50).default([]),
+  metadata: z.record(z.string(), z.unknown()).default({}),
+}).refine((donor) => donor.email || donor.phone, { path: ['email'], message: 'a donor needs an email or a phone number' });
+
+export type DonorInput = z.infer<typeof DonorCreate>;
+
+export const Donor = z.object({
+  id: uuid,
+  client_id: uuid,
+  email: z.string().nullable(),
+  phone: z.string().nullable(),
+  first_name: z.string().nullable(),
+  last_name: z.string().nullable(),
+  timezone: z.string().nullable(),
+  stage: z.enum(DONOR_STAGES),
+  source: z.enum(DONOR_SOURCES),
+  rfm_segment: z.enum(RFM_SEGMENTS).nullable(),
+  rfm_recency_score: z.number().int().nullable(),
+  rfm_frequency_score: z.number().int().nullable(),
+  rfm_monetary_score: z.number().int().nullable(),
+  rfm_last_calculated: timestamp.nullable(),
+  email_suppressed_at: timestamp.nullable(),
+  email_suppression_reason: z.string().nullable(),
+  tags: z.array(z.string()),
+  metadata: z.record(z.string(), z.unknown()),
+  is_active: z.boolean(),
+  created_at: timestamp,
+  updated_at: timestamp,
+});
+
+export const DonorQuery = z.strictObject({
+  segment: z.enum(RFM_SEGMENTS).optional().describe('RFM segment'),
+  stage: z.enum(DONOR_STAGES).optional().describe('Lifecycle stage'),
+  search: z.string().trim().min(1).max(100).optional().describe('Part of the name or email, case-insensitive'),
+  ...pagination,
+});
+
+export const DonorPage = page(Donor);
+
+export const ImportRowError = z.object({
+  row: z.number().int().describe('0-based index of the row in the JSON array or among the CSV data rows'),
+  line: z.number().int().optional().describe('CSV line number (the header is line 1)'),
+  errors: z.array(z.object({ field: z.string(), message: z.string() })),
+});
+
+export const ImportResult = z.object({
+  received: z.number().int(),
+  imported: z.number().int(),
+  failed: z.number().int(),
+  errors: z.array(ImportRowError),
+});
+
+export const MAX_IMPORT_ROWS = 10_000;
+
+export const ImportBody = z.union([
+  z.array(z.record(z.string(), z.unknown())).min(1).max(MAX_IMPORT_ROWS).describe('application/json: an array of donors, as for creating one'),
+  z.string().min(1).describe('text/csv: a header row naming donor fields (tags separated by ";"), then one donor a line'),
+]);
+
+export const RfmRecalculation = z.strictObject({
+  as_of: z.iso.datetime({ offset: true }).optional().describe('Score as of this time; now when omitted'),
+  donor_id: uuid.optional().describe('Only this donor; all the client\'s donors when omitted'),
+}).optional();
+
+export const RfmResult = z.object({ donors_scored: z.number().int(), as_of: timestamp });
+
+export const PreferenceCategoryParams = DonorParams.extend({ category: z.enum(PREFERENCE_CATEGORIES) });
+
+export const NotificationPreference = z.object({
+  category: z.enum(PREFERENCE_CATEGORIES),
+  email_enabled: z.boolean(),
+  sms_enabled: z.boolean(),
+  push_enabled: z.boolean(),
+  unsubscribed_at: timestamp.nullable(),
+  updated_at: timestamp.nullable().describe('null when the donor has never set this category (the defaults apply)'),
+});
+
+export const NotificationPreferenceUpdate = z.strictObject({
+  email_enabled: z.boolean().optional(),
+  sms_enabled: z.boolean().optional(),
+  push_enabled: z.boolean().optional(),
+  unsubscribed: z.boolean().optional().describe('true unsubscribes the donor from the category (keeping the first time), false resubscribes'),
+}).refine((update) => Object.keys(update).length > 0, { message: 'name at least one setting to change' });

@@ -1,0 +1,39 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { generateActivationToken } from '../../domain/activation-token';
+import { notFound } from '../problem';
+
+const CLIENT_COLUMNS = 'id, name, status, activation_token, metadata, created_at, updated_at';
+// A token taken between reading the taken set and inserting loses the race quietly (on conflict do
+// nothing); a fresh read and pick then almost always succeeds.
+const TOKEN_ATTEMPTS = 5;
+
+export interface ClientRow {
+  id: string; name: string; status: 'pending' | 'active' | 'paid' | 'failed'; activation_token: string | null;
+  metadata: Record<string, unknown>; created_at: string; updated_at: string;
+}
+
+/** Needs the operator role: picking a free activation token reads every client's. */
+export async function createClient(em: EntityManager, input: { name: string; metadata: Record<string, unknown> }): Promise<ClientRow> {
+  for (let attempt = 1; ; attempt++) {
+    const taken = new Set((await em.execute<{ token: string }[]>(
+      'select activation_token as token from clients where activation_token is not null')).map((row) => row.token));
+    const token = generateActivationToken((candidate) => taken.has(candidate), taken.size, Math.random);
+    const [row] = await em.execute<ClientRow[]>(
+      `insert into clients (name, activation_token, metadata) values (?, ?, ?::jsonb)
+       on conflict (activation_token) do nothing returning ${CLIENT_COLUMNS}`,
+      [input.name, token, JSON.stringify(input.metadata)],
+    );
+    if (row) return row;
+    if (attempt >= TOKEN_ATTEMPTS) throw new Error(`no free activation token after ${TOKEN_ATTEMPTS} attempts`);
+  }
+}
+
+export function listClients(em: EntityManager, page: { limit: number; offset: number }): Promise<ClientRow[]> {
+  return em.execute<ClientRow[]>(`select ${CLIENT_COLUMNS} from clients order by created_at, id limit ? offset ?`, [page.limit, page.offset]);
+}
+
+export async function getClient(em: EntityManager, clientId: string): Promise<ClientRow> {
+  const [row] = await em.execute<ClientRow[]>(`select ${CLIENT_COLUMNS} from clients where id = ?`, [clientId]);
+  if (!row) throw notFound('client');
+  return row;
+}
