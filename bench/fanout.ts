@@ -1,0 +1,168 @@
+/**
+ * `npm run bench -- fanout`: one touchpoint to 100,000 recipients through the SendGrid sink (batched
+ * child workflow), against the naive way (one provider call and one insert per recipient) on 5,000
+ * recipients in the same run; and the parent workflow's history length for whole 15-step arcs of two
+ * audience sizes, to show it does not grow with the audience.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, Runtime, DefaultLogger, bundleWorkflowCode } from '@temporalio/worker';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { Client as PgClient } from 'pg';
+import { prepareActivation } from '../activities/activation';
+import { type SendGrid, createSendGrid } from '../activities/sendgrid';
+import { openOrm } from '../domain/db/orm';
+import { withClient } from '../domain/db/tenancy';
+import { buildNarrativeSteps } from '../domain/narrative';
+import { renderStep } from '../domain/message-template';
+import { migrate } from '../scripts/migrate';
+import { Fixtures, STORY } from '../test/support/fixtures';
+import { campaignWorkflow } from '../workflows/campaign';
+import { touchpointWorkflow } from '../workflows/touchpoint';
+import { campaignWorkflowId } from '../workflows/definitions';
+import { createWorker } from '../workflows/worker';
+
+const ADMIN = process.env.PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432';
+const DATABASE = 'track15_bench_fanout';
+const SINK_PORT = 3191;
+const FANOUT = 100_000;
+const NAIVE = 5_000;
+
+async function main(): Promise<void> {
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  const ownerUrl = await freshDatabase();
+  const appUrl = ownerUrl.replace('postgres://postgres@', 'postgres://track15_app:track15_app@');
+  const sink = startSink();
+  const orm = await openOrm(appUrl, { pool: { min: 0, max: 20 } });
+  const owner = new PgClient({ connectionString: ownerUrl });
+  await owner.connect();
+  const fixtures = new Fixtures(ownerUrl);
+  const nativeConnection = await NativeConnection.connect({ address: process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7253' });
+  const connection = await Connection.connect({ address: process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7253' });
+  const temporal = new Client({ connection });
+  const taskQueue = 'bench-fanout';
+  const sendgrid = createSendGrid('SG.bench', `http://127.0.0.1:${SINK_PORT}`);
+  const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows/index'), logger: silent });
+  const worker = await createWorker(nativeConnection, { TEMPORAL_NAMESPACE: 'default', TEMPORAL_TASK_QUEUE: taskQueue },
+    { orm, sendgrid, from: 'bench@track15.test', publicBaseUrl: 'http://127.0.0.1:3000', unsubscribeSecret: 'bench-secret-bench-secret-bench-secret!' },
+    { workflowBundle: { code }, maxConcurrentActivityTaskExecutions: 4 });
+  const running = worker.run();
+  try {
+    await waitForSink();
+    const clientId = await seedClient(owner, FANOUT);
+
+    const big = await activatedCampaign(fixtures, orm.em, clientId, 'fanout', 86_400);
+    const started = performance.now();
+    await temporal.workflow.execute(touchpointWorkflow, { taskQueue, workflowId: `bench-${big}/step-1`, args: [{ campaignId: big, clientId, stepNumber: 1 }] });
+    const batchedSeconds = (performance.now() - started) / 1000;
+    const [{ sent }] = (await owner.query('select count(*)::int as sent from campaign_deliveries where campaign_id = $1 and status = $2', [big, 'sent'])).rows;
+    const batchedRate = sent / batchedSeconds;
+    console.log('\nfanout: one touchpoint through the SendGrid sink');
+    console.log(`  batched (child workflow, 1,000 per activity): ${sent.toLocaleString()} recipients in ${batchedSeconds.toFixed(1)} s = ${Math.round(batchedRate).toLocaleString()} recipients/s  (target ≥ 5,000/s)`);
+
+    const naiveCampaign = await activatedCampaign(fixtures, orm.em, clientId, 'naive', 86_400);
+    const naiveSeconds = await naiveTouchpoint(orm.em, owner, sendgrid, clientId, naiveCampaign);
+    const naiveRate = NAIVE / naiveSeconds;
+    console.log(`  naive baseline (one call + one insert each):   ${NAIVE.toLocaleString()} recipients in ${naiveSeconds.toFixed(1)} s = ${Math.round(naiveRate).toLocaleString()} recipients/s`);
+    console.log(`  speed-up over naive: ${(batchedRate / naiveRate).toFixed(1)}x  (target ≥ 20x)`);
+
+    const small = await arcHistoryLength(fixtures, orm.em, temporal, taskQueue, await seedClient(owner, 100));
+    const large = await arcHistoryLength(fixtures, orm.em, temporal, taskQueue, await seedClient(owner, 5_000));
+    console.log(`  parent workflow history, whole 15-step arc: ${small} events with 100 recipients, ${large} events with 5,000  (target < 300, independent of audience)`);
+  } finally {
+    worker.shutdown();
+    await running;
+    await connection.close();
+    await nativeConnection.close();
+    await owner.end();
+    await fixtures.close();
+    await orm.close();
+    sink.kill();
+    await dropDatabase();
+  }
+}
+
+/** The naive touchpoint: render, send and record each recipient on its own. */
+async function naiveTouchpoint(em: EntityManager, owner: PgClient, { mail }: SendGrid, clientId: string, campaignId: string): Promise<number> {
+  const step = { ...buildNarrativeSteps('spring', STORY)[0] };
+  const recipients = (await owner.query<{ donor_id: string; email: string; first_name: string | null }>(
+    `select r.donor_id, d.email, d.first_name from campaign_recipients r join donors d on d.id = r.donor_id
+      where r.campaign_id = $1 order by r.donor_id limit $2`, [campaignId, NAIVE])).rows;
+  const started = performance.now();
+  for (const recipient of recipients) {
+    const message = renderStep(step, {
+      donor: { first_name: recipient.first_name, email: recipient.email }, story: STORY, campaign: { name: 'naive' },
+      links: { donate: 'http://127.0.0.1:3000/donate', unsubscribe: 'http://127.0.0.1:3000/unsubscribe' }, segment: null,
+    });
+    await mail.send({ to: recipient.email, from: 'bench@track15.test', subject: message.subject, html: message.html, text: message.text });
+    await withClient(em, clientId, (tx) => tx.execute(
+      `insert into campaign_deliveries (campaign_id, step_number, donor_id, client_id, status, settled_at) values (?, 1, ?, ?, 'sent', now())`,
+      [campaignId, recipient.donor_id, clientId]));
+  }
+  return (performance.now() - started) / 1000;
+}
+
+async function arcHistoryLength(fixtures: Fixtures, em: EntityManager, temporal: Client, taskQueue: string, clientId: string): Promise<number> {
+  const campaignId = await activatedCampaign(fixtures, em, clientId, 'arc', 1);
+  await temporal.workflow.execute(campaignWorkflow, { taskQueue, workflowId: campaignWorkflowId(campaignId), args: [{ campaignId, clientId }] });
+  const history = await temporal.workflow.getHandle(campaignWorkflowId(campaignId)).fetchHistory();
+  return history.events?.length ?? 0;
+}
+
+async function seedClient(owner: PgClient, donors: number): Promise<string> {
+  const { rows: [client] } = await owner.query<{ id: string }>(`insert into clients (name) values ('bench ' || $1) returning id`, [donors]);
+  await owner.query(
+    `insert into donors (client_id, email, first_name, last_name, rfm_segment)
+     select $1, 'd' || i || '-' || $3 || '@bench.test', 'Donor' || i, 'Bench',
+            (array['Champions','Loyal','Potential Loyalists','New Donors','Promising','Need Attention','At Risk'])[1 + i % 7]
+       from generate_series(1, $2::int) as i`,
+    [client.id, donors, client.id.slice(0, 8)],
+  );
+  return client.id;
+}
+
+async function activatedCampaign(fixtures: Fixtures, em: EntityManager, clientId: string, name: string, daySeconds: number): Promise<string> {
+  const campaignId = await fixtures.track15Campaign(clientId, { name, dayLengthSeconds: daySeconds, controlShare: 0, story: STORY });
+  await withClient(em, clientId, (tx) => prepareActivation(tx, campaignId));
+  return campaignId;
+}
+
+async function freshDatabase(): Promise<string> {
+  await dropDatabase();
+  await admin(`create database ${DATABASE}`);
+  const ownerUrl = `${ADMIN}/${DATABASE}`;
+  await migrate(ownerUrl, 'up');
+  return ownerUrl;
+}
+
+async function dropDatabase(): Promise<void> {
+  await admin(`drop database if exists ${DATABASE} with (force)`);
+}
+
+async function admin(sql: string): Promise<void> {
+  const client = new PgClient({ connectionString: `${ADMIN}/postgres` });
+  await client.connect();
+  try { await client.query(sql); } finally { await client.end(); }
+}
+
+function startSink(): ChildProcess {
+  return spawn(process.execPath, ['--import', 'tsx', join(__dirname, '../test/fakes/sendgrid-sink-server.ts')], {
+    env: { ...process.env, SINK_PORT: String(SINK_PORT) },
+    stdio: 'ignore',
+  });
+}
+
+async function waitForSink(): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    try { await fetch(`http://127.0.0.1:${SINK_PORT}/__sink/requests`); return; } catch { await new Promise((r) => setTimeout(r, 100)); }
+  }
+  throw new Error('the SendGrid sink did not start');
+}
+
+const silent = { log() {}, trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error };
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,105 @@
+import fc from 'fast-check';
+import { type JsonSchema, type Operation, documentedOperations, fillPath, typesOf } from './openapi';
+import { type ApiHarness, type Request, databaseFingerprint, startApi } from './support';
+
+/**
+ * Property: no invalid body, query or path parameter makes any documented operation answer 5xx or
+ * change the database. Each generated request is invalid in at least one place by construction.
+ */
+describe('invalid input to every documented operation', () => {
+  let api: ApiHarness;
+  let operations: Operation[];
+  const ids: Record<string, string> = {};
+
+  beforeAll(async () => {
+    api = await startApi();
+    const client = await api.client('Fuzzed');
+    ids.clientId = client.id;
+    [ids.donorId] = await api.fixtures.donors(client.id, [{ email: 'fuzz@donors.test', first_name: 'Fuzz' }]);
+    ids.campaignId = await api.fixtures.track15Campaign(client.id);
+    [{ id: ids.keyId }] = await api.fixtures.query<{ id: string }>('select id from api_keys where client_id = $1', [client.id]);
+    operations = await documentedOperations(api);
+  });
+  afterAll(async () => { await api.close(); });
+
+  /** A value that is none of the types the schema admits. */
+  const wrongValue = (schema: JsonSchema): fc.Arbitrary<unknown> => {
+    const types = typesOf(schema);
+    const candidates: fc.Arbitrary<unknown>[] = [];
+    if (!types.has('string')) candidates.push(fc.string());
+    if (!types.has('number')) candidates.push(fc.double({ noNaN: true }));
+    if (!types.has('boolean')) candidates.push(fc.boolean());
+    if (!types.has('object')) candidates.push(fc.constant({ nested: true }));
+    if (!types.has('array')) candidates.push(fc.constant([1, 'two']));
+    if (!types.has('null')) candidates.push(fc.constant(null));
+    if (schema.enum) candidates.push(fc.string().map((s) => `not-in-enum-${s}`));
+    return fc.oneof(...candidates);
+  };
+
+  const invalidBody = (schema: JsonSchema): fc.Arbitrary<Pick<Request, 'payload' | 'headers'>> => {
+    const properties = Object.entries(schema.properties ?? {}).filter(([, property]) => !typesOf(property).has('any'));
+    const json = (value: unknown) => ({ payload: JSON.stringify(value), headers: { 'content-type': 'application/json' } });
+    const arbitraries: fc.Arbitrary<Pick<Request, 'payload' | 'headers'>>[] = [
+      fc.oneof(fc.integer(), fc.boolean(), fc.constant(null), fc.array(fc.integer(), { maxLength: 3 })).map(json),
+      fc.dictionary(fc.string({ minLength: 1 }).map((k) => `unknown_${k}`), fc.jsonValue(), { minKeys: 1, maxKeys: 3 }).map(json),
+      fc.string().map((text) => ({ payload: `{${text}`, headers: { 'content-type': 'application/json' } })),
+      fc.tuple(fc.constantFrom('text/plain', 'application/xml', 'application/x-www-form-urlencoded'), fc.string())
+        .map(([type, text]) => ({ payload: text, headers: { 'content-type': type } })),
+    ];
+    if (properties.length > 0) {
+      arbitraries.push(fc.constantFrom(...properties).chain(([name, property]) => wrongValue(property).map((value) => json({ [name]: value }))));
+    }
+    return fc.oneof(...arbitraries);
+  };
+
+  const invalidQuery = (operation: Operation): fc.Arbitrary<string> => {
+    const query = operation.parameters.filter((p) => p.in === 'query');
+    const unknown = fc.string({ minLength: 1, maxLength: 8 }).map((s) => `unknown_${encodeURIComponent(s)}=1`);
+    if (query.length === 0) return unknown;
+    const badValue = fc.constantFrom(...query).chain((p) => {
+      const types = typesOf(p.schema);
+      const values = types.has('integer') || types.has('number') ? fc.constantFrom('abc', '-1', '1.5', '99999999') : fc.string({ maxLength: 12 }).map((s) => `bad-${s}`);
+      return values.map((value) => `${p.name}=${encodeURIComponent(value)}`);
+    });
+    return fc.oneof(unknown, badValue);
+  };
+
+  const invalidPathValue = (name: string): fc.Arbitrary<string> => {
+    if (name === 'stepNumber') return fc.constantFrom('0', '16', 'x', '1.5', '-3');
+    if (name === 'category') return fc.string({ minLength: 1, maxLength: 10 }).map((s) => `bad-${s}`);
+    return fc.oneof(fc.string({ minLength: 1, maxLength: 40 }).filter((s) => s.trim() !== '' && s !== '.' && s !== '..'), fc.uuid({ version: 4 }));
+  };
+
+  const validPath = (operation: Operation) => fillPath(operation.path, { ...ids, stepNumber: '7', category: 'marketing' });
+
+  const invalidRequest = (operation: Operation): fc.Arbitrary<Request> => {
+    const pathNames = operation.parameters.filter((p) => p.in === 'path').map((p) => p.name);
+    const faults: fc.Arbitrary<Request>[] = [
+      invalidQuery(operation).map((query) => ({ method: operation.method, url: `${validPath(operation)}?${query}` })),
+    ];
+    if (operation.body) {
+      faults.push(invalidBody(operation.body).map((body) => ({ method: operation.method, url: validPath(operation), ...body })));
+    }
+    if (pathNames.length > 0) {
+      faults.push(fc.constantFrom(...pathNames).chain((name) => invalidPathValue(name).map((value) => ({
+        method: operation.method,
+        url: fillPath(operation.path, { ...ids, stepNumber: '7', category: 'marketing', [name]: value }),
+      }))));
+    }
+    return fc.oneof(...faults);
+  };
+
+  it('answers 4xx problem+json (never 5xx) and changes nothing', async () => {
+    expect(operations.length).toBeGreaterThanOrEqual(30);
+    const before = await databaseFingerprint(api.fixtures);
+    for (const operation of operations) {
+      await fc.assert(fc.asyncProperty(invalidRequest(operation), async (request) => {
+        const response = await api.call(api.operatorKey, request);
+        const label = `${request.method} ${request.url} ${String(request.payload ?? '').slice(0, 80)} -> ${response.statusCode} ${response.body.slice(0, 200)}`;
+        expect([label, response.statusCode < 500]).toEqual([label, true]);
+        if (response.statusCode >= 400) expect([label, response.headers['content-type']]).toEqual([label, expect.stringMatching(/^application\/problem\+json/)]);
+      }), { numRuns: 12, seed: 15 });
+      expect([operation.key, await databaseFingerprint(api.fixtures)]).toEqual([operation.key, before]);
+    }
+  }, 120_000);
+});

@@ -1,0 +1,95 @@
+import { buildNarrativeSteps } from '../../domain/narrative';
+import { type Operation, documentedOperations, fillPath } from './openapi';
+import { type ApiHarness, STORY, databaseFingerprint, startApi } from './support';
+
+/**
+ * Client B's key against client A's resources, on every documented operation: always 404 (403 for
+ * operator-only operations), never A's data, never a change. Bodies are valid, so the refusal is the
+ * tenancy check and not validation.
+ */
+describe('tenant isolation on every operation', () => {
+  let api: ApiHarness;
+  let operations: Operation[];
+  let a: Record<string, string>;
+  let b: { id: string; key: string };
+  /** Strings of A's that must never appear in a response to B. */
+  let secrets: string[];
+
+  beforeAll(async () => {
+    api = await startApi();
+    const clientA = await api.client('Alpha Org');
+    b = await api.client('Beta Org');
+    const [donorId] = await api.fixtures.donors(clientA.id, [{ email: 'alpha-donor@donors.test', first_name: 'Alphonse' }]);
+    const campaignId = await api.fixtures.track15Campaign(clientA.id, { name: 'Alpha Appeal' });
+    await api.fixtures.donation(clientA.id, donorId, 75, { campaignId });
+    await api.fixtures.unsubscribe(clientA.id, donorId, 'marketing');
+    const [{ id: keyId }] = await api.fixtures.query<{ id: string }>('select id from api_keys where client_id = $1', [clientA.id]);
+    a = { clientId: clientA.id, donorId, campaignId, keyId, stepNumber: '7', category: 'marketing' };
+    secrets = [clientA.id, donorId, campaignId, keyId, 'alpha-donor@donors.test', 'Alphonse', 'Alpha Appeal', 'Alpha Org'];
+    operations = (await documentedOperations(api)).filter((operation) => operation.path.startsWith('/v1/'));
+  });
+  afterAll(async () => { await api.close(); });
+
+  /** A valid body for each operation that takes one; referring to A's resources wherever a body can. */
+  const validBodies = (): Record<string, unknown> => ({
+    'POST /v1/clients': { name: 'Intruder' },
+    'POST /v1/operator-keys': { name: 'Intruder' },
+    'POST /v1/clients/{clientId}/api-keys': { name: 'Intruder' },
+    'POST /v1/clients/{clientId}/donors': { email: 'intruder@donors.test' },
+    'POST /v1/clients/{clientId}/donors/import': [{ email: 'intruder2@donors.test' }],
+    'PATCH /v1/clients/{clientId}/donors/{donorId}/notification-preferences/{category}': { email_enabled: true, unsubscribed: false },
+    'POST /v1/clients/{clientId}/donations': { donor_id: a.donorId, campaign_id: a.campaignId, amount: 10 },
+    'POST /v1/clients/{clientId}/rfm/recalculate': { donor_id: a.donorId },
+    'POST /v1/clients/{clientId}/campaigns': { name: 'Intruder campaign' },
+    'PATCH /v1/clients/{clientId}/campaigns/{campaignId}': { name: 'Hijacked' },
+    'PUT /v1/clients/{clientId}/campaigns/{campaignId}/steps': { steps: buildNarrativeSteps('fall', STORY) },
+    'PATCH /v1/clients/{clientId}/campaigns/{campaignId}/steps/{stepNumber}': { subject_line: 'Hijacked' },
+    'POST /v1/clients/{clientId}/campaigns/{campaignId}/pause': { reason: 'hijack' },
+    'POST /v1/clients/{clientId}/campaigns/{campaignId}/stop': { reason: 'hijack' },
+  });
+
+  const send = (operation: Operation, pathValues: Record<string, string>, query = '') => {
+    const body = validBodies()[operation.key];
+    if (operation.body && body === undefined) throw new Error(`add a valid body for ${operation.key} to this test`);
+    return api.call(b.key, { method: operation.method, url: `${fillPath(operation.path, pathValues)}${query}`, payload: body });
+  };
+
+  /** A problem's `instance` echoes the path B itself sent; anything else with A's ids or names would be a leak. */
+  const expectNothingOfA = (label: string, body: string) => {
+    const { instance: _echo, ...rest } = JSON.parse(body) as Record<string, unknown>;
+    const text = JSON.stringify(rest);
+    for (const secret of secrets) expect([label, secret, text.includes(secret)]).toEqual([label, secret, false]);
+  };
+
+  it('answers 404 (or 403 for operator operations) to B naming A\'s client, and nothing changes', async () => {
+    const before = await databaseFingerprint(api.fixtures);
+    for (const operation of operations) {
+      const response = await send(operation, a);
+      const expected = operation.path.includes('{clientId}') ? 404 : 403;
+      expect([operation.key, response.statusCode]).toEqual([operation.key, expected]);
+      expectNothingOfA(operation.key, response.body);
+    }
+    expect(await databaseFingerprint(api.fixtures)).toBe(before);
+  });
+
+  it('answers 404 to B naming its own client with A\'s resources in the path or body, and lists none of A\'s data', async () => {
+    const before = await databaseFingerprint(api.fixtures);
+    const refersToA = (operation: Operation) =>
+      /\{(donorId|campaignId|keyId)\}/.test(operation.path) || JSON.stringify(validBodies()[operation.key] ?? '').includes(a.donorId);
+    const tenantOperations = operations.filter((operation) => operation.path.includes('{clientId}'));
+    for (const operation of tenantOperations.filter(refersToA)) {
+      const response = await send(operation, { ...a, clientId: b.id });
+      expect([operation.key, response.statusCode]).toEqual([operation.key, 404]);
+      expectNothingOfA(operation.key, response.body);
+    }
+    const lists = tenantOperations.filter((operation) => operation.method === 'GET' && !refersToA(operation));
+    expect(lists.length).toBeGreaterThanOrEqual(5);
+    for (const operation of lists) {
+      const query = operation.parameters.some((p) => p.name === 'donor_id') ? `?donor_id=${a.donorId}` : '';
+      const response = await send(operation, { ...a, clientId: b.id }, query);
+      expect([operation.key, response.statusCode]).toEqual([operation.key, 200]);
+      expectNothingOfA(operation.key, response.body);
+    }
+    expect(await databaseFingerprint(api.fixtures)).toBe(before);
+  });
+});

@@ -1,0 +1,211 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parse } from 'yaml';
+import { describeConfig, loadConfig } from '../domain/config';
+
+/**
+ * No Docker engine runs where the tests run, so docker-compose.yml is checked statically against the
+ * sources it must agree with: domain/config.ts (every setting that defaults to the loopback is pointed
+ * at a service), the services' ports, scripts/lib/stack.sh (search attributes) and package.json.
+ */
+
+const ROOT = join(__dirname, '..');
+const read = (path: string) => readFileSync(join(ROOT, path), 'utf8');
+
+type Environment = Record<string, string | number | boolean | null> | string[];
+type PortSpec = string | number | { target: number; published?: string | number };
+interface Service {
+  image?: string;
+  build?: unknown;
+  entrypoint?: string | string[];
+  command?: string | string[];
+  environment?: Environment;
+  ports?: PortSpec[];
+  expose?: (string | number)[];
+  volumes?: (string | { type: string; source?: string })[];
+  healthcheck?: unknown;
+  depends_on?: string[] | Record<string, { condition?: string }>;
+}
+
+const compose = parse(read('docker-compose.yml'), { merge: true }) as { services: Record<string, Service> };
+const services = compose.services;
+
+/** The ports the images listen on inside their containers (the sink's comes from SINK_PORT). */
+const IMAGE_PORTS: [prefix: string, port: number][] = [
+  ['postgres:', 5432],
+  ['temporalio/auto-setup:', 7233],
+  ['stripe/stripe-mock:', 12111],
+];
+
+const APP_SERVICES = ['worker', 'api', 'migrate'];
+/** Settings that name a service, and the scheme-less form TEMPORAL_ADDRESS takes. */
+const SERVICE_ADDRESSES = ['DATABASE_URL', 'DATABASE_OWNER_URL', 'TEMPORAL_ADDRESS', 'SENDGRID_BASE_URL', 'STRIPE_API_BASE'];
+/** Browsers and donors, not containers, follow this one, so it names the host's published API port. */
+const PUBLIC_ADDRESS = 'PUBLIC_BASE_URL';
+const LOOPBACK = /\b(127\.0\.0\.1|localhost)\b/;
+
+function service(name: string): Service {
+  const found = services[name];
+  if (!found) throw new Error(`docker-compose.yml has no service ${name}`);
+  return found;
+}
+
+function environmentOf(name: string): Record<string, string> {
+  const environment = service(name).environment ?? {};
+  const entries = Array.isArray(environment)
+    ? environment.map((item) => [item.slice(0, item.indexOf('=')), item.slice(item.indexOf('=') + 1)])
+    : Object.entries(environment).map(([key, value]) => [key, value === null ? '' : String(value)]);
+  return Object.fromEntries(entries);
+}
+
+/** `[ip:]host:container[/protocol]`, a bare container port, or the long syntax. */
+function portMappings(name: string): { host: number | null; container: number }[] {
+  return (service(name).ports ?? []).map((spec) => {
+    if (typeof spec === 'object') return { host: spec.published === undefined ? null : Number(spec.published), container: spec.target };
+    const parts = String(spec).replace(/\/\w+$/, '').split(':');
+    return { host: parts.length > 1 ? Number(parts[parts.length - 2]) : null, container: Number(parts[parts.length - 1]) };
+  });
+}
+
+function containerPorts(name: string): number[] {
+  return [...portMappings(name).map((m) => m.container), ...(service(name).expose ?? []).map(Number)];
+}
+
+/** The port the service's process listens on inside its container. */
+function listeningPort(name: string): number {
+  if (name === 'sendgrid-sink') return Number(environmentOf(name).SINK_PORT);
+  const image = service(name).image ?? '';
+  const known = IMAGE_PORTS.find(([prefix]) => image.startsWith(prefix));
+  if (!known) throw new Error(`no known port for service ${name} (image ${image})`);
+  return known[1];
+}
+
+function commandOf(name: string): string {
+  const { entrypoint = [], command = [] } = service(name);
+  return [entrypoint, command].flat().join(' ');
+}
+
+function dependencies(name: string): Record<string, string> {
+  const dependsOn = service(name).depends_on ?? {};
+  return Array.isArray(dependsOn)
+    ? Object.fromEntries(dependsOn.map((dependency) => [dependency, 'service_started']))
+    : Object.fromEntries(Object.entries(dependsOn).map(([dependency, { condition }]) => [dependency, condition ?? 'service_started']));
+}
+
+function addressOf(value: string): URL {
+  return new URL(value.includes('://') ? value : `tcp://${value}`);
+}
+
+describe('docker-compose.yml', () => {
+  describe.each(APP_SERVICES)('the %s service', (name) => {
+    const environment = () => environmentOf(name);
+
+    it('passes the configuration schema', () => {
+      expect(() => loadConfig(environment())).not.toThrow();
+    });
+
+    it('sets every setting whose default points at the loopback, and leaves none pointing there', () => {
+      const loopbackDefaults = describeConfig().filter((v) => LOOPBACK.test(v.defaultValue)).map((v) => v.name);
+      expect(loopbackDefaults).toEqual(expect.arrayContaining([...SERVICE_ADDRESSES, PUBLIC_ADDRESS, 'API_HOST']));
+      expect(loopbackDefaults.filter((variable) => !environment()[variable])).toEqual([]);
+      const stillLoopback = Object.entries(environment()).filter(([variable, value]) => variable !== PUBLIC_ADDRESS && LOOPBACK.test(value));
+      expect(stillLoopback).toEqual([]);
+    });
+
+    it('listens on every interface of its container', () => {
+      expect(loadConfig(environment()).API_HOST).toBe('0.0.0.0');
+    });
+
+    it.each(SERVICE_ADDRESSES)('points %s at a service of this file, on the port that service listens on', (variable) => {
+      const address = addressOf(environment()[variable]);
+      const target = address.hostname;
+      expect(Object.keys(services)).toContain(target);
+      expect(Number(address.port)).toBe(listeningPort(target));
+      expect(containerPorts(target)).toContain(listeningPort(target));
+    });
+
+    it('uses the PostgreSQL service\'s owner credentials and database for migrations', () => {
+      const postgres = environmentOf('postgres');
+      const owner = addressOf(environment().DATABASE_OWNER_URL);
+      expect([owner.username, owner.password, owner.pathname]).toEqual([postgres.POSTGRES_USER, postgres.POSTGRES_PASSWORD, `/${postgres.POSTGRES_DB}`]);
+      expect(addressOf(environment().DATABASE_URL).pathname).toBe(`/${postgres.POSTGRES_DB}`);
+    });
+
+    it('runs an npm script that exists', () => {
+      const scripts = (JSON.parse(read('package.json')) as { scripts: Record<string, string> }).scripts;
+      const script = /^npm run (\S+)$/.exec(commandOf(name))?.[1];
+      expect(scripts).toHaveProperty([script ?? '(not an npm script)']);
+    });
+  });
+
+  it('publishes the API on the port it listens on, and PUBLIC_BASE_URL names the published port', () => {
+    const config = loadConfig(environmentOf('api'));
+    const mapping = portMappings('api').find((m) => m.container === config.API_PORT);
+    expect(mapping).toBeDefined();
+    expect(Number(new URL(config.PUBLIC_BASE_URL).port || 80)).toBe(mapping!.host);
+  });
+
+  it('runs the SendGrid sink from the project on every interface of its container, published', () => {
+    const sink = environmentOf('sendgrid-sink');
+    expect(commandOf('sendgrid-sink')).toMatch(/\btest\/fakes\/sendgrid-sink-server\.ts\b/);
+    expect(existsSync(join(ROOT, 'test/fakes/sendgrid-sink-server.ts'))).toBe(true);
+    expect(sink.SINK_HOST).toBe('0.0.0.0');
+    expect(portMappings('sendgrid-sink')).toContainEqual({ host: Number(sink.SINK_PORT), container: Number(sink.SINK_PORT) });
+  });
+
+  it('registers exactly the search attributes scripts/lib/stack.sh gives the dev server', () => {
+    const declared = /^SEARCH_ATTRIBUTES=\(([^)]*)\)/m.exec(read('scripts/lib/stack.sh'))?.[1];
+    expect(declared).toBeDefined();
+    const inStack = declared!.trim().split(/\s+/).map((pair) => pair.replace('=', ' '));
+    const command = commandOf('temporal-setup');
+    const inCompose = [...command.matchAll(/--name\s+(\S+)\s+--type\s+(\S+)/g)].map(([, attribute, type]) => `${attribute} ${type}`);
+    expect(inCompose.sort()).toEqual(inStack.sort());
+    expect(command).toMatch(/temporal operator search-attribute create/);
+    expect(command).toContain(`--address ${environmentOf('worker').TEMPORAL_ADDRESS}`);
+  });
+
+  it('points the Temporal UI and Temporal\'s own database at the services of this file', () => {
+    expect(environmentOf('temporal-ui').TEMPORAL_ADDRESS).toBe(environmentOf('worker').TEMPORAL_ADDRESS);
+    const temporal = environmentOf('temporal');
+    const postgres = environmentOf('postgres');
+    expect(temporal.DB).toBe('postgres12');
+    expect(Object.keys(services)).toContain(temporal.POSTGRES_SEEDS);
+    expect(Number(temporal.DB_PORT)).toBe(listeningPort(temporal.POSTGRES_SEEDS));
+    expect([temporal.POSTGRES_USER, temporal.POSTGRES_PWD]).toEqual([postgres.POSTGRES_USER, postgres.POSTGRES_PASSWORD]);
+  });
+
+  it('starts services only once what they need is ready', () => {
+    for (const name of Object.keys(services)) {
+      for (const dependency of Object.keys(dependencies(name))) expect(Object.keys(services)).toContain(dependency);
+    }
+    expect(service('postgres').healthcheck).toBeDefined();
+    expect(dependencies('temporal')).toMatchObject({ postgres: 'service_healthy' });
+    expect(dependencies('migrate')).toMatchObject({ postgres: 'service_healthy' });
+    for (const name of ['worker', 'api']) {
+      expect(dependencies(name)).toMatchObject({ migrate: 'service_completed_successfully', 'temporal-setup': 'service_completed_successfully' });
+    }
+    expect(Object.keys(dependencies('worker'))).toEqual(expect.arrayContaining(['sendgrid-sink', 'stripe-mock']));
+  });
+
+  it('bind-mounts only files that exist, including Temporal\'s dynamic config', () => {
+    for (const [name, { volumes = [] }] of Object.entries(services)) {
+      for (const volume of volumes) {
+        const source = typeof volume === 'string' ? volume.split(':')[0] : volume.source ?? '';
+        if (source.startsWith('.')) expect({ name, source, exists: existsSync(resolve(ROOT, source)) }).toEqual({ name, source, exists: true });
+      }
+    }
+    const dynamicConfig = environmentOf('temporal').DYNAMIC_CONFIG_FILE_PATH;
+    const mount = (service('temporal').volumes ?? []).map(String).find((v) => v.includes(':/etc/temporal/config/dynamicconfig'));
+    expect(mount).toBeDefined();
+    const file = join(ROOT, mount!.split(':')[0], dynamicConfig.replace(/^config\/dynamicconfig\//, ''));
+    expect(existsSync(file)).toBe(true);
+  });
+
+  it('builds the project image the Dockerfile describes', () => {
+    const dockerfile = read('Dockerfile');
+    expect(dockerfile).toMatch(/^FROM node:20-bookworm-slim$/m);
+    expect(dockerfile).toMatch(/^RUN npm ci\b/m);
+    expect(dockerfile).toMatch(/^CMD \["npm", "run", "api"\]$/m);
+    for (const name of [...APP_SERVICES, 'sendgrid-sink']) expect(service(name).build).toBeDefined();
+  });
+});

@@ -1,0 +1,148 @@
+import { Pool } from 'pg';
+import { TENANT_TABLES } from '../../migrations/Migration20261125000700TenantIsolation';
+import { type TestDatabase, createTestDatabase } from '../support/database';
+import { type TenantRows, seedTenant } from '../support/tenant-rows';
+
+/**
+ * For every CHECK constraint: a change that breaks it, and only it, applied to the seeded row of its
+ * table. The first test fails when a migration adds a CHECK this list does not exercise.
+ */
+const VIOLATIONS: Record<string, [table: string, set: string]> = {
+  chk_clients_activation_token: ['clients', `activation_token = 'X1234'`],
+  chk_clients_status: ['clients', `status = 'archived'`],
+  chk_track15_control_share: ['campaigns', 'track15_control_share = 0.6'],
+  chk_track15_control_treatment: ['campaigns', `track15_control_treatment = 'nothing'`],
+  chk_track15_conversion_range: ['campaigns', 'track15_test_conversion = 1.5'],
+  chk_track15_day_length: ['campaigns', 'track15_day_length_seconds = 0'],
+  chk_track15_revenue_positive: ['campaigns', 'track15_control_revenue = -1'],
+  chk_track15_season: ['campaigns', `track15_season = 'winter'`],
+  chk_track15_send_hour: ['campaigns', 'track15_send_hour = 24'],
+  chk_track15_stage: ['campaigns', `track15_stage = 'stopped'`],
+  chk_track15_step_channel: ['track15_narrative_steps', `channel = 'fax'`],
+  track15_narrative_steps_day_check: ['track15_narrative_steps', 'day = 16'],
+  track15_narrative_steps_stage_check: ['track15_narrative_steps', `stage = 'closing'`],
+  track15_narrative_steps_step_number_check: ['track15_narrative_steps', 'step_number = 0'],
+  chk_donors_reachable: ['donors', 'email = null, phone = null'],
+  chk_donors_source: ['donors', `source = 'tv'`],
+  chk_donors_stage: ['donors', `stage = 'vip'`],
+  chk_donors_suppression_reason: ['donors', `email_suppression_reason = 'annoyed'`],
+  chk_rfm_segment: ['donors', `rfm_segment = 'Whales'`],
+  donors_rfm_recency_score_check: ['donors', 'rfm_recency_score = 6'],
+  donors_rfm_frequency_score_check: ['donors', 'rfm_frequency_score = 0'],
+  donors_rfm_monetary_score_check: ['donors', 'rfm_monetary_score = 6'],
+  chk_donations_amount_positive: ['donations', 'amount = 0'],
+  chk_donations_source: ['donations', `source = 'cash'`],
+  chk_donations_status: ['donations', `status = 'disputed'`],
+  chk_content_versions_outcome: ['content_versions', `outcome = 'maybe'`],
+  chk_content_versions_page_type: ['content_versions', `page_type = 'landing'`],
+  chk_payments_amount_positive: ['payments', 'amount = 0'],
+  chk_payments_status: ['payments', `status = 'disputed'`],
+  chk_email_sends_status: ['email_sends', `status = 'read'`],
+  chk_notification_preferences_category: ['notification_preferences', `category = 'spam'`],
+  chk_events_capacity: ['events', 'capacity = -1'],
+  chk_events_ends_after_start: ['events', `ends_at = starts_at - interval '1 hour'`],
+  chk_events_status: ['events', `status = 'postponed'`],
+  chk_ticket_types_price: ['ticket_types', 'price = -1'],
+  chk_ticket_types_quantity: ['ticket_types', 'quantity = -1'],
+  chk_event_tickets_amount: ['event_tickets', 'amount_paid = -1'],
+  chk_event_tickets_status: ['event_tickets', `status = 'lost'`],
+  target_customer_profiles_version_check: ['target_customer_profiles', 'version = 0'],
+  brand_guidelines_version_check: ['brand_guidelines', 'version = 0'],
+  chk_brand_guidelines_detail_level: ['brand_guidelines', `detail_level = 'medium'`],
+  budgets_version_check: ['budgets', 'version = 0'],
+  chk_budgets_amount: ['budgets', 'amount = -1'],
+  chk_budgets_amount_spent: ['budgets', 'amount_spent = -1'],
+  chk_budgets_cost_per_message: ['budgets', 'cost_per_message = -0.01'],
+  chk_budgets_delivery_method: ['budgets', `delivery_method = 'SLOW'`],
+  chk_budgets_period: ['budgets', `period = 'HOURLY'`],
+  chk_budgets_status: ['budgets', `status = 'DELETED'`],
+  chk_budgets_type: ['budgets', `type = 'GLOBAL'`],
+  chk_containers_status: ['customer_profile_containers', `status = 'GONE'`],
+  customer_profile_containers_version_check: ['customer_profile_containers', 'version = 0'],
+  chk_usage_type: ['campaign_profile_usage', `usage_type = 'MIXED'`],
+  chk_usage_type_references: ['campaign_profile_usage', `usage_type = 'INDIVIDUAL'`],
+  chk_campaign_recipients_group: ['campaign_recipients', `recipient_group = 'holdout'`],
+  chk_campaign_recipients_segment: ['campaign_recipients', `segment_at_start = 'Whales'`],
+  chk_campaign_recipients_shard: ['campaign_recipients', 'shard = -1'],
+  chk_campaign_deliveries_channel: ['campaign_deliveries', `channel = 'fax'`],
+  chk_campaign_deliveries_skip_reason: ['campaign_deliveries', `skip_reason = 'bored'`],
+  chk_campaign_deliveries_skipped_has_reason: ['campaign_deliveries', `status = 'skipped', skip_reason = null`],
+  chk_campaign_deliveries_status: ['campaign_deliveries', `status = 'lost'`],
+  chk_campaign_deliveries_step: ['campaign_deliveries', 'step_number = 16'],
+  chk_budget_spend_amount: ['budget_spend', 'amount = -1'],
+  chk_budget_spend_messages: ['budget_spend', 'messages = -1'],
+  chk_processed_webhook_events_provider: ['processed_webhook_events', `provider = 'twilio'`],
+  chk_api_keys_operator_has_no_client: ['api_keys', `role = 'operator'`],
+  chk_api_keys_role: ['api_keys', `role = 'admin'`],
+  chk_conversations_message_count: ['conversations', 'message_count = -1'],
+  chk_conversations_status: ['conversations', `status = 'open'`],
+  chk_messages_direction: ['messages', `direction = 'sideways'`],
+  chk_messages_status: ['messages', `status = 'read'`],
+};
+
+describe('CHECK and unique constraints', () => {
+  let db: TestDatabase;
+  let owner: Pool;
+  let rows: TenantRows;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    owner = new Pool({ connectionString: db.ownerUrl, max: 2 });
+    rows = await seedTenant(owner);
+  });
+  afterAll(async () => {
+    await owner?.end();
+    await db?.drop();
+  });
+
+  it('exercises every CHECK constraint of the schema', async () => {
+    const { rows: checks } = await owner.query<{ name: string }>(
+      `select conname as name from pg_constraint where contype = 'c' and connamespace = 'public'::regnamespace`);
+    expect(checks.map((c) => c.name).sort()).toEqual(Object.keys(VIOLATIONS).sort());
+  });
+
+  it.each(Object.entries(VIOLATIONS))('%s rejects a bad row and names itself', async (constraint, [table, set]) => {
+    const update = owner.query(`update ${table} set ${set} where ${TENANT_TABLES[table]} = $1`, [rows.clientId]);
+    await expect(update).rejects.toMatchObject({ code: '23514', constraint, message: expect.stringContaining(constraint) });
+  });
+
+  it('a donor\'s email is unique per client whatever its case, and so is a phone', async () => {
+    const [{ email, phone }] = (await owner.query('select email, phone from donors where id = $1', [rows.donorId])).rows;
+    await expect(owner.query('insert into donors (client_id, email) values ($1, $2)', [rows.clientId, String(email).toUpperCase()]))
+      .rejects.toMatchObject({ code: '23505', constraint: 'donors_client_email_unique' });
+    await expect(owner.query('insert into donors (client_id, phone) values ($1, $2)', [rows.clientId, phone]))
+      .rejects.toMatchObject({ code: '23505', constraint: 'donors_client_phone_unique' });
+    const other = await seedTenant(owner);
+    await expect(owner.query('insert into donors (client_id, email) values ($1, $2)', [other.clientId, email])).resolves.toBeDefined();
+  });
+
+  it('one delivery per (campaign, step, donor), one spend per batch, one active profile usage per campaign', async () => {
+    await expect(owner.query(`insert into campaign_deliveries (campaign_id, step_number, donor_id, client_id) values ($1, 1, $2, $3)`,
+      [rows.campaignId, rows.donorId, rows.clientId])).rejects.toMatchObject({ code: '23505', constraint: 'campaign_deliveries_pkey' });
+    const [{ batch_key: batchKey }] = (await owner.query('select batch_key from budget_spend where id = $1', [rows.spendId])).rows;
+    await expect(owner.query(`insert into budget_spend (client_id, budget_id, campaign_id, batch_key, messages, amount) values ($1, $2, $3, $4, 1, 1)`,
+      [rows.clientId, rows.budgetId, rows.campaignId, batchKey])).rejects.toMatchObject({ code: '23505', constraint: 'budget_spend_batch_key_key' });
+    await expect(owner.query(`insert into campaign_profile_usage (client_id, campaign_id, budget_id, usage_type) values ($1, $2, $3, 'INDIVIDUAL')`,
+      [rows.clientId, rows.campaignId, rows.budgetId])).rejects.toMatchObject({ code: '23505', constraint: 'idx_campaign_profile_usage_active' });
+  });
+
+  it('budget figures always agree with amount and amount spent, even overspent', async () => {
+    const figures = async (spent: number, amount = 100) => (await owner.query<{ remaining: string; percentage: string }>(
+      `update budgets set amount = $2, amount_spent = $3 where id = $1 returning amount_remaining as remaining, percentage_spent as percentage`,
+      [rows.budgetId, amount, spent])).rows[0];
+    expect(await figures(0)).toEqual({ remaining: '100.00', percentage: '0.00' });
+    expect(await figures(33.333)).toEqual({ remaining: '66.67', percentage: '33.33' });
+    expect(await figures(250)).toEqual({ remaining: '-150.00', percentage: '250.00' });
+    expect(await figures(1e6)).toEqual({ remaining: '-999900.00', percentage: '999.99' });
+    expect(await figures(5, 0)).toEqual({ remaining: '-5.00', percentage: '100.00' });
+  });
+
+  it('a container knows which of its three profiles it lacks', async () => {
+    const { rows: [container] } = await owner.query(
+      `insert into customer_profile_containers (client_id, name, budget_id) values ($1, 'Partial', $2) returning is_complete, missing_profiles`,
+      [rows.clientId, rows.budgetId]);
+    expect(container).toEqual({ is_complete: false, missing_profiles: ['customer_profile', 'brand_guidelines'] });
+    const { rows: [complete] } = await owner.query('select is_complete, missing_profiles from customer_profile_containers where id = $1', [rows.containerId]);
+    expect(complete).toEqual({ is_complete: true, missing_profiles: [] });
+  });
+});

@@ -1,0 +1,64 @@
+import type { MikroORM } from '@mikro-orm/postgresql';
+import { createSendGrid } from '../../activities/sendgrid';
+import { openOrm } from '../../domain/db/orm';
+import { type LifecycleDeps, activateCampaign } from '../../workflows/lifecycle';
+import { campaignWorkflowId } from '../../workflows/definitions';
+import { SendGridSink } from '../fakes/sendgrid-sink';
+import { type TestDatabase, createTestDatabase } from './database';
+import { Fixtures } from './fixtures';
+import { type TemporalHarness, startTemporalHarness } from './temporal';
+
+export const UNSUBSCRIBE_SECRET = 'test-unsubscribe-secret-of-at-least-32-chars';
+export const PUBLIC_BASE_URL = 'http://127.0.0.1:3999';
+
+/** Everything a campaign workflow test needs: its own database, the sink, a worker on its own task queue. */
+export interface CampaignHarness {
+  db: TestDatabase;
+  fixtures: Fixtures;
+  sink: SendGridSink;
+  orm: MikroORM;
+  temporal: TemporalHarness;
+  lifecycle: LifecycleDeps;
+  activate(clientId: string, campaignId: string): ReturnType<typeof activateCampaign>;
+  result(campaignId: string): Promise<unknown>;
+  close(): Promise<void>;
+}
+
+export async function startCampaignHarness(options: { batchSize?: number } = {}): Promise<CampaignHarness> {
+  const db = await createTestDatabase();
+  const fixtures = new Fixtures(db.ownerUrl);
+  const sink = await SendGridSink.start();
+  const orm = await openOrm(db.appUrl);
+  const temporal = await startTemporalHarness({
+    orm,
+    sendgrid: createSendGrid('SG.test-key', sink.url),
+    from: 'campaigns@track15.test',
+    publicBaseUrl: PUBLIC_BASE_URL,
+    unsubscribeSecret: UNSUBSCRIBE_SECRET,
+    batchSize: options.batchSize ?? 50,
+  });
+  const lifecycle: LifecycleDeps = { orm, temporal: temporal.client, taskQueue: temporal.taskQueue };
+  return {
+    db, fixtures, sink, orm, temporal, lifecycle,
+    activate: (clientId, campaignId) => activateCampaign(lifecycle, clientId, campaignId),
+    result: (campaignId) => temporal.client.workflow.getHandle(campaignWorkflowId(campaignId)).result(),
+    close: async () => {
+      await temporal.close();
+      await orm.close();
+      await sink.stop();
+      await fixtures.close();
+      await db.drop();
+    },
+  };
+}
+
+/** Polls until `check` returns a value (not undefined), or fails after `timeoutMs`. */
+export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 30_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}

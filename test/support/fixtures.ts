@@ -1,0 +1,102 @@
+import { Pool } from 'pg';
+import { type CoreStory, type Season, buildNarrativeSteps } from '../../domain/narrative';
+import type { RfmSegment } from '../../domain/rfm';
+
+/**
+ * Arranges test data as the table owner (row-level security does not apply to it), so fixtures never
+ * depend on the code under test.
+ */
+export class Fixtures {
+  readonly pool: Pool;
+
+  constructor(ownerUrl: string) {
+    this.pool = new Pool({ connectionString: ownerUrl, max: 4 });
+  }
+
+  async query<T extends object = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<T[]> {
+    return (await this.pool.query<T>(sql, params)).rows;
+  }
+
+  async client(name = 'Test Client'): Promise<string> {
+    const [row] = await this.query<{ id: string }>('insert into clients (name) values ($1) returning id', [name]);
+    return row.id;
+  }
+
+  /** Inserts donors in one statement; returns their ids in the given order (each needs a distinct email or phone). */
+  async donors(clientId: string, donors: DonorSeed[]): Promise<string[]> {
+    const rows = await this.query<{ id: string; key: string }>(
+      `insert into donors (client_id, email, phone, first_name, last_name, rfm_segment, email_suppressed_at, email_suppression_reason)
+       select $1, x.email, x.phone, x.first_name, x.last_name, x.segment,
+              case when x.suppressed then now() end, case when x.suppressed then 'bounce' end
+         from json_to_recordset($2::json) as x(email text, phone text, first_name text, last_name text, segment text, suppressed boolean)
+       returning id, coalesce(email, phone) as key`,
+      [clientId, JSON.stringify(donors.map((d) => ({ ...d, suppressed: d.suppressed ?? false })))],
+    );
+    const ids = new Map(rows.map((row) => [row.key, row.id]));
+    return donors.map((d) => ids.get((d.email ?? d.phone)!)!);
+  }
+
+  async unsubscribe(clientId: string, donorId: string, category: 'marketing' | 'all' = 'all'): Promise<void> {
+    await this.query(
+      `insert into notification_preferences (client_id, donor_id, category, email_enabled, unsubscribed_at)
+       values ($1, $2, $3, false, now())`,
+      [clientId, donorId, category],
+    );
+  }
+
+  async donation(clientId: string, donorId: string, amount: number, options: { campaignId?: string; at?: Date } = {}): Promise<void> {
+    await this.query(
+      `insert into donations (client_id, donor_id, campaign_id, amount, donated_at) values ($1, $2, $3, $4, $5)`,
+      [clientId, donorId, options.campaignId ?? null, amount, options.at ?? new Date()],
+    );
+  }
+
+  /** A Track15 campaign ready for launch, its 15 steps generated from the season template. */
+  async track15Campaign(clientId: string, options: CampaignSeed = {}): Promise<string> {
+    const [campaign] = await this.query<{ id: string }>(
+      `insert into campaigns (client_id, name, track15_enabled, track15_season, track15_stage, track15_core_story,
+                              track15_day_length_seconds, track15_send_hour, track15_control_share, track15_control_treatment)
+       values ($1, $2, true, $3, 'ready_for_launch', $4, $5, $6, $7, $8) returning id`,
+      [clientId, options.name ?? 'Spring Food Security', options.season ?? 'spring', JSON.stringify(options.story ?? STORY),
+        options.dayLengthSeconds ?? 86_400, options.sendHour ?? 0, options.controlShare ?? 0.1, options.controlTreatment ?? 'holdout'],
+    );
+    const steps = buildNarrativeSteps(options.season ?? 'spring', options.story ?? STORY);
+    await this.query(
+      `insert into track15_narrative_steps (campaign_id, client_id, step_number, stage, day, subject_line, message, call_to_action, segment_customization)
+       select $1, $2, x.step_number, x.stage, x.day, x.subject_line, x.message, x.call_to_action, x.segment_customization
+         from json_to_recordset($3::json) as x(step_number int, stage text, day int, subject_line text, message text, call_to_action text, segment_customization jsonb)`,
+      [campaign.id, clientId, JSON.stringify(steps)],
+    );
+    return campaign.id;
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}
+
+export interface DonorSeed {
+  email?: string | null;
+  phone?: string;
+  first_name?: string;
+  last_name?: string;
+  segment?: RfmSegment | null;
+  suppressed?: boolean;
+}
+
+export interface CampaignSeed {
+  name?: string;
+  season?: Season;
+  story?: CoreStory;
+  dayLengthSeconds?: number;
+  sendHour?: number;
+  controlShare?: number;
+  controlTreatment?: 'holdout' | 'standard_appeal';
+}
+
+export const STORY: CoreStory = {
+  headline: 'Feed 500 Families This Spring',
+  summary: 'Every $50 provides a week of groceries for a family facing food insecurity.',
+  value_proposition: 'Your $50 gift provides tangible, measurable impact.',
+  donor_motivation: 'Because every child deserves to go to bed with a full stomach.',
+};

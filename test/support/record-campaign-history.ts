@@ -1,0 +1,48 @@
+/**
+ * Records the history that test/workflows/replay.test.ts replays: a whole arc at one-second days with a
+ * pause and a resume in the middle. Run it (with the test stack up: `npm test` leaves none running, so
+ * start it as scripts/test.sh does) only to add a NEW history file when the workflow changes on purpose
+ * behind `patched()`; never re-record an existing file, or the determinism guard guards nothing.
+ *   PG_ADMIN_URL=… TEMPORAL_ADDRESS=… npx tsx test/support/record-campaign-history.ts test/histories/<name>.json
+ */
+import { execFileSync } from 'node:child_process';
+import { writeFileSync, mkdirSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { campaignWorkflowId } from '../../workflows/definitions';
+import { pauseCampaign, resumeCampaign } from '../../workflows/lifecycle';
+import { eventually, startCampaignHarness } from './campaign-harness';
+import { TEMPORAL_ADDRESS, WORKFLOW_BUNDLE_PATH } from './temporal';
+
+const TEMPORAL_CLI = process.env.TEMPORAL_CLI ?? join(homedir(), '.cache/track15/bin/temporal');
+
+async function main(target: string): Promise<void> {
+  const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows/index') });
+  mkdirSync(dirname(WORKFLOW_BUNDLE_PATH), { recursive: true });
+  writeFileSync(WORKFLOW_BUNDLE_PATH, code);
+  const h = await startCampaignHarness({ batchSize: 5 });
+  try {
+    const clientId = await h.fixtures.client('History Client');
+    await h.fixtures.donors(clientId, [...Array(12)].map((_, i) => ({ email: `history-${i}@donors.test`, first_name: `H${i}` })));
+    const campaignId = await h.fixtures.track15Campaign(clientId, { dayLengthSeconds: 1, controlShare: 0.25 });
+    await h.activate(clientId, campaignId);
+    await eventually(async () => (h.sink.deliveries().length >= 9 ? true : undefined));
+    await pauseCampaign(h.lifecycle, campaignId, 'recording a pause');
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await resumeCampaign(h.lifecycle, campaignId);
+    await h.result(campaignId);
+    // The CLI writes the standard JSON history format that every SDK's replayer reads.
+    const history = execFileSync(TEMPORAL_CLI, ['workflow', 'show', '--address', TEMPORAL_ADDRESS, '--workflow-id', campaignWorkflowId(campaignId), '--output', 'json']);
+    mkdirSync(dirname(target), { recursive: true });
+    writeFileSync(target, history);
+    console.log(`recorded ${(JSON.parse(history.toString()) as { events: unknown[] }).events.length} events to ${target}`);
+  } finally {
+    await h.close();
+  }
+}
+
+main(process.argv[2] ?? 'test/histories/campaign-arc-v1.json').catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,149 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+
+/** Anything that runs parameterised SQL: a pg Pool, a pg client, or a small wrapper over an EntityManager. */
+export interface Queryable {
+  query(text: string, values?: unknown[]): Promise<{ rows: Record<string, unknown>[] }>;
+}
+
+/** The ids of one row in every tenant table, all belonging to one client. */
+export interface TenantRows {
+  clientId: string;
+  campaignId: string;
+  stepId: string;
+  donorId: string;
+  contentVersionId: string;
+  paymentId: string;
+  donationId: string;
+  emailSendId: string;
+  preferenceId: string;
+  eventId: string;
+  ticketTypeId: string;
+  ticketId: string;
+  profileId: string;
+  guidelineId: string;
+  budgetId: string;
+  containerId: string;
+  usageId: string;
+  conversationId: string;
+  messageId: string;
+  apiKeyId: string;
+  spendId: string;
+}
+
+type Insert = (rows: TenantRows) => { text: string; values: unknown[]; id?: keyof TenantRows };
+
+const unique = () => randomBytes(6).toString('hex');
+
+/**
+ * One INSERT per tenant table, in foreign-key order, each reading the ids made before it. Unique values
+ * are fresh on every call, so the same statement can be replayed (e.g. as another client, to prove
+ * row-level security refuses it).
+ */
+export const TENANT_INSERTS: Record<string, Insert> = {
+  clients: () => ({ text: `insert into clients (id, name) values ($1, 'Tenant') returning id`, values: [randomUUID()], id: 'clientId' }),
+  campaigns: (r) => ({
+    text: `insert into campaigns (client_id, name, track15_enabled, track15_season, track15_stage) values ($1, 'Spring', true, 'spring', 'draft') returning id`,
+    values: [r.clientId], id: 'campaignId' }),
+  track15_narrative_steps: (r) => ({
+    text: `insert into track15_narrative_steps (campaign_id, client_id, step_number, stage, day, subject_line, message, call_to_action)
+           values ($1, $2, 1, 'awareness', 1, 'Hello', 'Meet the families', 'Read more') returning id`,
+    values: [r.campaignId, r.clientId], id: 'stepId' }),
+  donors: (r) => ({
+    text: `insert into donors (client_id, email, phone, first_name, last_name) values ($1, $2, $3, 'Ada', 'Lovelace') returning id`,
+    values: [r.clientId, `${unique()}@donors.test`, `+1${unique().slice(0, 10)}`], id: 'donorId' }),
+  content_versions: (r) => ({
+    text: `insert into content_versions (client_id, page_type, content) values ($1, 'activation', '{"title":"Welcome"}') returning id`,
+    values: [r.clientId], id: 'contentVersionId' }),
+  content_version_counters: (r) => ({
+    text: `insert into content_version_counters (client_id, page_type, last_number) values ($1, 'agreement', 0)
+           on conflict (client_id, page_type) do update set last_number = excluded.last_number`,
+    values: [r.clientId] }),
+  payments: (r) => ({
+    text: `insert into payments (client_id, content_version_id, donor_id, campaign_id, stripe_payment_intent_id, amount, status)
+           values ($1, $2, $3, $4, $5, 5000, 'succeeded') returning id`,
+    values: [r.clientId, r.contentVersionId, r.donorId, r.campaignId, `pi_${unique()}`], id: 'paymentId' }),
+  donations: (r) => ({
+    text: `insert into donations (client_id, donor_id, campaign_id, amount, payment_id) values ($1, $2, $3, 50, $4) returning id`,
+    values: [r.clientId, r.donorId, r.campaignId, r.paymentId], id: 'donationId' }),
+  email_sends: (r) => ({
+    text: `insert into email_sends (client_id, campaign_id, donor_id, step_number, email_address) values ($1, $2, $3, null, 'ada@donors.test') returning id`,
+    values: [r.clientId, r.campaignId, r.donorId], id: 'emailSendId' }),
+  notification_preferences: (r) => ({
+    text: `insert into notification_preferences (client_id, donor_id, category) values ($1, $2, $3) returning id`,
+    values: [r.clientId, r.donorId, 'marketing'], id: 'preferenceId' }),
+  events: (r) => ({
+    text: `insert into events (client_id, name, starts_at) values ($1, 'Gala', now()) returning id`, values: [r.clientId], id: 'eventId' }),
+  ticket_types: (r) => ({
+    text: `insert into ticket_types (client_id, event_id, name, price, quantity) values ($1, $2, 'Standard', 25, 100) returning id`,
+    values: [r.clientId, r.eventId], id: 'ticketTypeId' }),
+  event_tickets: (r) => ({
+    text: `insert into event_tickets (client_id, event_id, donor_id, ticket_type_id, ticket_number, payment_id, amount_paid, checked_in_by)
+           values ($1, $2, $3, $4, $5, $6, 25, $3) returning id`,
+    values: [r.clientId, r.eventId, r.donorId, r.ticketTypeId, `T-${unique()}`, r.paymentId], id: 'ticketId' }),
+  target_customer_profiles: (r) => ({
+    text: `insert into target_customer_profiles (client_id, name, demographics) values ($1, 'Young families', '{"ageRange":{"min":25,"max":40}}') returning id`,
+    values: [r.clientId], id: 'profileId' }),
+  brand_guidelines: (r) => ({
+    text: `insert into brand_guidelines (client_id, brand_name) values ($1, 'Food Bank') returning id`, values: [r.clientId], id: 'guidelineId' }),
+  budgets: (r) => ({
+    text: `insert into budgets (client_id, name, amount, cost_per_message) values ($1, 'Spring', 100, 0.01) returning id`,
+    values: [r.clientId], id: 'budgetId' }),
+  budget_alert_events: (r) => ({
+    text: `insert into budget_alert_events (budget_id, client_id, threshold_percent) values ($1, $2, $3)`,
+    values: [r.budgetId, r.clientId, 10 + Math.floor(Math.random() * 80)] }),
+  customer_profile_containers: (r) => ({
+    text: `insert into customer_profile_containers (client_id, name, customer_profile_id, brand_guidelines_id, budget_id)
+           values ($1, 'Default', $2, $3, $4) returning id`,
+    values: [r.clientId, r.profileId, r.guidelineId, r.budgetId], id: 'containerId' }),
+  campaign_profile_usage: (r) => ({
+    text: `insert into campaign_profile_usage (client_id, campaign_id, container_id, usage_type) values ($1, $2, $3, 'CONTAINER') returning id`,
+    values: [r.clientId, r.campaignId, r.containerId], id: 'usageId' }),
+  conversations: (r) => ({
+    text: `insert into conversations (client_id, donor_id, customer_phone, brand_phone, campaign_id) values ($1, $2, $3, '+15550000', $4) returning id`,
+    values: [r.clientId, r.donorId, `+1${unique().slice(0, 10)}`, r.campaignId], id: 'conversationId' }),
+  messages: (r) => ({
+    text: `insert into messages (client_id, conversation_id, direction, content) values ($1, $2, 'outbound', 'Hi Ada') returning id`,
+    values: [r.clientId, r.conversationId], id: 'messageId' }),
+  campaign_recipients: (r) => ({
+    text: `insert into campaign_recipients (campaign_id, donor_id, client_id, recipient_group) values ($1, $2, $3, 'test')`,
+    values: [r.campaignId, r.donorId, r.clientId] }),
+  campaign_deliveries: (r) => ({
+    text: `insert into campaign_deliveries (campaign_id, step_number, donor_id, client_id, status, email_send_id) values ($1, 1, $2, $3, 'sent', $4)`,
+    values: [r.campaignId, r.donorId, r.clientId, r.emailSendId] }),
+  budget_spend: (r) => ({
+    text: `insert into budget_spend (client_id, budget_id, campaign_id, step_number, batch_key, messages, amount) values ($1, $2, $3, 1, $4, 1, 0.01) returning id`,
+    values: [r.clientId, r.budgetId, r.campaignId, `batch-${unique()}`], id: 'spendId' }),
+  processed_webhook_events: (r) => ({
+    text: `insert into processed_webhook_events (provider, event_id, client_id) values ('stripe', $1, $2)`, values: [`evt_${unique()}`, r.clientId] }),
+  api_keys: (r) => ({
+    text: `insert into api_keys (client_id, role, name, key_prefix, key_hash) values ($1, 'client', 'ci', 'tk_test', $2) returning id`,
+    values: [r.clientId, randomBytes(32).toString('hex')], id: 'apiKeyId' }),
+};
+
+/** A client with one row in every tenant table, inserted through `db` (the owner, to arrange fixtures). */
+export async function seedTenant(db: Queryable): Promise<TenantRows> {
+  const rows = {} as TenantRows;
+  for (const insert of Object.values(TENANT_INSERTS)) {
+    const { text, values, id } = insert(rows);
+    const result = await db.query(text, values);
+    if (id) rows[id] = result.rows[0].id as string;
+  }
+  return rows;
+}
+
+/**
+ * Runs `$n`-numbered SQL through an EntityManager (whose driver binds `?` in order), so the statements
+ * above can run inside withClient/asOperator exactly as application code would.
+ */
+export function viaEntityManager(em: { execute(sql: string, params: unknown[]): Promise<unknown> }): Queryable {
+  return {
+    async query(text, values = []) {
+      const ordered: unknown[] = [];
+      const sql = text.replace(/\$(\d+)/g, (_, n: string) => {
+        ordered.push(values[Number(n) - 1]);
+        return '?';
+      });
+      return { rows: (await em.execute(sql, ordered)) as Record<string, unknown>[] };
+    },
+  };
+}
