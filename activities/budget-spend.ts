@@ -13,12 +13,19 @@ export interface BudgetReservation {
   exhausted: boolean;
 }
 
-interface ReserveInput { budgetId: string; campaignId: string; clientId: string; stepNumber: number; shard: number; afterDonorId: string | null; wanted: number }
+interface ReserveInput {
+  budgetId: string; campaignId: string; clientId: string; stepNumber: number; shard: number; afterDonorId: string | null;
+  /** Messages this batch would like to send now. */
+  wanted: number;
+  /** Messages an earlier attempt of this batch already sent: they stay paid for. */
+  alreadySent: number;
+}
 
 /**
  * Reserves a batch's cost before it is sent, under a row lock on the budget so campaigns sharing a
  * budget cannot overspend it together. The spend ledger row is keyed by the batch, so a retried batch
- * replaces its own reservation instead of adding a second one.
+ * replaces its own reservation instead of adding a second one; the replacement still covers what the
+ * earlier attempt sent, or another lane could spend that money twice before this batch settles.
  */
 export async function reserveBudget(em: EntityManager, input: ReserveInput): Promise<BudgetReservation> {
   const batchKey = `${input.campaignId}:${input.stepNumber}:${input.shard}:${input.afterDonorId ?? 'first'}`;
@@ -29,12 +36,21 @@ export async function reserveBudget(em: EntityManager, input: ReserveInput): Pro
     [batchKey, input.budgetId],
   );
   const cost = Number(budget.cost);
-  const headroom = Math.max(Number(budget.headroom), 0);
-  const affordable = budget.hard_cap && cost > 0 ? Math.min(input.wanted, Math.floor(headroom / cost + 1e-9)) : input.wanted;
-  await recordSpend(em, { ...input, batchKey }, affordable);
-  const exhausted = budget.hard_cap && cost > 0 && (affordable < input.wanted || headroom - affordable * cost < cost);
+  const capped = budget.hard_cap && cost > 0;
+  const headroom = Math.max(Number(budget.headroom) - input.alreadySent * cost, 0);
+  const affordable = capped ? Math.min(input.wanted, Math.floor(headroom / cost + 1e-9)) : input.wanted;
+  await recordSpend(em, { ...input, batchKey }, input.alreadySent + affordable);
+  const exhausted = capped && (affordable < input.wanted || headroom - affordable * cost < cost);
   const { budgetId, campaignId, clientId, stepNumber } = input;
   return { budgetId, campaignId, clientId, stepNumber, batchKey, affordable, exhausted };
+}
+
+/**
+ * Takes the budget's row lock first, as the claim does, so a settling lane and a claiming lane never
+ * wait on each other's campaign and budget rows in opposite orders (a deadlock).
+ */
+export async function lockBudget(em: EntityManager, budgetId: string): Promise<void> {
+  await em.execute('select 1 from budgets where id = ? for update', [budgetId]);
 }
 
 /** Corrects the reservation to what was actually sent, then fires each alert threshold the spend crossed, once. */

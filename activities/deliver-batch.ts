@@ -9,7 +9,7 @@ import { signUnsubscribeToken } from '../domain/unsubscribe-token';
 import type { SkipReason, StepTally } from '../workflows/definitions';
 import type { ActivityDeps } from '.';
 import { acceptedRecipients, providerFailure, rejectedRecipient } from './sendgrid';
-import { settleBudget, reserveBudget, type BudgetReservation } from './budget-spend';
+import { lockBudget, reserveBudget, settleBudget, type BudgetReservation } from './budget-spend';
 
 /** SendGrid accepts at most 1,000 personalizations per request. */
 export const MAX_BATCH_SIZE = 1000;
@@ -72,6 +72,7 @@ export function createDeliverBatch(deps: ActivityDeps) {
     const accepted = sends.flatMap((send) => (send.status === 'fulfilled' ? [send.value] : []));
     const failure = sends.find((send): send is PromiseRejectedResult => send.status === 'rejected');
     const tally = await inClient(async (em) => {
+      if (claim.budget) await lockBudget(em, claim.budget.budgetId);
       await settleSends(em, input, { sent: accepted.flatMap((o) => o.sent), failed: accepted.flatMap((o) => o.failed) });
       if (failure) {
         await releaseUnsent(em, input, sendKey);
@@ -81,7 +82,7 @@ export function createDeliverBatch(deps: ActivityDeps) {
       if (claim.budget) await settleBudget(em, claim.budget, settled.sent);
       return settled;
     });
-      if (!tally) throw asActivityFailure(failure?.reason);
+    if (!tally) throw asActivityFailure(failure?.reason);
     if (claim.budget?.exhausted) tally.budgetExhausted = true;
     return { tally, nextCursor: claim.pageFull ? claim.pageDonorIds.at(-1)! : null };
   };
@@ -96,8 +97,9 @@ async function claimPage(em: EntityManager, input: DeliverBatchInput, batchSize:
   const decisions = fresh.map((row) => ({ row, skip: skipReason(row, context) }));
   const candidates = decisions.filter((d) => d.skip === null).map((d) => d.row);
 
+  const alreadySent = page.filter((row) => row.ledger_status !== null && !UNSENT_STATUSES.has(row.ledger_status)).length;
   const budget = context.budgetId
-    ? await reserveBudget(em, { budgetId: context.budgetId, ...input, wanted: candidates.length })
+    ? await reserveBudget(em, { budgetId: context.budgetId, ...input, wanted: candidates.length, alreadySent })
     : null;
   const affordable = budget ? budget.affordable : candidates.length;
   const toSend = candidates.slice(0, affordable);
@@ -289,10 +291,13 @@ async function pageTally(em: EntityManager, input: DeliverBatchInput, donorIds: 
       tally.skipped += n;
       if (skip_reason) tally.skipReasons[skip_reason] = (tally.skipReasons[skip_reason] ?? 0) + n;
     } else if (status === 'failed') tally.failed += n;
-    else if (status !== 'pending') tally.sent += n;
+    else if (!UNSENT_STATUSES.has(status)) tally.sent += n;
   }
   return tally;
 }
+
+/** Ledger statuses of a message that did not (or not yet) leave; every other status means it was sent. */
+const UNSENT_STATUSES = new Set(['pending', 'skipped', 'failed']);
 
 function asActivityFailure(error: unknown): ApplicationFailure {
   return error instanceof ApplicationFailure ? error : providerFailure(error);
