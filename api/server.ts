@@ -1,5 +1,6 @@
 /** `npm run api`: the API on API_HOST:API_PORT, until SIGINT or SIGTERM. */
 import { Client, Connection } from '@temporalio/client';
+import { createStripe } from '../activities/stripe';
 import { loadConfig } from '../domain/config';
 import { openOrm } from '../domain/db/orm';
 import { buildApp } from './app';
@@ -10,7 +11,8 @@ async function main(): Promise<void> {
   const orm = await openOrm(config.DATABASE_URL);
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
   const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
-  const app = await buildApp({ orm, temporal, config });
+  const stripe = createStripe({ secretKey: config.STRIPE_SECRET_KEY, apiBase: config.STRIPE_API_BASE });
+  const app = await buildApp({ orm, temporal, stripe, config });
   closeWithApp(app, { orm, connection });
   closeOnSignals(app);
   await app.listen({ host: config.API_HOST, port: config.API_PORT });

@@ -14,6 +14,8 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, DefaultLogger, bundleWorkflowCode } from '@temporalio/worker';
 import { buildApp } from '../api/app';
 import { createSendGrid } from '../activities/sendgrid';
+import { createStripe } from '../activities/stripe';
+import { loadConfig } from '../domain/config';
 import { openOrm } from '../domain/db/orm';
 import { buildNarrativeSteps } from '../domain/narrative';
 import { migrate } from '../scripts/migrate';
@@ -59,11 +61,13 @@ async function main(): Promise<void> {
   const taskQueue = `bench-api-${randomBytes(3).toString('hex')}`;
   const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows/index'), logger: silent });
   const worker = await createWorker(nativeConnection, { TEMPORAL_NAMESPACE: 'default', TEMPORAL_TASK_QUEUE: taskQueue },
-    { orm, sendgrid: createSendGrid('SG.bench', 'http://127.0.0.1:9'), from: 'bench@track15.test', publicBaseUrl: 'http://127.0.0.1:3000', unsubscribeSecret: 'bench-secret-bench-secret-bench-secret!' },
+    { orm, sendgrid: createSendGrid('SG.bench', 'http://127.0.0.1:9'), from: 'bench@track15.test', publicBaseUrl: 'http://127.0.0.1:3000', unsubscribeSecret: 'bench-secret-bench-secret-bench-secret!', marketingGroupId: 1 },
     { workflowBundle: { code } });
   const running = worker.run();
 
-  const app = await buildApp({ orm, temporal, logger: false, config: { TEMPORAL_TASK_QUEUE: taskQueue, LOG_LEVEL: 'silent' }, rateLimit: { max: 10_000_000, timeWindowMs: 60_000 } });
+  const config = { ...loadConfig({}), TEMPORAL_TASK_QUEUE: taskQueue, LOG_LEVEL: 'silent' as const };
+  const stripe = createStripe({ secretKey: config.STRIPE_SECRET_KEY, apiBase: config.STRIPE_API_BASE });
+  const app = await buildApp({ orm, temporal, stripe, logger: false, config, rateLimit: { max: 10_000_000, timeWindowMs: 60_000 } });
   const bare = Fastify({ logger: false });
   bare.get('/bare', async () => ({ ok: true }));
   try {

@@ -1,12 +1,14 @@
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { Client } from '@temporalio/client';
 import fp from 'fastify-plugin';
+import type Stripe from 'stripe';
 import type { LifecycleDeps } from '../../workflows/lifecycle';
 
 declare module 'fastify' {
   interface FastifyInstance {
     orm: MikroORM;
     temporal: Client;
+    stripe: Stripe;
     /** What workflows/lifecycle.ts needs to start and steer campaign workflows. */
     lifecycle: LifecycleDeps;
   }
@@ -16,15 +18,16 @@ declare module 'fastify' {
   }
 }
 
-export interface OrmPluginOptions { orm: MikroORM; temporal: Client; taskQueue: string }
+export interface OrmPluginOptions { orm: MikroORM; temporal: Client; stripe: Stripe; taskQueue: string }
 
 /**
- * Hands the ORM and the Temporal client to routes. The app does not own them (server.ts and tests open
+ * Hands the ORM, the Temporal client and the Stripe client to routes. The app does not own them (server.ts and tests open
  * them, and close them after the app), so nothing here closes them.
  */
-export default fp<OrmPluginOptions>(async (app, { orm, temporal, taskQueue }) => {
+export default fp<OrmPluginOptions>(async (app, { orm, temporal, stripe, taskQueue }) => {
   app.decorate('orm', orm);
   app.decorate('temporal', temporal);
+  app.decorate('stripe', stripe);
   app.decorate('lifecycle', { orm, temporal, taskQueue });
   app.decorateRequest('em', null as unknown as EntityManager);
   app.addHook('onRequest', async (request) => {

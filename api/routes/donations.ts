@@ -1,7 +1,9 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { AUTHENTICATED_ERRORS, BODY_ERRORS, ClientParams, pageOf, problems } from '../schemas/common';
 import { Donation, DonationCreate, DonationPage, DonationQuery } from '../schemas/donations';
+import { DonationIntent, DonationIntentCreate } from '../schemas/payments';
 import { listDonations, recordDonation } from '../services/donations';
+import { createDonationIntent } from '../services/payment-intents';
 
 const tags = ['donations'];
 
@@ -15,6 +17,18 @@ const donationRoutes: FastifyPluginAsyncZod = async (app) => {
   }, async (request, reply) => {
     const { clientId } = request.params;
     return reply.code(201).send(await request.inClient(clientId, (em) => recordDonation(em, clientId, request.body)));
+  });
+
+  app.post('/clients/:clientId/donations/intents', {
+    schema: {
+      summary: 'Start an online gift: a Stripe PaymentIntent, created once per idempotency_key (the gift is recorded when Stripe confirms it)', tags,
+      params: ClientParams, body: DonationIntentCreate,
+      response: { 201: DonationIntent, 200: DonationIntent, ...problems(...BODY_ERRORS, 404, 409, 502) },
+    },
+  }, async (request, reply) => {
+    const { clientId } = request.params;
+    const intent = await createDonationIntent((work) => request.inClient(clientId, work), app.stripe, clientId, request.body);
+    return reply.code(intent.replayed ? 200 : 201).send(intent);
   });
 
   app.get('/clients/:clientId/donations', {

@@ -23,6 +23,7 @@ const ERROR_MEANINGS: Record<number, string> = {
   415: 'Unsupported content type',
   429: 'Rate limit exceeded; see Retry-After',
   500: 'Unexpected failure',
+  502: 'A provider (Stripe) failed even after retries; send the same request again',
   503: 'A dependency is unreachable',
 };
 

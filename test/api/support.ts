@@ -2,10 +2,13 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { Client, Connection } from '@temporalio/client';
+import type Stripe from 'stripe';
+import { createStripe } from '../../activities/stripe';
 import { type App, buildApp } from '../../api/app';
 import type { RateLimitOptions } from '../../api/plugins/rate-limit';
 import { openOrm } from '../../domain/db/orm';
 import { type TestDatabase, createTestDatabase } from '../support/database';
+import { UNSUBSCRIBE_SECRET } from '../support/campaign-harness';
 import { Fixtures } from '../support/fixtures';
 import { TEMPORAL_ADDRESS } from '../support/temporal';
 
@@ -52,12 +55,22 @@ export async function insertKey(fixtures: Fixtures, clientId: string | null): Pr
 }
 
 export interface HarnessOptions {
-  /** An existing Temporal client (with a worker behind it); otherwise a connection without a worker is opened. */
+  /** An existing Temporal client (with a worker behind it); otherwise a connection of the app's own is opened. */
   temporal?: { client: Client; taskQueue: string };
+  /** The task queue workflows are started on when `temporal` is not given (default: one no worker polls). */
+  taskQueue?: string;
   db?: TestDatabase;
   orm?: MikroORM;
   rateLimit?: RateLimitOptions;
+  /** Stripe through a test's fault-injecting proxy; stripe-mock otherwise. */
+  stripe?: Stripe;
+  /** The SendGrid Event Webhook's verification key (base64 DER). */
+  sendgridPublicKey?: string;
 }
+
+export const STRIPE_WEBHOOK_SECRET = 'whsec_test_webhook_secret';
+/** The stripe-mock `npm test` starts (scripts/test.sh). */
+export const STRIPE_MOCK_URL = process.env.STRIPE_API_BASE ?? 'http://127.0.0.1:12121';
 
 /** The app on a fresh database, as the application role (row-level security applies). */
 export async function startApi(options: HarnessOptions = {}): Promise<ApiHarness> {
@@ -68,7 +81,11 @@ export async function startApi(options: HarnessOptions = {}): Promise<ApiHarness
   const temporal = options.temporal?.client ?? new Client({ connection });
   const app = await buildApp({
     orm, temporal, logger: false, docsUi: false,
-    config: { TEMPORAL_TASK_QUEUE: options.temporal?.taskQueue ?? 'no-worker', LOG_LEVEL: 'silent' },
+    stripe: options.stripe ?? createStripe({ secretKey: 'sk_test_123', apiBase: STRIPE_MOCK_URL }),
+    config: {
+      TEMPORAL_TASK_QUEUE: options.temporal?.taskQueue ?? options.taskQueue ?? 'no-worker', LOG_LEVEL: 'silent',
+      STRIPE_WEBHOOK_SECRET, SENDGRID_WEBHOOK_PUBLIC_KEY: options.sendgridPublicKey, UNSUBSCRIBE_SIGNING_SECRET: UNSUBSCRIBE_SECRET,
+    },
     rateLimit: options.rateLimit ?? { max: 100_000, timeWindowMs: 60_000 },
   });
   await app.listen({ host: '127.0.0.1', port: 0 });

@@ -1,4 +1,5 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
+import type { ActivityDeps } from '../../activities';
 import { createSendGrid } from '../../activities/sendgrid';
 import { openOrm } from '../../domain/db/orm';
 import { type LifecycleDeps, activateCampaign } from '../../workflows/lifecycle';
@@ -18,28 +19,35 @@ export interface CampaignHarness {
   sink: SendGridSink;
   orm: MikroORM;
   temporal: TemporalHarness;
+  /** What the worker's activities were built with (to start a replacement worker). */
+  activityDeps: ActivityDeps;
   lifecycle: LifecycleDeps;
   activate(clientId: string, campaignId: string): ReturnType<typeof activateCampaign>;
   result(campaignId: string): Promise<unknown>;
   close(): Promise<void>;
 }
 
+/** The SendGrid unsubscribe group campaign opt-outs sync to in tests. */
+export const MARKETING_GROUP_ID = 42;
+
 export async function startCampaignHarness(options: { batchSize?: number } = {}): Promise<CampaignHarness> {
   const db = await createTestDatabase();
   const fixtures = new Fixtures(db.ownerUrl);
   const sink = await SendGridSink.start();
   const orm = await openOrm(db.appUrl);
-  const temporal = await startTemporalHarness({
+  const activityDeps: ActivityDeps = {
     orm,
     sendgrid: createSendGrid('SG.test-key', sink.url),
     from: 'campaigns@track15.test',
     publicBaseUrl: PUBLIC_BASE_URL,
     unsubscribeSecret: UNSUBSCRIBE_SECRET,
+    marketingGroupId: MARKETING_GROUP_ID,
     batchSize: options.batchSize ?? 50,
-  });
+  };
+  const temporal = await startTemporalHarness(activityDeps);
   const lifecycle: LifecycleDeps = { orm, temporal: temporal.client, taskQueue: temporal.taskQueue };
   return {
-    db, fixtures, sink, orm, temporal, lifecycle,
+    db, fixtures, sink, orm, temporal, lifecycle, activityDeps,
     activate: (clientId, campaignId) => activateCampaign(lifecycle, clientId, campaignId),
     result: (campaignId) => temporal.client.workflow.getHandle(campaignWorkflowId(campaignId)).result(),
     close: async () => {

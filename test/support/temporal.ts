@@ -21,14 +21,16 @@ export interface TemporalHarness {
   client: Client;
   taskQueue: string;
   worker: Worker;
-  /** Stops the worker (draining in-flight tasks) and closes both connections. */
+  /** Stops the worker (draining in-flight tasks) and closes both connections; a second call does nothing. */
   close(): Promise<void>;
 }
 
-/** A worker on a task queue of its own, so suites running side by side never take each other's tasks. */
-export async function startTemporalHarness(deps: ActivityDeps): Promise<TemporalHarness> {
+/**
+ * A worker on a task queue of its own, so suites running side by side never take each other's tasks.
+ * Naming an existing `taskQueue` starts a replacement worker for it (a restart).
+ */
+export async function startTemporalHarness(deps: ActivityDeps, taskQueue = `test-${randomBytes(4).toString('hex')}`): Promise<TemporalHarness> {
   quietRuntime();
-  const taskQueue = `test-${randomBytes(4).toString('hex')}`;
   const nativeConnection = await NativeConnection.connect({ address: TEMPORAL_ADDRESS });
   const worker = await createWorker(nativeConnection, { TEMPORAL_NAMESPACE: 'default', TEMPORAL_TASK_QUEUE: taskQueue }, deps, {
     workflowBundle: { codePath: WORKFLOW_BUNDLE_PATH },
@@ -41,6 +43,7 @@ export async function startTemporalHarness(deps: ActivityDeps): Promise<Temporal
     taskQueue,
     worker,
     close: async () => {
+      if (worker.getState() !== 'RUNNING') return;
       worker.shutdown();
       await running;
       await connection.close();

@@ -1,0 +1,179 @@
+import { type StripeEventInput, applyStripeEvent } from '../../activities/stripe-events';
+import { type ApiHarness, STRIPE_WEBHOOK_SECRET, databaseFingerprint, startApi } from '../api/support';
+import { type CampaignHarness, startCampaignHarness } from '../support/campaign-harness';
+import { shuffled, stripeEvent, stripeSignature } from '../support/provider-signing';
+import { startTemporalHarness } from '../support/temporal';
+
+/**
+ * Stripe's webhook records payments and gifts through Temporal activities: signature checked on the
+ * raw body, each event applied once however often and in whatever order it arrives.
+ */
+describe('Stripe webhook', () => {
+  let h: CampaignHarness;
+  let api: ApiHarness;
+  let client: { id: string; key: string };
+  let donorId: string;
+  let campaignId: string;
+  let attempt = 0;
+
+  /** A PaymentIntent created through the API (stripe-mock behind it), with the metadata Stripe would echo in events. */
+  const newIntent = async (amount: number) => {
+    const response = await api.call(client.key, {
+      method: 'POST', url: `/v1/clients/${client.id}/donations/intents`,
+      payload: { donor_id: donorId, campaign_id: campaignId, amount, idempotency_key: `webhook-test-${++attempt}` },
+    });
+    expect(response.statusCode).toBe(201);
+    const { payment_id: paymentId, payment_intent_id: intentId } = response.json();
+    const intent = {
+      id: intentId, object: 'payment_intent', amount: Math.round(amount * 100), currency: 'usd',
+      metadata: { client_id: client.id, donor_id: donorId, campaign_id: campaignId, payment_id: paymentId },
+    };
+    return {
+      paymentId, intentId,
+      succeeded: () => stripeEvent('payment_intent.succeeded', { ...intent, status: 'succeeded' }),
+      failed: () => stripeEvent('payment_intent.payment_failed', { ...intent, status: 'requires_payment_method', last_payment_error: { message: 'Your card was declined.' } }),
+      refunded: () => stripeEvent('charge.refunded', {
+        id: `ch_${intentId}`, object: 'charge', payment_intent: intentId, amount: intent.amount, amount_refunded: intent.amount, currency: 'usd', metadata: {},
+      }),
+    };
+  };
+  const deliver = (event: object, signature?: string) => {
+    const payload = JSON.stringify(event);
+    return api.request({
+      method: 'POST', url: '/webhooks/stripe', payload,
+      headers: { 'content-type': 'application/json', 'stripe-signature': signature ?? stripeSignature(payload, STRIPE_WEBHOOK_SECRET) },
+    });
+  };
+  const applied = (event: { id: string }) => api.app.temporal.workflow.getHandle(`stripe-event-${event.id}`).result();
+  const deliverAndApply = async (events: { id: string }[]) => {
+    for (const event of events) expect((await deliver(event)).statusCode).toBe(200);
+    await Promise.all(events.map(applied));
+  };
+  const payment = async (paymentId: string) => {
+    const [row] = await api.fixtures.query<{ status: string; failure_reason: string | null }>('select status, failure_reason from payments where id = $1', [paymentId]);
+    return row;
+  };
+  const donationsOf = (intentId: string) => api.fixtures.query<{ amount: string; status: string; source: string; campaign_id: string; refunded_at: Date | null }>(
+    'select amount, status, source, campaign_id, refunded_at from donations where stripe_payment_intent_id = $1', [intentId]);
+  const scores = async () => {
+    const [row] = await api.fixtures.query<{ f: number | null; segment: string | null }>('select rfm_frequency_score as f, rfm_segment as segment from donors where id = $1', [donorId]);
+    return row;
+  };
+
+  beforeAll(async () => {
+    h = await startCampaignHarness();
+    // The API has a Temporal connection of its own, so the worker can be stopped and restarted under it.
+    api = await startApi({ db: h.db, orm: h.orm, taskQueue: h.temporal.taskQueue });
+    client = await api.client('Webhook Org');
+    [donorId] = await api.fixtures.donors(client.id, [{ email: 'online@donors.test' }]);
+    campaignId = await api.fixtures.track15Campaign(client.id);
+  });
+  afterAll(async () => {
+    await api?.close();
+    await h?.close();
+  });
+
+  it('records a succeeded gift once, attributed to its campaign, and rescores the donor', async () => {
+    const gift = await newIntent(25);
+    const event = gift.succeeded();
+    const first = await deliver(event);
+    expect(first.statusCode).toBe(200);
+    expect(first.json()).toEqual({ received: true, duplicate: false, ignored: 0 });
+    await applied(event);
+    expect(await payment(gift.paymentId)).toEqual({ status: 'succeeded', failure_reason: null });
+    expect(await donationsOf(gift.intentId)).toEqual([{ amount: '25.00', status: 'succeeded', source: 'stripe', campaign_id: campaignId, refunded_at: null }]);
+    expect(await scores()).toEqual({ f: 1, segment: expect.any(String) });
+
+    const again = await deliver(event);
+    expect(again.json()).toEqual({ received: true, duplicate: true, ignored: 0 });
+    expect(await donationsOf(gift.intentId)).toHaveLength(1);
+  });
+
+  it('records a failed payment with Stripe\'s reason and no gift', async () => {
+    const gift = await newIntent(12.5);
+    await deliverAndApply([gift.failed()]);
+    expect(await payment(gift.paymentId)).toEqual({ status: 'failed', failure_reason: 'Your card was declined.' });
+    expect(await donationsOf(gift.intentId)).toEqual([]);
+  });
+
+  it('a full refund marks the gift refunded and takes it out of RFM', async () => {
+    const [{ intent }] = await api.fixtures.query<{ intent: string }>(
+      `select stripe_payment_intent_id as intent from donations where donor_id = $1 and status = 'succeeded'`, [donorId]);
+    const refund = stripeEvent('charge.refunded', { id: 'ch_refund', object: 'charge', payment_intent: intent, amount: 2500, amount_refunded: 2500, currency: 'usd', metadata: {} });
+    await deliverAndApply([refund]);
+    expect(await donationsOf(intent)).toEqual([expect.objectContaining({ status: 'refunded', refunded_at: expect.any(Date) })]);
+    expect(await scores()).toEqual({ f: null, segment: null });
+  });
+
+  it('the same events delivered three times, shuffled, end exactly as after one delivery', async () => {
+    const [a, b, c] = [await newIntent(10), await newIntent(20), await newIntent(30)];
+    // A succeeds (and a stale failure arrives late); B fails, then succeeds; C succeeds, then is refunded.
+    const events = [a.succeeded(), a.failed(), b.failed(), b.succeeded(), c.succeeded(), c.refunded()];
+    const state = async () => ({
+      payments: await api.fixtures.query('select id, status, stripe_payment_intent_id from payments where id = any($1) order by id', [[a.paymentId, b.paymentId, c.paymentId]]),
+      donations: await api.fixtures.query('select stripe_payment_intent_id, amount, status from donations where stripe_payment_intent_id = any($1) order by 1', [[a.intentId, b.intentId, c.intentId]]),
+      recorded: await api.fixtures.query('select count(*)::int as n from processed_webhook_events where event_id = any($1)', [events.map((e) => e.id)]),
+    });
+    await deliverAndApply(shuffled(events, 1));
+    const once = await state();
+    expect(once.payments.map((p) => p.status)).toEqual([a, b, c].sort((x, y) => x.paymentId.localeCompare(y.paymentId))
+      .map((gift) => (gift === c ? 'refunded' : 'succeeded')));
+    expect(once.donations).toHaveLength(3);
+    expect(Object.fromEntries(once.donations.map((d) => [d.stripe_payment_intent_id, [d.amount, d.status]]))).toEqual({
+      [a.intentId]: ['10.00', 'succeeded'], [b.intentId]: ['20.00', 'succeeded'], [c.intentId]: ['30.00', 'refunded'],
+    });
+    expect(once.recorded).toEqual([{ n: 6 }]);
+
+    for (const seed of [2, 3]) {
+      for (const event of shuffled(events, seed)) expect((await deliver(event)).json()).toMatchObject({ duplicate: true });
+    }
+    expect(await state()).toEqual(once);
+  });
+
+  it('an event Temporal no longer remembers is still applied only once (the database records its id)', async () => {
+    const gift = await newIntent(7);
+    const event = gift.succeeded() as unknown as { id: string; created: number };
+    const input: StripeEventInput = {
+      eventId: event.id, type: 'payment_intent.succeeded', occurredAt: new Date().toISOString(), paymentIntentId: gift.intentId,
+      amount: 700, currency: 'usd', metadata: { client_id: client.id, payment_id: gift.paymentId }, failureReason: null,
+    };
+    expect(await applyStripeEvent(h.activityDeps, input)).toMatchObject({ applied: true, paymentStatus: 'succeeded' });
+    expect(await applyStripeEvent(h.activityDeps, input)).toEqual({ applied: false, paymentStatus: null, donationId: null });
+    expect(await donationsOf(gift.intentId)).toHaveLength(1);
+  });
+
+  it('refuses forged, altered, unsigned and stale requests with 400, writing nothing', async () => {
+    const gift = await newIntent(50);
+    const event = gift.succeeded();
+    const payload = JSON.stringify(event);
+    const before = await databaseFingerprint(api.fixtures);
+    const refusals = [
+      await deliver(event, stripeSignature(payload, 'whsec_not_the_secret')),
+      await deliver({ ...event, id: 'evt_altered' }, stripeSignature(payload, STRIPE_WEBHOOK_SECRET)),
+      await deliver(event, stripeSignature(payload, STRIPE_WEBHOOK_SECRET, Math.floor(Date.now() / 1000) - 600)),
+      await api.request({ method: 'POST', url: '/webhooks/stripe', payload, headers: { 'content-type': 'application/json' } }),
+    ];
+    for (const refusal of refusals) {
+      expect(refusal.statusCode).toBe(400);
+      expect(refusal.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(refusal.json().errors[0].field).toBe('header.stripe-signature');
+    }
+    await expect(api.app.temporal.workflow.getHandle(`stripe-event-${event.id}`).describe()).rejects.toThrow(/not found/i);
+    expect(await databaseFingerprint(api.fixtures)).toBe(before);
+  });
+
+  it('events received while the worker is down are applied once it is back', async () => {
+    const gift = await newIntent(15);
+    const event = gift.succeeded();
+    await h.temporal.close();
+    expect((await deliver(event)).json()).toEqual({ received: true, duplicate: false, ignored: 0 });
+    expect((await deliver(event)).json()).toEqual({ received: true, duplicate: true, ignored: 0 });
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(await donationsOf(gift.intentId)).toEqual([]);
+
+    h.temporal = await startTemporalHarness(h.activityDeps, h.temporal.taskQueue);
+    await applied(event);
+    expect(await donationsOf(gift.intentId)).toEqual([expect.objectContaining({ amount: '15.00', status: 'succeeded' })]);
+    expect(await payment(gift.paymentId)).toEqual({ status: 'succeeded', failure_reason: null });
+  });
+});
