@@ -1,10 +1,14 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
-import { withClient } from '../domain/db/tenancy';
+import { asOperator, withClient } from '../domain/db/tenancy';
 import type { CampaignStage, CampaignWorkflowInput } from '../workflows/definitions';
 import { loadCampaignPlan, recordCampaignStage } from './campaign-plan';
 import { completeCampaign } from './campaign-completion';
 import { createDeliverBatch } from './deliver-batch';
+import { recalculateRfm } from './rfm-recalculation';
 import type { SendGrid } from './sendgrid';
+import { type SendGridEventInput, applySendGridEvents } from './sendgrid-events';
+import { type StripeEventInput, applyStripeEvent } from './stripe-events';
+import { type SuppressionSyncInput, syncSuppression } from './suppression-sync';
 
 export interface ActivityDeps {
   orm: MikroORM;
@@ -12,6 +16,8 @@ export interface ActivityDeps {
   from: string;
   publicBaseUrl: string;
   unsubscribeSecret: string;
+  /** SendGrid unsubscribe group that campaign (marketing) opt-outs are synced to. */
+  marketingGroupId: number;
   /** Recipients per delivery batch (≤ 1,000); smaller in tests to exercise paging. */
   batchSize?: number;
 }
@@ -27,6 +33,13 @@ export function createActivities(deps: ActivityDeps) {
       await inClient(input.clientId, (em) => completeCampaign(em, input));
     },
     deliverBatch: createDeliverBatch(deps),
+    applyStripeEvent: (event: StripeEventInput) => applyStripeEvent(deps, event),
+    applySendGridEvents: (input: { clientId: string; events: SendGridEventInput[] }) => applySendGridEvents(deps, input.clientId, input.events),
+    syncSuppression: (input: SuppressionSyncInput) => syncSuppression(deps, input),
+    listClientIds: () => asOperator(deps.orm.em, async (em) =>
+      (await em.execute<{ id: string }[]>('select id from clients order by id')).map((row) => row.id)),
+    recalculateClientRfm: (input: { clientId: string; asOf: string }) =>
+      inClient(input.clientId, (em) => recalculateRfm(em, input.clientId, new Date(input.asOf))),
   };
 }
 

@@ -1,6 +1,7 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Client } from '@temporalio/client';
 import Fastify, { type FastifyServerOptions } from 'fastify';
+import type Stripe from 'stripe';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Config } from '../domain/config';
@@ -20,11 +21,15 @@ import healthRoutes from './routes/health';
 import lifecycleRoutes from './routes/lifecycle';
 import narrativeRoutes from './routes/narrative';
 import reportRoutes from './routes/reports';
+import unsubscribeRoutes from './routes/unsubscribe';
+import webhookRoutes from './routes/webhooks';
 
 export interface AppDeps {
   orm: MikroORM;
   temporal: Client;
-  config: Pick<Config, 'TEMPORAL_TASK_QUEUE' | 'LOG_LEVEL'>;
+  /** Pointed at Stripe, stripe-mock, or a test's fault-injecting proxy. */
+  stripe: Stripe;
+  config: Pick<Config, 'TEMPORAL_TASK_QUEUE' | 'LOG_LEVEL' | 'STRIPE_WEBHOOK_SECRET' | 'SENDGRID_WEBHOOK_PUBLIC_KEY' | 'UNSUBSCRIBE_SIGNING_SECRET'>;
   logger?: FastifyServerOptions['logger'];
   rateLimit?: RateLimitOptions;
   /** false serves only the OpenAPI document, not the browsable UI (see plugins/openapi.ts). */
@@ -66,8 +71,13 @@ export async function buildApp(deps: AppDeps) {
   await app.register(gracefulClosePlugin);
   await app.register(openapiPlugin, { ui: deps.docsUi ?? true });
   await app.register(metricsPlugin);
-  await app.register(ormPlugin, { orm: deps.orm, temporal: deps.temporal, taskQueue: deps.config.TEMPORAL_TASK_QUEUE });
+  await app.register(ormPlugin, { orm: deps.orm, temporal: deps.temporal, stripe: deps.stripe, taskQueue: deps.config.TEMPORAL_TASK_QUEUE });
   await app.register(healthRoutes);
+  // Authenticated by provider signatures and signed links, not by API keys.
+  await app.register(webhookRoutes, {
+    stripe: deps.stripe, stripeWebhookSecret: deps.config.STRIPE_WEBHOOK_SECRET, sendgridPublicKey: deps.config.SENDGRID_WEBHOOK_PUBLIC_KEY,
+  });
+  await app.register(unsubscribeRoutes, { secret: deps.config.UNSUBSCRIBE_SIGNING_SECRET });
   await app.register(v1, { prefix: '/v1', rateLimit: deps.rateLimit ?? DEFAULT_RATE_LIMIT });
   return app;
 }

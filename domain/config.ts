@@ -19,6 +19,10 @@ export const configSchema = z.object({
   PUBLIC_BASE_URL: url.default('http://127.0.0.1:3000').describe('Public URL of the API, used in unsubscribe links'),
   SENDGRID_API_KEY: z.string().min(1).default('SG.local-development-key').describe('SendGrid API key'),
   SENDGRID_BASE_URL: url.default('http://127.0.0.1:3090').describe('SendGrid API base URL (https://api.sendgrid.com in production; the local sink in development)'),
+  SENDGRID_WEBHOOK_PUBLIC_KEY: z.string().min(1).optional()
+    .describe('Verification key of the SendGrid Event Webhook (base64, from Mail Settings); unset, the webhook refuses every request'),
+  SENDGRID_MARKETING_GROUP_ID: z.coerce.number().int().positive().default(1)
+    .describe('SendGrid unsubscribe group that campaign (marketing) opt-outs are synced to'),
   DELIVERY_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(1000)
     .describe('Recipients per delivery batch, at most 1,000 (SendGrid\'s personalization limit)'),
   EMAIL_FROM: z.email().default('campaigns@track15.test').describe('Sender address of campaign emails'),
@@ -49,7 +53,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 export function describeConfig(): { name: string; defaultValue: string; description: string }[] {
   return Object.entries(configSchema.shape).map(([name, schema]) => ({
     name,
-    defaultValue: String(schema.parse(undefined)),
+    defaultValue: String(schema.parse(undefined) ?? ''),
     description: schema.description ?? '',
   }));
 }

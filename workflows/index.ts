@@ -1,3 +1,6 @@
 // The workflow bundle's entry: everything the worker may run.
 export { campaignWorkflow } from './campaign';
 export { touchpointWorkflow } from './touchpoint';
+export { sendGridEventsWorkflow, stripeEventWorkflow } from './provider-events';
+export { rfmNightlyWorkflow } from './rfm-nightly';
+export { suppressionSyncWorkflow } from './suppression-sync';

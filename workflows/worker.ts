@@ -2,11 +2,13 @@
  * `npm run worker`: polls the campaign task queue, running the workflows (bundled from ./index) and the
  * activities (bound to PostgreSQL and SendGrid). SIGINT/SIGTERM drain in-flight tasks, then close.
  */
+import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { type ActivityDeps, createActivities } from '../activities';
 import { createSendGrid } from '../activities/sendgrid';
 import { type Config, loadConfig } from '../domain/config';
 import { openOrm } from '../domain/db/orm';
+import { ensureRfmSchedule } from './schedules';
 
 export async function createWorker(
   connection: NativeConnection,
@@ -31,6 +33,7 @@ export function activityDepsFromConfig(config: Config, orm: ActivityDeps['orm'])
     from: config.EMAIL_FROM,
     publicBaseUrl: config.PUBLIC_BASE_URL,
     unsubscribeSecret: config.UNSUBSCRIBE_SIGNING_SECRET,
+    marketingGroupId: config.SENDGRID_MARKETING_GROUP_ID,
     batchSize: config.DELIVERY_BATCH_SIZE,
   };
 }
@@ -40,6 +43,9 @@ async function main(): Promise<void> {
   const orm = await openOrm(config.DATABASE_URL);
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   try {
+    const clientConnection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+    await ensureRfmSchedule(new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE }), config.TEMPORAL_TASK_QUEUE)
+      .finally(() => clientConnection.close());
     const worker = await createWorker(connection, config, activityDepsFromConfig(config, orm));
     console.log(`worker polling task queue '${config.TEMPORAL_TASK_QUEUE}' on ${config.TEMPORAL_ADDRESS}`);
     await worker.run();

@@ -7,7 +7,7 @@ import {
 } from '../schemas/donors';
 import { recalculateRfm } from '../../activities/rfm-recalculation';
 import { createDonor, getDonor, listDonors, requireDonor } from '../services/donors';
-import { listPreferences, updatePreference } from '../services/notification-preferences';
+import { listPreferences, queueSuppressionSync, updatePreference } from '../services/notification-preferences';
 
 const tags = ['donors'];
 
@@ -52,12 +52,14 @@ const donorRoutes: FastifyPluginAsyncZod = async (app) => {
       params: PreferenceCategoryParams, body: NotificationPreferenceUpdate,
       response: { 200: NotificationPreference, ...problems(...BODY_ERRORS, 404) },
     },
-  }, (request) => {
+  }, async (request) => {
     const { clientId, donorId, category } = request.params;
-    return request.inClient(clientId, async (em) => {
+    const preference = await request.inClient(clientId, async (em) => {
       await requireDonor(em, donorId, 'params.donorId');
       return updatePreference(em, clientId, donorId, category, request.body);
     });
+    await queueSuppressionSync(app.lifecycle, { clientId, donorId });
+    return preference;
   });
 
   app.post('/clients/:clientId/rfm/recalculate', {

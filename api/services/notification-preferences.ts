@@ -1,4 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type { SuppressionSyncInput } from '../../activities/suppression-sync';
+import type { LifecycleDeps } from '../../workflows/lifecycle';
+import { preferencesChangedSignal, suppressionSyncWorkflow, suppressionSyncWorkflowId } from '../../workflows/suppression-sync';
 import { PREFERENCE_CATEGORIES } from '../schemas/donors';
 
 type Category = (typeof PREFERENCE_CATEGORIES)[number];
@@ -37,4 +40,17 @@ export async function updatePreference(em: EntityManager, clientId: string, dono
       update.email_enabled ?? null, update.sms_enabled ?? null, update.push_enabled ?? null, unsubscribe, unsubscribe],
   );
   return row;
+}
+
+/**
+ * Hands the change to SendGrid through the per-donor sync workflow (signal-with-start): the activity
+ * retries through provider outages, and a change made while a sync runs makes it sync again.
+ */
+export async function queueSuppressionSync(deps: Pick<LifecycleDeps, 'temporal' | 'taskQueue'>, input: SuppressionSyncInput): Promise<void> {
+  await deps.temporal.workflow.signalWithStart(suppressionSyncWorkflow, {
+    workflowId: suppressionSyncWorkflowId(input),
+    taskQueue: deps.taskQueue,
+    args: [input],
+    signal: preferencesChangedSignal,
+  });
 }

@@ -1,0 +1,110 @@
+import { EventWebhook } from '@sendgrid/eventwebhook';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type Stripe from 'stripe';
+import { z } from 'zod';
+import { Problem, invalid } from '../problem';
+import { problems } from '../schemas/common';
+import { SendGridEvents, dispatchSendGridEvents, dispatchStripeEvent } from '../services/provider-events';
+
+export interface WebhookOptions {
+  stripe: Stripe;
+  stripeWebhookSecret: string;
+  /** The Event Webhook's verification key; without one every SendGrid request is refused. */
+  sendgridPublicKey: string | undefined;
+}
+
+/** SendGrid signs a timestamp with the payload; an older one is a replay. Stripe's SDK applies the same 5 minutes. */
+const SIGNATURE_TOLERANCE_SECONDS = 300;
+
+const Accepted = z.object({
+  received: z.literal(true),
+  duplicate: z.boolean().describe('Already received: nothing more was done'),
+  ignored: z.number().int().describe('Events the product does not act on'),
+});
+const NO_QUERY = z.strictObject({});
+const tags = ['webhooks'];
+
+const header = (value: string | string[] | undefined) => (typeof value === 'string' ? value : undefined);
+const badSignature = (name: string, message: string) => invalid([{ field: `header.${name}`, message }]);
+
+/**
+ * Provider webhooks. They are authenticated by signatures over the raw body (so JSON is not parsed
+ * before verification), answer as soon as the work is handed to a Temporal workflow, and are safe to
+ * receive any number of times in any order.
+ */
+const webhookRoutes: FastifyPluginAsyncZod<WebhookOptions> = async (app, options) => {
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+  const sendgridKey = options.sendgridPublicKey ? new EventWebhook().convertPublicKeyToECDSA(asPem(options.sendgridPublicKey)) : null;
+  const dispatch = { temporal: app.temporal, taskQueue: app.lifecycle.taskQueue };
+
+  app.post('/webhooks/stripe', {
+    schema: {
+      summary: 'Stripe webhook: payment_intent.succeeded, payment_intent.payment_failed and charge.refunded record payments and gifts', tags,
+      querystring: NO_QUERY,
+      response: { 200: Accepted, ...problems(400, 413, 415, 500, 503) },
+    },
+  }, async (request) => {
+    const signature = header(request.headers['stripe-signature']);
+    if (!signature) throw badSignature('stripe-signature', 'required: Stripe signs every webhook');
+    let event: Stripe.Event;
+    try {
+      event = options.stripe.webhooks.constructEvent(rawBody(request.body), signature, options.stripeWebhookSecret, SIGNATURE_TOLERANCE_SECONDS);
+    } catch (error) {
+      throw badSignature('stripe-signature', error instanceof Error ? error.message : 'does not verify');
+    }
+    return dispatchStripeEvent(dispatch, event);
+  });
+
+  app.post('/webhooks/sendgrid', {
+    schema: {
+      summary: 'SendGrid Event Webhook: delivery, engagement, bounces and unsubscribes, applied once per sg_event_id', tags,
+      querystring: NO_QUERY,
+      response: { 200: Accepted, ...problems(400, 413, 415, 500, 503) },
+    },
+  }, async (request) => {
+    if (!sendgridKey) throw new Problem(503, 'Service Unavailable', 'the SendGrid Event Webhook is not configured (set SENDGRID_WEBHOOK_PUBLIC_KEY)');
+    const signatureName = 'x-twilio-email-event-webhook-signature';
+    const timestampName = 'x-twilio-email-event-webhook-timestamp';
+    const signature = header(request.headers[signatureName]);
+    const timestamp = header(request.headers[timestampName]);
+    if (!signature) throw badSignature(signatureName, 'required: SendGrid signs every webhook');
+    if (!timestamp || !/^\d{1,12}$/.test(timestamp)) throw badSignature(timestampName, 'required: unix seconds');
+    if (Math.abs(Date.now() / 1000 - Number(timestamp)) > SIGNATURE_TOLERANCE_SECONDS) throw badSignature(timestampName, 'too old (or in the future): a replayed request');
+    const body = rawBody(request.body);
+    if (!verifies(sendgridKey, body, signature, timestamp)) throw badSignature(signatureName, 'does not verify with the configured key');
+    const events = SendGridEvents.safeParse(parseJson(body));
+    if (!events.success) {
+      throw invalid(events.error.issues.map((issue) => ({ field: ['body', ...issue.path].join('.'), message: issue.message })));
+    }
+    return dispatchSendGridEvents(dispatch, events.data);
+  });
+};
+
+function rawBody(body: unknown): Buffer {
+  return Buffer.isBuffer(body) ? body : Buffer.alloc(0);
+}
+
+function parseJson(body: Buffer): unknown {
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch {
+    throw invalid([{ field: 'body', message: 'is not valid JSON' }]);
+  }
+}
+
+function verifies(key: ReturnType<EventWebhook['convertPublicKeyToECDSA']>, body: Buffer, signature: string, timestamp: string): boolean {
+  try {
+    return new EventWebhook().verifySignature(key, body, signature, timestamp);
+  } catch {
+    return false; // a signature that is not even base64 DER
+  }
+}
+
+/** SendGrid shows the key as bare base64 (DER); the library reads PEM. */
+function asPem(key: string): string {
+  if (key.includes('BEGIN PUBLIC KEY')) return key;
+  return `-----BEGIN PUBLIC KEY-----\n${key.replace(/\s+/g, '').match(/.{1,64}/g)!.join('\n')}\n-----END PUBLIC KEY-----`;
+}
+
+export default webhookRoutes;
