@@ -195,7 +195,7 @@ class VariantMailer {
   }
 
   private personalization(row: PageRow) {
-    const unsubscribeUrl = `${this.deps.publicBaseUrl}/v1/unsubscribe/${signUnsubscribeToken(
+    const unsubscribeUrl = `${this.deps.publicBaseUrl}/unsubscribe/${signUnsubscribeToken(
       { clientId: this.input.clientId, donorId: row.donor_id, campaignId: this.input.campaignId, issuedAt: Date.now() },
       this.deps.unsubscribeSecret,
     )}`;

@@ -62,6 +62,8 @@ export async function buildApp(deps: AppDeps) {
   const app = Fastify({
     logger: deps.logger ?? { level: deps.config.LOG_LEVEL },
     bodyLimit: JSON_BODY_LIMIT,
+    // Signed unsubscribe tokens (two UUIDs, a time and an HMAC) are longer than the default 100.
+    routerOptions: { maxParamLength: 500 },
     // Ids in logs and problem responses tie a complaint to its log lines.
     requestIdHeader: false,
   });

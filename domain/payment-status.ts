@@ -28,7 +28,3 @@ export function donationStatusFor(payment: PaymentStatus): 'succeeded' | 'refund
   return payment === 'succeeded' || payment === 'refunded' ? payment : null;
 }
 
-/** SQL CASE giving a payment status's rank, from the same list. */
-export function paymentRankSql(column: string): string {
-  return `case ${column} ${PAYMENT_STATUSES.map((status, rank) => `when '${status}' then ${rank}`).join(' ')} else -1 end`;
-}

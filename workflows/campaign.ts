@@ -25,7 +25,13 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
   let runningStep: number | null = null;
 
   const signalRunningStep = async (send: (handle: ReturnType<typeof getExternalWorkflowHandle>) => Promise<void>) => {
-    if (runningStep !== null) await send(getExternalWorkflowHandle(touchpointWorkflowId(input.campaignId, runningStep)));
+    if (runningStep === null) return;
+    try {
+      await send(getExternalWorkflowHandle(touchpointWorkflowId(input.campaignId, runningStep)));
+    } catch (error) {
+      // The touchpoint finished before this run saw its result: there is nothing left to hold or halt.
+      if (!(error instanceof Error && /not found/i.test(error.message))) throw error;
+    }
   };
 
   const pause = async (reason: string) => {

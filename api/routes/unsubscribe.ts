@@ -12,6 +12,7 @@ const TokenParams = z.strictObject({
   token: z.string().min(1).max(1000).describe('The signed token of the email\'s List-Unsubscribe link'),
 });
 const NO_QUERY = z.strictObject({});
+const OneClick = z.object({ 'List-Unsubscribe': z.literal('One-Click') });
 const HtmlPage = z.string().describe('An HTML page for the donor (content type text/html)');
 const tags = ['unsubscribe'];
 
@@ -21,10 +22,9 @@ const tags = ['unsubscribe'];
  * unsubscribe anyone. The signed token is the only credential: it names the client and the donor.
  */
 const unsubscribeRoutes: FastifyPluginAsyncZod<UnsubscribeOptions> = async (app, options) => {
-  // RFC 8058 bodies are form-encoded (`List-Unsubscribe=One-Click`); the token in the URL is what counts.
-  for (const type of ['application/x-www-form-urlencoded', 'multipart/form-data']) {
-    app.addContentTypeParser(type, { parseAs: 'string', bodyLimit: 64 * 1024 }, (_request, body, done) => done(null, body));
-  }
+  // RFC 8058: mail clients POST the form body `List-Unsubscribe=One-Click`, as the confirmation page does.
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 16 * 1024 },
+    (_request, body, done) => done(null, Object.fromEntries(new URLSearchParams(body as string))));
   const claimsOf = (token: string): UnsubscribeClaims => {
     const claims = verifyUnsubscribeToken(token, options.secret, Date.now());
     if (!claims) throw invalid([{ field: 'params.token', message: 'this unsubscribe link is invalid or has expired' }]);
@@ -48,7 +48,7 @@ const unsubscribeRoutes: FastifyPluginAsyncZod<UnsubscribeOptions> = async (app,
   app.post('/unsubscribe/:token', {
     schema: {
       summary: 'One-click unsubscribe (RFC 8058): the donor stops receiving campaign (marketing) email at once', tags,
-      params: TokenParams, querystring: NO_QUERY,
+      params: TokenParams, querystring: NO_QUERY, body: OneClick, consumes: ['application/x-www-form-urlencoded'],
       response: { 200: HtmlPage, ...problems(400, 413, 415, 500, 503) },
     },
   }, async (request, reply) => {

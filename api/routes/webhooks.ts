@@ -1,5 +1,6 @@
 import { EventWebhook } from '@sendgrid/eventwebhook';
-import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { FastifySchemaCompiler } from 'fastify';
+import { type FastifyPluginAsyncZod, validatorCompiler } from 'fastify-type-provider-zod';
 import type Stripe from 'stripe';
 import { z } from 'zod';
 import { Problem, invalid } from '../problem';
@@ -24,6 +25,18 @@ const Accepted = z.object({
 const NO_QUERY = z.strictObject({});
 const tags = ['webhooks'];
 
+/** Documents the event; the handler checks it only after the signature over the raw bytes verifies. */
+const StripeEventBody = z.looseObject({
+  id: z.string(), type: z.string(), created: z.number().int(), data: z.looseObject({ object: z.looseObject({}) }),
+});
+
+/**
+ * The body stays raw bytes until its signature is checked, so Fastify must not validate it against the
+ * documented schema; query and headers are validated as everywhere.
+ */
+const verifiedInHandler: FastifySchemaCompiler<z.ZodType> = (route) =>
+  (route.httpPart === 'body' ? (value: unknown) => ({ value }) : validatorCompiler(route));
+
 const header = (value: string | string[] | undefined) => (typeof value === 'string' ? value : undefined);
 const badSignature = (name: string, message: string) => invalid([{ field: `header.${name}`, message }]);
 
@@ -33,6 +46,7 @@ const badSignature = (name: string, message: string) => invalid([{ field: `heade
  * receive any number of times in any order.
  */
 const webhookRoutes: FastifyPluginAsyncZod<WebhookOptions> = async (app, options) => {
+  app.setValidatorCompiler(verifiedInHandler);
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
   const sendgridKey = options.sendgridPublicKey ? new EventWebhook().convertPublicKeyToECDSA(asPem(options.sendgridPublicKey)) : null;
@@ -41,7 +55,7 @@ const webhookRoutes: FastifyPluginAsyncZod<WebhookOptions> = async (app, options
   app.post('/webhooks/stripe', {
     schema: {
       summary: 'Stripe webhook: payment_intent.succeeded, payment_intent.payment_failed and charge.refunded record payments and gifts', tags,
-      querystring: NO_QUERY,
+      querystring: NO_QUERY, body: StripeEventBody,
       response: { 200: Accepted, ...problems(400, 413, 415, 500, 503) },
     },
   }, async (request) => {
@@ -59,7 +73,7 @@ const webhookRoutes: FastifyPluginAsyncZod<WebhookOptions> = async (app, options
   app.post('/webhooks/sendgrid', {
     schema: {
       summary: 'SendGrid Event Webhook: delivery, engagement, bounces and unsubscribes, applied once per sg_event_id', tags,
-      querystring: NO_QUERY,
+      querystring: NO_QUERY, body: SendGridEvents,
       response: { 200: Accepted, ...problems(400, 413, 415, 500, 503) },
     },
   }, async (request) => {

@@ -1,5 +1,8 @@
 import fc from 'fast-check';
 import { type JsonSchema, type Operation, documentedOperations, fillPath, typesOf } from './openapi';
+import { signUnsubscribeToken } from '../../domain/unsubscribe-token';
+import { UNSUBSCRIBE_SECRET } from '../support/campaign-harness';
+import { SendGridSigner } from '../support/provider-signing';
 import { type ApiHarness, type Request, databaseFingerprint, startApi } from './support';
 
 /**
@@ -12,12 +15,14 @@ describe('invalid input to every documented operation', () => {
   const ids: Record<string, string> = {};
 
   beforeAll(async () => {
-    api = await startApi();
+    // With a SendGrid verification key, so the Event Webhook checks signatures rather than refusing with 503.
+    api = await startApi({ sendgridPublicKey: new SendGridSigner().publicKey });
     const client = await api.client('Fuzzed');
     ids.clientId = client.id;
     [ids.donorId] = await api.fixtures.donors(client.id, [{ email: 'fuzz@donors.test', first_name: 'Fuzz' }]);
     ids.campaignId = await api.fixtures.track15Campaign(client.id);
     [{ id: ids.keyId }] = await api.fixtures.query<{ id: string }>('select id from api_keys where client_id = $1', [client.id]);
+    ids.token = signUnsubscribeToken({ clientId: client.id, donorId: ids.donorId, campaignId: null, issuedAt: Date.now() }, UNSUBSCRIBE_SECRET);
     operations = await documentedOperations(api);
   });
   afterAll(async () => { await api.close(); });

@@ -39,6 +39,7 @@ describe('tenant isolation on every operation', () => {
     'POST /v1/clients/{clientId}/donors/import': [{ email: 'intruder2@donors.test' }],
     'PATCH /v1/clients/{clientId}/donors/{donorId}/notification-preferences/{category}': { email_enabled: true, unsubscribed: false },
     'POST /v1/clients/{clientId}/donations': { donor_id: a.donorId, campaign_id: a.campaignId, amount: 10 },
+    'POST /v1/clients/{clientId}/donations/intents': { donor_id: a.donorId, campaign_id: a.campaignId, amount: 10, idempotency_key: 'intruder-attempt' },
     'POST /v1/clients/{clientId}/rfm/recalculate': { donor_id: a.donorId },
     'POST /v1/clients/{clientId}/campaigns': { name: 'Intruder campaign' },
     'PATCH /v1/clients/{clientId}/campaigns/{campaignId}': { name: 'Hijacked' },

@@ -105,7 +105,8 @@ describe('SendGrid Event Webhook', () => {
     expect(await recorded(ours)).toBe(ours.length);
 
     await resumeCampaign(h.lifecycle, campaignId);
-    await eventually(async () => ((await ledger(2)).length === NAMES.length ? true : undefined), 30_000, 'step 2');
+    const settled = async () => { const rows = await ledger(2); return rows.length === NAMES.length && rows.every((row) => row.status !== 'pending'); };
+    await eventually(async () => ((await settled()) ? true : undefined), 30_000, 'step 2');
     expect(Object.fromEntries(Object.entries(byName(await ledger(2))).map(([name, row]) => [name, row!.skip_reason ?? row!.status]))).toEqual({
       engaged: 'sent', unsubscriber: 'unsubscribed', bouncer: 'suppressed', complainer: 'unsubscribed', blocked: 'sent', grouped: 'unsubscribed',
     });

@@ -109,7 +109,7 @@ describe('a Track15 campaign arc', () => {
     expect(sample.customArgs.campaign_id).toBe(campaignId);
     expect(sample.headers['List-Unsubscribe-Post']).toBe('List-Unsubscribe=One-Click');
     const url = /^<(.+)>$/.exec(sample.headers['List-Unsubscribe'])![1];
-    expect(url.startsWith(`${PUBLIC_BASE_URL}/v1/unsubscribe/`)).toBe(true);
+    expect(url.startsWith(`${PUBLIC_BASE_URL}/unsubscribe/`)).toBe(true);
     const claims = verifyUnsubscribeToken(url.split('/').pop()!, UNSUBSCRIBE_SECRET, Date.now());
     expect(claims).toMatchObject({ clientId, campaignId, donorId: sample.customArgs.donor_id });
     const [{ email_sends }] = await h.fixtures.query<{ email_sends: number }>(
