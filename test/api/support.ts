@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { Agent } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { Client, Connection } from '@temporalio/client';
@@ -55,10 +56,8 @@ export async function insertKey(fixtures: Fixtures, clientId: string | null): Pr
 }
 
 export interface HarnessOptions {
-  /** An existing Temporal client (with a worker behind it); otherwise a connection of the app's own is opened. */
+  /** An existing Temporal client (with a worker behind it); otherwise a connection without a worker is opened. */
   temporal?: { client: Client; taskQueue: string };
-  /** The task queue workflows are started on when `temporal` is not given (default: one no worker polls). */
-  taskQueue?: string;
   db?: TestDatabase;
   orm?: MikroORM;
   rateLimit?: RateLimitOptions;
@@ -79,11 +78,13 @@ export async function startApi(options: HarnessOptions = {}): Promise<ApiHarness
   const orm = options.orm ?? await openOrm(db.appUrl);
   const connection = options.temporal ? undefined : await Connection.connect({ address: TEMPORAL_ADDRESS });
   const temporal = options.temporal?.client ?? new Client({ connection });
+  // Kept-alive sockets to stripe-mock would hold the jest worker open after the suite.
+  const stripeAgent = new Agent({ keepAlive: true });
   const app = await buildApp({
     orm, temporal, logger: false, docsUi: false,
-    stripe: options.stripe ?? createStripe({ secretKey: 'sk_test_123', apiBase: STRIPE_MOCK_URL }),
+    stripe: options.stripe ?? createStripe({ secretKey: 'sk_test_123', apiBase: STRIPE_MOCK_URL, httpAgent: stripeAgent }),
     config: {
-      TEMPORAL_TASK_QUEUE: options.temporal?.taskQueue ?? options.taskQueue ?? 'no-worker', LOG_LEVEL: 'silent',
+      TEMPORAL_TASK_QUEUE: options.temporal?.taskQueue ?? 'no-worker', LOG_LEVEL: 'silent',
       STRIPE_WEBHOOK_SECRET, SENDGRID_WEBHOOK_PUBLIC_KEY: options.sendgridPublicKey, UNSUBSCRIBE_SIGNING_SECRET: UNSUBSCRIBE_SECRET,
     },
     rateLimit: options.rateLimit ?? { max: 100_000, timeWindowMs: 60_000 },
@@ -101,6 +102,7 @@ export async function startApi(options: HarnessOptions = {}): Promise<ApiHarness
     call: (key, options) => request({ ...options, headers: { authorization: `Bearer ${key}`, ...options.headers } }),
     close: async () => {
       await app.close();
+      stripeAgent.destroy();
       if (!options.orm) await orm.close();
       await connection?.close();
       await fixtures.close();

@@ -2,7 +2,6 @@ import { type StripeEventInput, applyStripeEvent } from '../../activities/stripe
 import { type ApiHarness, STRIPE_WEBHOOK_SECRET, databaseFingerprint, startApi } from '../api/support';
 import { type CampaignHarness, startCampaignHarness } from '../support/campaign-harness';
 import { shuffled, stripeEvent, stripeSignature } from '../support/provider-signing';
-import { startTemporalHarness } from '../support/temporal';
 
 /**
  * Stripe's webhook records payments and gifts through Temporal activities: signature checked on the
@@ -62,8 +61,7 @@ describe('Stripe webhook', () => {
 
   beforeAll(async () => {
     h = await startCampaignHarness();
-    // The API has a Temporal connection of its own, so the worker can be stopped and restarted under it.
-    api = await startApi({ db: h.db, orm: h.orm, taskQueue: h.temporal.taskQueue });
+    api = await startApi({ db: h.db, orm: h.orm, temporal: { client: h.temporal.client, taskQueue: h.temporal.taskQueue } });
     client = await api.client('Webhook Org');
     [donorId] = await api.fixtures.donors(client.id, [{ email: 'online@donors.test' }]);
     campaignId = await api.fixtures.track15Campaign(client.id);
@@ -165,13 +163,13 @@ describe('Stripe webhook', () => {
   it('events received while the worker is down are applied once it is back', async () => {
     const gift = await newIntent(15);
     const event = gift.succeeded();
-    await h.temporal.close();
+    await h.temporal.stopWorker();
     expect((await deliver(event)).json()).toEqual({ received: true, duplicate: false, ignored: 0 });
     expect((await deliver(event)).json()).toEqual({ received: true, duplicate: true, ignored: 0 });
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     expect(await donationsOf(gift.intentId)).toEqual([]);
 
-    h.temporal = await startTemporalHarness(h.activityDeps, h.temporal.taskQueue);
+    await h.temporal.startWorker();
     await applied(event);
     expect(await donationsOf(gift.intentId)).toEqual([expect.objectContaining({ amount: '15.00', status: 'succeeded' })]);
     expect(await payment(gift.paymentId)).toEqual({ status: 'succeeded', failure_reason: null });

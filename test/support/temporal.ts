@@ -20,32 +20,44 @@ function quietRuntime(): void {
 export interface TemporalHarness {
   client: Client;
   taskQueue: string;
-  worker: Worker;
-  /** Stops the worker (draining in-flight tasks) and closes both connections; a second call does nothing. */
+  /** Stops the worker (draining in-flight tasks), as when its process goes down; tasks then queue up. */
+  stopWorker(): Promise<void>;
+  /** A new worker on the same task queue, as when the process comes back. */
+  startWorker(): Promise<void>;
+  /** Stops the worker and closes both connections. */
   close(): Promise<void>;
 }
 
-/**
- * A worker on a task queue of its own, so suites running side by side never take each other's tasks.
- * Naming an existing `taskQueue` starts a replacement worker for it (a restart).
- */
-export async function startTemporalHarness(deps: ActivityDeps, taskQueue = `test-${randomBytes(4).toString('hex')}`): Promise<TemporalHarness> {
+/** A worker on a task queue of its own, so suites running side by side never take each other's tasks. */
+export async function startTemporalHarness(deps: ActivityDeps): Promise<TemporalHarness> {
   quietRuntime();
+  const taskQueue = `test-${randomBytes(4).toString('hex')}`;
+  // One native connection for the harness's life: the SDK's runtime does not come back cleanly in a
+  // process once every native resource has closed (the jest worker then cannot exit).
   const nativeConnection = await NativeConnection.connect({ address: TEMPORAL_ADDRESS });
-  const worker = await createWorker(nativeConnection, { TEMPORAL_NAMESPACE: 'default', TEMPORAL_TASK_QUEUE: taskQueue }, deps, {
-    workflowBundle: { codePath: WORKFLOW_BUNDLE_PATH },
-  });
-  const running = worker.run();
+  let worker: Worker | null = null;
+  let running: Promise<void> = Promise.resolve();
+  const startWorker = async () => {
+    worker = await createWorker(nativeConnection, { TEMPORAL_NAMESPACE: 'default', TEMPORAL_TASK_QUEUE: taskQueue }, deps, {
+      workflowBundle: { codePath: WORKFLOW_BUNDLE_PATH },
+    });
+    running = worker.run();
+  };
+  const stopWorker = async () => {
+    if (worker?.getState() === 'RUNNING') worker.shutdown();
+    await running;
+    worker = null;
+  };
+  await startWorker();
   const connection = await Connection.connect({ address: TEMPORAL_ADDRESS });
   const client = new Client({ connection });
   return {
     client,
     taskQueue,
-    worker,
+    stopWorker,
+    startWorker,
     close: async () => {
-      if (worker.getState() !== 'RUNNING') return;
-      worker.shutdown();
-      await running;
+      await stopWorker();
       await connection.close();
       await nativeConnection.close();
     },
