@@ -65,22 +65,22 @@ async function donorByEmail(em: EntityManager, email: string): Promise<string | 
 async function advanceEmail(em: EntityManager, event: SendGridEventInput, meaning: EventMeaning): Promise<void> {
   const stamp = meaning.timestampColumn;
   const byRecipient = event.campaignId && event.stepNumber && event.donorId;
-  const [send] = await em.execute<{ id: string; status: string }[]>(
+  const [send] = await em.execute<{ campaign_id: string | null; step_number: number | null; donor_id: string | null; status: string }[]>(
     `update email_sends set
         status = case when ${statusRankSql('?::text')} > ${statusRankSql('status')} then ? else status end
         ${stamp ? `, ${stamp} = coalesce(${stamp}, ?::timestamptz)` : ''}
         ${meaning.status === 'bounced' ? ', bounce_reason = coalesce(bounce_reason, ?)' : ''}
       where ${byRecipient ? 'campaign_id = ? and step_number = ? and donor_id = ?' : 'sendgrid_message_id = ? and lower(email_address) = lower(?)'}
-      returning id, status`,
+      returning campaign_id, step_number, donor_id, status`,
     [meaning.status, meaning.status, ...(stamp ? [at(event)] : []), ...(meaning.status === 'bounced' ? [event.bounceType ?? event.event] : []),
       ...(byRecipient ? [event.campaignId, event.stepNumber, event.donorId] : [event.sgMessageId?.split('.')[0] ?? null, event.email])]);
-  if (!send) return;
+  if (!send?.campaign_id) return;
   // The ledger keeps only delivery facts (not unsubscribes or spam reports), and never leaves skipped/failed.
   await em.execute(
     `update campaign_deliveries set status = ?
-      where email_send_id = ? and status in ('sent', 'delivered', 'opened', 'clicked', 'bounced')
+      where campaign_id = ? and step_number = ? and donor_id = ? and status in ('sent', 'delivered', 'opened', 'clicked', 'bounced')
         and ?::text in ('delivered', 'opened', 'clicked', 'bounced') and ${statusRankSql('?::text')} > ${statusRankSql('status')}`,
-    [send.status, send.id, send.status, send.status]);
+    [send.status, send.campaign_id, send.step_number, send.donor_id, send.status, send.status]);
 }
 
 async function applyPreference(em: EntityManager, clientId: string, donorId: string, event: SendGridEventInput, effect: NonNullable<EventMeaning['preference']>): Promise<void> {
