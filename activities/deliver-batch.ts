@@ -41,7 +41,17 @@ interface PageRow {
   ledger_status: string | null;
 }
 
-interface Claim { context: StepContext; toSend: PageRow[]; pageDonorIds: string[]; pageFull: boolean; budget: BudgetReservation | null }
+interface Claim {
+  context: StepContext;
+  toSend: PageRow[];
+  /** Why each claimed recipient that is not sent was skipped. */
+  skips: SkipReason[];
+  /** Some of the page was settled by an earlier attempt, so only the ledger knows the page's counts. */
+  settledBefore: boolean;
+  pageDonorIds: string[];
+  pageFull: boolean;
+  budget: BudgetReservation | null;
+}
 
 /**
  * Delivers one touchpoint to one page of recipients, at most once per (campaign, step, donor):
@@ -78,7 +88,7 @@ export function createDeliverBatch(deps: ActivityDeps) {
         await releaseUnsent(em, input, sendKey);
         return null;
       }
-      const settled = await pageTally(em, input, claim.pageDonorIds);
+      const settled = claim.settledBefore ? await pageTally(em, input, claim.pageDonorIds) : claimTally(claim.skips, accepted);
       if (claim.budget) await settleBudget(em, claim.budget, settled.sent);
       return settled;
     });
@@ -91,7 +101,7 @@ export function createDeliverBatch(deps: ActivityDeps) {
 async function claimPage(em: EntityManager, input: DeliverBatchInput, batchSize: number, sendKey: string): Promise<Claim> {
   const context = await loadStepContext(em, input);
   const page = await em.execute<PageRow[]>(PAGE_SQL, [
-    context.activatedAt, input.stepNumber, input.campaignId, input.shard, input.afterDonorId, input.afterDonorId, batchSize,
+    isConversionAsk(context.step.stage), context.activatedAt, input.stepNumber, input.campaignId, input.shard, input.afterDonorId, input.afterDonorId, batchSize,
   ]);
   const fresh = page.filter((row) => row.ledger_status === null);
   const decisions = fresh.map((row) => ({ row, skip: skipReason(row, context) }));
@@ -113,7 +123,10 @@ async function claimPage(em: EntityManager, input: DeliverBatchInput, batchSize:
     const skipped = ledger.filter((l) => l.status === 'skipped').length;
     if (skipped > 0) await em.execute('select increment_campaign_stat(?, ?, ?)', [input.campaignId, 'skipped', skipped]);
   }
-  return { context, toSend, pageDonorIds: page.map((row) => row.donor_id), pageFull: page.length === batchSize, budget };
+  return {
+    context, toSend, skips: decisions.flatMap((d) => (d.skip ? [d.skip] : [])), settledBefore: fresh.length < page.length,
+    pageDonorIds: page.map((row) => row.donor_id), pageFull: page.length === batchSize, budget,
+  };
 }
 
 /** Why a recipient does not get this touchpoint, or null when it should be sent. */
@@ -276,6 +289,17 @@ async function releaseUnsent(em: EntityManager, input: DeliverBatchInput, sendKe
   );
 }
 
+/** The page's counts when this attempt decided every recipient of it: no need to read them back. */
+function claimTally(skips: SkipReason[], outcomes: SendOutcome[]): StepTally {
+  const tally: StepTally = { sent: 0, skipped: skips.length, failed: 0, skipReasons: {}, budgetExhausted: false };
+  for (const reason of skips) tally.skipReasons[reason] = (tally.skipReasons[reason] ?? 0) + 1;
+  for (const outcome of outcomes) {
+    tally.sent += outcome.sent.length;
+    tally.failed += outcome.failed.length;
+  }
+  return tally;
+}
+
 /** The page's final ledger counts, so a retried batch reports what earlier attempts settled too. */
 async function pageTally(em: EntityManager, input: DeliverBatchInput, donorIds: string[]): Promise<StepTally> {
   const tally: StepTally = { sent: 0, skipped: 0, failed: 0, skipReasons: {}, budgetExhausted: false };
@@ -325,8 +349,9 @@ const PAGE_SQL = `
          exists (select 1 from notification_preferences p
                   where p.donor_id = d.id and p.category in ('marketing', 'all')
                     and (not p.email_enabled or p.unsubscribed_at is not null)) as unsubscribed,
-         exists (select 1 from donations g
-                  where g.donor_id = d.id and g.status = 'succeeded' and g.donated_at >= ?) as gave,
+         -- Only a conversion ask skips those who already gave; other steps need not look (CASE is lazy).
+         case when ?::boolean then exists (select 1 from donations g
+                  where g.donor_id = d.id and g.status = 'succeeded' and g.donated_at >= ?) else false end as gave,
          -- A primary-key lookup per row: a join here lets stale statistics pick a plan that rescans the step.
          (select l.status from campaign_deliveries l
            where l.campaign_id = r.campaign_id and l.step_number = ? and l.donor_id = r.donor_id) as ledger_status

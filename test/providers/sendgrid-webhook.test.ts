@@ -41,7 +41,8 @@ describe('SendGrid Event Webhook', () => {
     clientId = await api.fixtures.client('Events Org');
     const ids = await api.fixtures.donors(clientId, NAMES.map((name) => ({ email: `${name}@donors.test`, first_name: name })));
     NAMES.forEach((name, i) => { donors[name] = ids[i]; });
-    campaignId = await api.fixtures.track15Campaign(clientId, { dayLengthSeconds: 4, controlShare: 0 });
+    // Days long enough that the test pauses after step 1 before step 2 is due, even on a loaded machine.
+    campaignId = await api.fixtures.track15Campaign(clientId, { dayLengthSeconds: 10, controlShare: 0 });
   });
   afterAll(async () => {
     await api?.close();
@@ -51,7 +52,8 @@ describe('SendGrid Event Webhook', () => {
   it('applies a batch once however often it arrives, and the next touchpoint skips who left', async () => {
     await h.activate(clientId, campaignId);
     await eventually(async () => ((await ledger(1)).filter((row) => row.status === 'sent').length === NAMES.length ? true : undefined), 30_000, 'step 1');
-    await pauseCampaign(h.lifecycle, campaignId, 'reading the events');
+    const paused = await pauseCampaign(h.lifecycle, campaignId, 'reading the events');
+    expect([paused.currentStep, paused.steps[2]]).toEqual([1, undefined]); // the premise: step 2 has not started
     const sent = Object.fromEntries(NAMES.map((name) => [name, h.sink.deliveries().find((d) => d.customArgs.donor_id === donors[name])!]));
 
     // Out of order on purpose: a late "delivered" must not pull an opened and clicked email back.
