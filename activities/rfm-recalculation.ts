@@ -4,9 +4,10 @@ import { FREQUENCY_MIN_GIFTS, MONETARY_MIN_CENTS, RECENCY_FALLBACK, RECENCY_MAX_
 
 /**
  * RFM recalculation as ONE set-based statement per client (or per donor, after a gift): aggregate the
- * succeeded gifts up to a date, score them, assign the segment, update donors. The CASE expressions are
- * generated from domain/rfm.ts's thresholds and rules, so SQL and TypeScript cannot disagree. The seed
- * called three score functions per donor instead, each scanning that donor's donations.
+ * succeeded gifts up to a date, score them, assign the segment, update the donors whose scores moved.
+ * The CASE expressions are generated from domain/rfm.ts's thresholds and rules, so SQL and TypeScript
+ * cannot disagree. The seed called three score functions per donor instead, each scanning that donor's
+ * donations, and rewrote every donor every night.
  */
 const descending = (value: string, thresholds: readonly number[], comparison: '<=' | '>=') =>
   `case ${thresholds.map((t, i) => `when ${value} ${comparison} ${t} then ${5 - i}`).join(' ')} else 1 end`;
@@ -29,17 +30,29 @@ export const RFM_RECALCULATION_SQL = `
            ${descending('days_since', RECENCY_MAX_DAYS, '<=')} as r,
            ${descending('gift_count', FREQUENCY_MIN_GIFTS, '>=')} as f,
            ${descending('total_cents', MONETARY_MIN_CENTS, '>=')} as m
-      from gifts)
+      from gifts),
+  segmented as (
+    select target.id as donor_id, s.r, s.f, s.m, case when s.r is null then null else ${SEGMENT_CASE} end as segment
+      from donors target left join scores s on s.donor_id = target.id
+     where target.client_id = ? and (?::uuid is null or target.id = ?::uuid)),
+  stamped as (
+    update clients set rfm_calculated_at = now() where id = ? and ?::uuid is null)
   update donors d
-     set rfm_recency_score = s.r, rfm_frequency_score = s.f, rfm_monetary_score = s.m,
-         rfm_segment = case when s.r is null then null else ${SEGMENT_CASE} end,
+     set rfm_recency_score = n.r, rfm_frequency_score = n.f, rfm_monetary_score = n.m, rfm_segment = n.segment,
          rfm_last_calculated = now()
-    from donors target left join scores s on s.donor_id = target.id
-   where d.id = target.id and target.client_id = ? and (?::uuid is null or target.id = ?::uuid)`;
+    from segmented n
+   where d.id = n.donor_id
+     -- Unchanged scores are not rewritten: a row rewrite touches every index of donors.
+     and (d.rfm_recency_score, d.rfm_frequency_score, d.rfm_monetary_score, d.rfm_segment) is distinct from (n.r, n.f, n.m, n.segment)`;
 
-/** Scores every donor of the client as of `asOf` (or just `donorId`); donors without gifts lose their scores. Returns how many donors were scored. */
+/**
+ * Scores every donor of the client as of `asOf` (or just `donorId`); donors without gifts lose their
+ * scores. Only donors whose scores change are written (and stamped `rfm_last_calculated`); a whole-client
+ * run stamps `clients.rfm_calculated_at`. Returns how many donors' scores changed.
+ */
 export async function recalculateRfm(em: EntityManager, clientId: string, asOf: Date, donorId: string | null = null): Promise<number> {
   const at = asOf.toISOString();
-  const result = await em.execute<QueryResult>(RFM_RECALCULATION_SQL, [at, clientId, at, donorId, donorId, clientId, donorId, donorId], 'run');
+  const result = await em.execute<QueryResult>(RFM_RECALCULATION_SQL,
+    [at, clientId, at, donorId, donorId, clientId, donorId, donorId, clientId, donorId], 'run');
   return result.affectedRows;
 }

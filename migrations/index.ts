@@ -8,6 +8,7 @@ import { Migration20261125000500Journeys } from './Migration20261125000500Journe
 import { Migration20261125000600Orchestration } from './Migration20261125000600Orchestration';
 import { Migration20261125000700TenantIsolation } from './Migration20261125000700TenantIsolation';
 import { Migration20261125000800WebhookDedupAndKeyAuth } from './Migration20261125000800WebhookDedupAndKeyAuth';
+import { Migration20261125000900RfmCalculatedAt } from './Migration20261125000900RfmCalculatedAt';
 
 /** Applied in this order; a new migration is appended here. */
 export const migrationsList: MigrationObject[] = [
@@ -20,4 +21,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261125000600Orchestration', class: Migration20261125000600Orchestration },
   { name: 'Migration20261125000700TenantIsolation', class: Migration20261125000700TenantIsolation },
   { name: 'Migration20261125000800WebhookDedupAndKeyAuth', class: Migration20261125000800WebhookDedupAndKeyAuth },
+  { name: 'Migration20261125000900RfmCalculatedAt', class: Migration20261125000900RfmCalculatedAt },
 ];

@@ -8,11 +8,11 @@ const { listClientIds, recalculateClientRfm } = proxyActivities<CampaignActiviti
 });
 
 /** Every client's RFM scores as of the moment the run started (the Schedule's nightly action). */
-export async function rfmNightlyWorkflow(): Promise<{ clients: number; donorsScored: number }> {
+export async function rfmNightlyWorkflow(): Promise<{ clients: number; donorsChanged: number }> {
   const asOf = new Date().toISOString(); // workflow time: fixed for the run and its replays
   const clientIds = await listClientIds();
-  let donorsScored = 0;
+  let donorsChanged = 0;
   // One client after another: each is one large statement, and the database serves campaigns meanwhile.
-  for (const clientId of clientIds) donorsScored += await recalculateClientRfm({ clientId, asOf });
-  return { clients: clientIds.length, donorsScored };
+  for (const clientId of clientIds) donorsChanged += await recalculateClientRfm({ clientId, asOf });
+  return { clients: clientIds.length, donorsChanged };
 }

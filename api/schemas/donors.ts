@@ -81,7 +81,10 @@ export const RfmRecalculation = z.strictObject({
   donor_id: uuid.optional().describe('Only this donor; all the client\'s donors when omitted'),
 }).optional();
 
-export const RfmResult = z.object({ donors_scored: z.number().int(), as_of: timestamp });
+export const RfmResult = z.object({
+  donors_scored: z.number().int().describe('Donors whose scores or segment changed (only those rows are rewritten)'),
+  as_of: timestamp,
+});
 
 export const PreferenceCategoryParams = DonorParams.extend({ category: z.enum(PREFERENCE_CATEGORIES) });
 

@@ -64,6 +64,27 @@ describe('RFM recalculation (one SQL statement per client)', () => {
     expect(new Set(rows.map((row) => row.segment)).size).toBeGreaterThanOrEqual(4);
   });
 
+  it('rewrites only donors whose scores change, and stamps the client', async () => {
+    const clientId = await fixtures.client('RFM nightly');
+    const [steady, lapsing] = await fixtures.donors(clientId, [{ email: 'steady@rfm.test' }, { email: 'lapsing@rfm.test' }]);
+    await fixtures.donation(clientId, steady, 60, { at: new Date(AS_OF.getTime() - 10 * DAY) });
+    await fixtures.donation(clientId, lapsing, 60, { at: new Date(AS_OF.getTime() - 30 * DAY) });
+    expect(await withClient(orm.em, clientId, (em) => recalculateRfm(em, clientId, AS_OF))).toBe(2);
+    const stamps = async () => Object.fromEntries((await fixtures.query<{ id: string; at: Date; r: number }>(
+      'select id, rfm_last_calculated as at, rfm_recency_score as r from donors where client_id = $1', [clientId])).map((row) => [row.id, row]));
+    const before = await stamps();
+
+    // The next day only the donor whose last gift is now 31 days old drops a recency band.
+    const nextDay = new Date(AS_OF.getTime() + DAY);
+    expect(await withClient(orm.em, clientId, (em) => recalculateRfm(em, clientId, nextDay))).toBe(1);
+    const after = await stamps();
+    expect(after[steady]).toEqual(before[steady]);
+    expect(after[lapsing].r).toBe(before[lapsing].r - 1);
+    expect(after[lapsing].at.getTime()).toBeGreaterThan(before[lapsing].at.getTime());
+    const [client] = await fixtures.query<{ rfm_calculated_at: Date | null }>('select rfm_calculated_at from clients where id = $1', [clientId]);
+    expect(client.rfm_calculated_at!.getTime()).toBeGreaterThanOrEqual(after[lapsing].at.getTime());
+  });
+
   it('recalculates one donor without touching the others', async () => {
     const clientId = await fixtures.client('RFM one');
     const [a, b] = await fixtures.donors(clientId, [{ email: 'a@rfm.test' }, { email: 'b@rfm.test' }]);

@@ -29,6 +29,15 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     name,
     ownerUrl: databaseUrl(name, 'owner'),
     appUrl: databaseUrl(name, 'app'),
-    drop: () => withAdmin(async (admin) => { await admin.query(`drop database if exists "${name}" with (force)`); }),
+    drop: () => withAdmin(async (admin) => {
+      // Pools close their sockets asynchronously: give them a moment, or FORCE kills a connection that
+      // is still saying goodbye and its client reports an unhandled error in the suite.
+      for (let waited = 0; waited < 2_000; waited += 50) {
+        const { rows: [{ n }] } = await admin.query<{ n: number }>('select count(*)::int as n from pg_stat_activity where datname = $1', [name]);
+        if (n === 0) break;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      await admin.query(`drop database if exists "${name}" with (force)`);
+    }),
   };
 }

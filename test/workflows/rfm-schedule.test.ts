@@ -33,7 +33,7 @@ describe('nightly RFM schedule', () => {
     await schedule.trigger();
     const started = await eventually(async () => (await schedule.describe()).info.recentActions.at(-1)?.action, 15_000, 'the scheduled run');
     const result = await h.temporal.client.workflow.getHandle(started.workflow.workflowId, started.workflow.firstExecutionRunId).result();
-    expect(result).toEqual({ clients: 2, donorsScored: 2 });
+    expect(result).toEqual({ clients: 2, donorsChanged: 2 });
     const scored = await h.fixtures.query<{ client_id: string; r: number; f: number; m: number; segment: string }>(
       `select client_id, rfm_recency_score as r, rfm_frequency_score as f, rfm_monetary_score as m, rfm_segment as segment
          from donors where client_id = any($1)`, [clients]);
