@@ -52,6 +52,9 @@ export const RFM_RECALCULATION_SQL = `
  */
 export async function recalculateRfm(em: EntityManager, clientId: string, asOf: Date, donorId: string | null = null): Promise<number> {
   const at = asOf.toISOString();
+  // A whole client is one big aggregate and two joins over all its donors: with the default 4 MB they
+  // spill to disk in batches. The setting lasts until the end of the caller's transaction.
+  if (!donorId) await em.execute(`set local work_mem = '256MB'`);
   const result = await em.execute<QueryResult>(RFM_RECALCULATION_SQL,
     [at, clientId, at, donorId, donorId, clientId, donorId, donorId, clientId, donorId], 'run');
   return result.affectedRows;
