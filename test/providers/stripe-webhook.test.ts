@@ -1,13 +1,14 @@
 import { type StripeEventInput, applyStripeEvent } from '../../activities/stripe-events';
 import { type ApiHarness, STRIPE_WEBHOOK_SECRET, databaseFingerprint, startApi } from '../api/support';
-import { type CampaignHarness, startCampaignHarness } from '../support/campaign-harness';
-import { shuffled, stripeEvent, stripeSignature } from '../support/provider-signing';
+import { type CampaignHarness, eventually, startCampaignHarness } from '../support/campaign-harness';
+import { SendGridSigner, shuffled, stripeEvent, stripeSignature } from '../support/provider-signing';
 
 /**
  * Stripe's webhook records payments and gifts through Temporal activities: signature checked on the
  * raw body, each event applied once however often and in whatever order it arrives.
  */
 describe('Stripe webhook', () => {
+  const signer = new SendGridSigner();
   let h: CampaignHarness;
   let api: ApiHarness;
   let client: { id: string; key: string };
@@ -61,7 +62,7 @@ describe('Stripe webhook', () => {
 
   beforeAll(async () => {
     h = await startCampaignHarness();
-    api = await startApi({ db: h.db, orm: h.orm, temporal: { client: h.temporal.client, taskQueue: h.temporal.taskQueue } });
+    api = await startApi({ db: h.db, orm: h.orm, temporal: { client: h.temporal.client, taskQueue: h.temporal.taskQueue }, sendgridPublicKey: signer.publicKey });
     client = await api.client('Webhook Org');
     [donorId] = await api.fixtures.donors(client.id, [{ email: 'online@donors.test' }]);
     campaignId = await api.fixtures.track15Campaign(client.id);
@@ -160,18 +161,29 @@ describe('Stripe webhook', () => {
     expect(await databaseFingerprint(api.fixtures)).toBe(before);
   });
 
-  it('events received while the worker is down are applied once it is back', async () => {
+  it('Stripe and SendGrid events received while the worker is down are applied once it is back', async () => {
     const gift = await newIntent(15);
     const event = gift.succeeded();
+    const unsubscribe = JSON.stringify([{
+      email: 'online@donors.test', timestamp: Math.floor(Date.now() / 1000), event: 'unsubscribe', sg_event_id: 'while-down-1', client_id: client.id, donor_id: donorId,
+    }]);
+    const optedOut = async () => (await api.fixtures.query('select 1 from notification_preferences where donor_id = $1 and unsubscribed_at is not null', [donorId])).length;
+    const sendgrid = () => api.request({ method: 'POST', url: '/webhooks/sendgrid', payload: unsubscribe, headers: signer.headers(unsubscribe) });
     await h.temporal.stopWorker();
     expect((await deliver(event)).json()).toEqual({ received: true, duplicate: false, ignored: 0 });
     expect((await deliver(event)).json()).toEqual({ received: true, duplicate: true, ignored: 0 });
+    expect((await sendgrid()).json()).toEqual({ received: true, duplicate: false, ignored: 0 });
+    expect((await sendgrid()).json()).toEqual({ received: true, duplicate: true, ignored: 0 });
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     expect(await donationsOf(gift.intentId)).toEqual([]);
+    expect(await optedOut()).toBe(0);
 
     await h.temporal.startWorker();
     await applied(event);
     expect(await donationsOf(gift.intentId)).toEqual([expect.objectContaining({ amount: '15.00', status: 'succeeded' })]);
     expect(await payment(gift.paymentId)).toEqual({ status: 'succeeded', failure_reason: null });
+    await eventually(async () => ((await optedOut()) === 1 ? true : undefined), 15_000, 'the queued SendGrid batch');
+    const [{ n }] = await api.fixtures.query<{ n: number }>(`select count(*)::int as n from processed_webhook_events where event_id = 'while-down-1'`);
+    expect(n).toBe(1);
   });
 });
