@@ -1,4 +1,6 @@
+import { campaignAnalytics } from '../../activities/campaign-completion';
 import { type StripeEventInput, applyStripeEvent } from '../../activities/stripe-events';
+import { withClient } from '../../domain/db/tenancy';
 import { type ApiHarness, STRIPE_WEBHOOK_SECRET, databaseFingerprint, startApi } from '../api/support';
 import { type CampaignHarness, eventually, startCampaignHarness } from '../support/campaign-harness';
 import { SendGridSigner, shuffled, stripeEvent, stripeSignature } from '../support/provider-signing';
@@ -95,13 +97,17 @@ describe('Stripe webhook', () => {
     expect(await donationsOf(gift.intentId)).toEqual([]);
   });
 
-  it('a full refund marks the gift refunded and takes it out of RFM', async () => {
+  it('a full refund marks the gift refunded and takes it out of RFM and the campaign\'s analytics', async () => {
     const [{ intent }] = await api.fixtures.query<{ intent: string }>(
       `select stripe_payment_intent_id as intent from donations where donor_id = $1 and status = 'succeeded'`, [donorId]);
+    await api.fixtures.query(`insert into campaign_recipients (campaign_id, donor_id, client_id, recipient_group) values ($1, $2, $3, 'test')`, [campaignId, donorId, client.id]);
+    const testGroup = async () => (await withClient(h.orm.em, client.id, (em) => campaignAnalytics(em, campaignId))).test;
+    expect(await testGroup()).toMatchObject({ recipients: 1, conversions: 1, revenue: 25 });
     const refund = stripeEvent('charge.refunded', { id: 'ch_refund', object: 'charge', payment_intent: intent, amount: 2500, amount_refunded: 2500, currency: 'usd', metadata: {} });
     await deliverAndApply([refund]);
     expect(await donationsOf(intent)).toEqual([expect.objectContaining({ status: 'refunded', refunded_at: expect.any(Date) })]);
     expect(await scores()).toEqual({ f: null, segment: null });
+    expect(await testGroup()).toMatchObject({ recipients: 1, conversions: 0, revenue: 0 });
   });
 
   it('the same events delivered three times, shuffled, end exactly as after one delivery', async () => {
