@@ -6,7 +6,7 @@ import { type CoreStory, type NarrativeStepDraft, isConversionAsk } from '../dom
 import { renderStep } from '../domain/message-template';
 import type { RfmSegment } from '../domain/rfm';
 import { signUnsubscribeToken } from '../domain/unsubscribe-token';
-import type { SkipReason, StepTally } from '../workflows/definitions';
+import { type SkipReason, type StepTally, emptyTally } from '../workflows/definitions';
 import type { ActivityDeps } from '.';
 import { acceptedRecipients, providerFailure, rejectedRecipient } from './sendgrid';
 import { lockBudget, reserveBudget, settleBudget, type BudgetReservation } from './budget-spend';
@@ -291,7 +291,7 @@ async function releaseUnsent(em: EntityManager, input: DeliverBatchInput, sendKe
 
 /** The page's counts when this attempt decided every recipient of it: no need to read them back. */
 function claimTally(skips: SkipReason[], outcomes: SendOutcome[]): StepTally {
-  const tally: StepTally = { sent: 0, skipped: skips.length, failed: 0, skipReasons: {}, budgetExhausted: false };
+  const tally: StepTally = { ...emptyTally(), skipped: skips.length };
   for (const reason of skips) tally.skipReasons[reason] = (tally.skipReasons[reason] ?? 0) + 1;
   for (const outcome of outcomes) {
     tally.sent += outcome.sent.length;
@@ -302,7 +302,7 @@ function claimTally(skips: SkipReason[], outcomes: SendOutcome[]): StepTally {
 
 /** The page's final ledger counts, so a retried batch reports what earlier attempts settled too. */
 async function pageTally(em: EntityManager, input: DeliverBatchInput, donorIds: string[]): Promise<StepTally> {
-  const tally: StepTally = { sent: 0, skipped: 0, failed: 0, skipReasons: {}, budgetExhausted: false };
+  const tally = emptyTally();
   if (donorIds.length === 0) return tally;
   const rows = await em.execute<{ status: string; skip_reason: SkipReason | null; n: number }[]>(
     `select status, skip_reason, count(*)::int as n from campaign_deliveries

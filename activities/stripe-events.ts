@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { ApplicationFailure } from '@temporalio/activity';
-import { asOperator, withClient } from '../domain/db/tenancy';
+import { asOperator, isUuid, withClient } from '../domain/db/tenancy';
 import { type PaymentStatus, type RecordedStripeEvent, STRIPE_EVENT_STATUS, advancePayment, donationStatusFor } from '../domain/payment-status';
 import type { ActivityDeps } from '.';
 import { recalculateRfm } from './rfm-recalculation';
@@ -87,8 +87,6 @@ async function findOrCreatePayment(em: EntityManager, clientId: string, event: S
   return created;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 function uuidOrNull(value: string | undefined): string | null {
-  return value && UUID.test(value) ? value : null;
+  return isUuid(value) ? value : null;
 }

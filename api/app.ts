@@ -3,7 +3,6 @@ import type { Client } from '@temporalio/client';
 import Fastify, { type FastifyServerOptions } from 'fastify';
 import type Stripe from 'stripe';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { z } from 'zod';
 import type { Config } from '../domain/config';
 import authPlugin from './plugins/auth';
 import errorsPlugin from './plugins/errors';
@@ -21,6 +20,7 @@ import healthRoutes from './routes/health';
 import lifecycleRoutes from './routes/lifecycle';
 import narrativeRoutes from './routes/narrative';
 import reportRoutes from './routes/reports';
+import { NO_QUERY } from './schemas/common';
 import unsubscribeRoutes from './routes/unsubscribe';
 import webhookRoutes from './routes/webhooks';
 
@@ -36,7 +36,6 @@ export interface AppDeps {
   docsUi?: boolean;
 }
 
-const NO_QUERY = z.strictObject({});
 const JSON_BODY_LIMIT = 1024 * 1024;
 const DEFAULT_RATE_LIMIT: RateLimitOptions = { max: 600, timeWindowMs: 60_000 };
 
@@ -77,7 +76,7 @@ export async function buildApp(deps: AppDeps) {
   await app.register(healthRoutes);
   // Authenticated by provider signatures and signed links, not by API keys.
   await app.register(webhookRoutes, {
-    stripe: deps.stripe, stripeWebhookSecret: deps.config.STRIPE_WEBHOOK_SECRET, sendgridPublicKey: deps.config.SENDGRID_WEBHOOK_PUBLIC_KEY,
+    stripeWebhookSecret: deps.config.STRIPE_WEBHOOK_SECRET, sendgridPublicKey: deps.config.SENDGRID_WEBHOOK_PUBLIC_KEY,
   });
   await app.register(unsubscribeRoutes, { secret: deps.config.UNSUBSCRIBE_SIGNING_SECRET });
   await app.register(v1, { prefix: '/v1', rateLimit: deps.rateLimit ?? DEFAULT_RATE_LIMIT });

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { withClient } from '../../domain/db/tenancy';
 import { type UnsubscribeClaims, verifyUnsubscribeToken } from '../../domain/unsubscribe-token';
 import { invalid } from '../problem';
-import { problems } from '../schemas/common';
+import { NO_QUERY, problems } from '../schemas/common';
 import { queueSuppressionSync, updatePreference } from '../services/notification-preferences';
 
 export interface UnsubscribeOptions { secret: string }
@@ -11,7 +11,6 @@ export interface UnsubscribeOptions { secret: string }
 const TokenParams = z.strictObject({
   token: z.string().min(1).max(1000).describe('The signed token of the email\'s List-Unsubscribe link'),
 });
-const NO_QUERY = z.strictObject({});
 const OneClick = z.object({ 'List-Unsubscribe': z.literal('One-Click') });
 const HtmlPage = z.string().describe('An HTML page for the donor (content type text/html)');
 const tags = ['unsubscribe'];

@@ -4,11 +4,10 @@ import { type FastifyPluginAsyncZod, validatorCompiler } from 'fastify-type-prov
 import type Stripe from 'stripe';
 import { z } from 'zod';
 import { Problem, invalid } from '../problem';
-import { problems } from '../schemas/common';
+import { NO_QUERY, problems } from '../schemas/common';
 import { SendGridEvents, dispatchSendGridEvents, dispatchStripeEvent } from '../services/provider-events';
 
 export interface WebhookOptions {
-  stripe: Stripe;
   stripeWebhookSecret: string;
   /** The Event Webhook's verification key; without one every SendGrid request is refused. */
   sendgridPublicKey: string | undefined;
@@ -22,7 +21,6 @@ const Accepted = z.object({
   duplicate: z.boolean().describe('Already received: nothing more was done'),
   ignored: z.number().int().describe('Events the product does not act on'),
 });
-const NO_QUERY = z.strictObject({});
 const tags = ['webhooks'];
 
 /** Documents the event; the handler checks it only after the signature over the raw bytes verifies. */
@@ -63,7 +61,7 @@ const webhookRoutes: FastifyPluginAsyncZod<WebhookOptions> = async (app, options
     if (!signature) throw badSignature('stripe-signature', 'required: Stripe signs every webhook');
     let event: Stripe.Event;
     try {
-      event = options.stripe.webhooks.constructEvent(rawBody(request.body), signature, options.stripeWebhookSecret, SIGNATURE_TOLERANCE_SECONDS);
+      event = app.stripe.webhooks.constructEvent(rawBody(request.body), signature, options.stripeWebhookSecret, SIGNATURE_TOLERANCE_SECONDS);
     } catch (error) {
       throw badSignature('stripe-signature', error instanceof Error ? error.message : 'does not verify');
     }

@@ -75,6 +75,9 @@ export function pageOf<T>(items: T[], query: { limit: number; offset: number }):
   return { items, next_offset: items.length === query.limit ? query.offset + query.limit : null };
 }
 
+/** For operations without query parameters: a mistyped filter must fail, not be ignored. */
+export const NO_QUERY = z.strictObject({});
+
 export const ClientParams = z.strictObject({ clientId: uuid.describe('The client (tenant)') });
 export const CampaignParams = ClientParams.extend({ campaignId: uuid });
 export const DonorParams = ClientParams.extend({ donorId: uuid });

@@ -3,6 +3,10 @@ import { TENANT_FILTER, type TenantFilterArgs } from '../entities/tenant';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+export function isUuid(value: string | null | undefined): value is string {
+  return typeof value === 'string' && UUID.test(value);
+}
+
 /**
  * Runs one unit of work for one client: a transaction in which PostgreSQL's row-level security sees
  * `app.client_id` (transaction-local, so a pooled connection never leaks it to the next user) and
@@ -10,7 +14,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * same client. Outside withClient/asOperator, entity queries fail rather than read across clients.
  */
 export async function withClient<T>(em: EntityManager, clientId: string, work: (em: EntityManager) => Promise<T>): Promise<T> {
-  if (!UUID.test(clientId)) throw new TypeError(`client id must be a UUID, got ${JSON.stringify(clientId)}`);
+  if (!isUuid(clientId)) throw new TypeError(`client id must be a UUID, got ${JSON.stringify(clientId)}`);
   return em.fork().transactional(async (tx) => {
     await tx.execute(`select set_config('app.client_id', ?, true)`, [clientId]);
     tx.setFilterParams(TENANT_FILTER, { clientId } satisfies TenantFilterArgs);
