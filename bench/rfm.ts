@@ -17,7 +17,6 @@ const DONORS = Number(process.env.BENCH_RFM_DONORS ?? 1_000_000);
 const DONATIONS = DONORS * 5;
 const SUBSET = Math.min(10_000, DONORS);
 const AS_OF = '2026-06-30T00:00:00Z';
-const NEXT_DAY = '2026-07-01T00:00:00Z';
 
 /** The seed's per-donor functions (seed 000 named them; their bodies follow its thresholds), as of bench.as_of. */
 const SEED_FUNCTIONS = `
@@ -67,10 +66,13 @@ const SEED_UPDATE = `
     rfm_last_calculated = now()
   where d.client_id = $1 and d.id in (select id from bench_subset)`;
 
-/** The GROUP BY any recalculation has to do, with nothing after it (counted server-side, not shipped). */
+/**
+ * The GROUP BY any recalculation has to do, with nothing after it: every aggregate is consumed (and only
+ * one row shipped), or the planner drops the aggregates it sees unused and merely groups the donor ids.
+ */
 const AGGREGATE_ONLY = `
-  select count(*) from (
-    select donor_id, max(donated_at), count(*), sum(amount) from donations
+  select count(*), max(last_gift), sum(gifts), sum(total) from (
+    select donor_id, max(donated_at) as last_gift, count(*) as gifts, sum(amount) as total from donations
      where client_id = ? and status = 'succeeded' and donated_at <= ?::timestamptz group by donor_id) per_donor`;
 
 async function main(): Promise<void> {
@@ -85,11 +87,15 @@ async function main(): Promise<void> {
     const clientId = generated.value;
 
     await withClient(orm.em, clientId, (em) => em.execute(AGGREGATE_ONLY, [clientId, AS_OF])); // warm the cache for both
-    const aggregate = await timed(() => withClient(orm.em, clientId, (em) => em.execute(AGGREGATE_ONLY, [clientId, AS_OF])));
+    const aggregate = median(await repeat(3, () => timed(() => withClient(orm.em, clientId, (em) => em.execute(AGGREGATE_ONLY, [clientId, AS_OF])))));
     const firstScoring = await timed(() => withClient(orm.em, clientId, (em) => recalculateRfm(em, clientId, new Date(AS_OF))));
-    await owner.query('vacuum analyze donors'); // as autovacuum would between two nightly runs
-    // The nightly run: the next day, only donors whose scores moved are rewritten.
-    const recalculation = await timed(() => withClient(orm.em, clientId, (em) => recalculateRfm(em, clientId, new Date(NEXT_DAY))));
+    // Three nightly runs, each a day later: only donors whose scores moved are rewritten.
+    const nights = await repeat(3, async (night) => {
+      await owner.query('vacuum analyze donors'); // as autovacuum would between two nightly runs
+      const asOf = new Date(Date.parse(AS_OF) + (night + 1) * 86_400_000);
+      return timed(() => withClient(orm.em, clientId, (em) => recalculateRfm(em, clientId, asOf)));
+    });
+    const recalculation = median(nights);
     // The write floor: touching every donor row once (new row versions in the heap and all 12 indexes of
     // donors, three of them GIN), with nothing to compute. Recalculation is roughly aggregate + this.
     const rewrite = await timed(() => withClient(orm.em, clientId, (em) => em.execute('update donors set rfm_last_calculated = now() where client_id = ?', [clientId], 'run')));
@@ -102,8 +108,8 @@ async function main(): Promise<void> {
     const seedExtrapolated = (perDonorSeedMs * DONORS) / 1000;
     console.log(`
 rfm: one client, ${DONORS.toLocaleString()} donors, ${DONATIONS.toLocaleString()} donations (PostgreSQL ${(await owner.query('show server_version')).rows[0].server_version})
-  bare aggregate scan (GROUP BY only)      ${aggregate.seconds.toFixed(2)} s
-  nightly recalculation (one UPDATE)       ${recalculation.seconds.toFixed(2)} s   (as of the next day: ${recalculation.value.toLocaleString()} donors' scores changed)
+  bare aggregate scan (GROUP BY only)      ${aggregate.seconds.toFixed(2)} s   (median of 3)
+  nightly recalculation (one UPDATE)       ${recalculation.seconds.toFixed(2)} s   (median of 3 nights: ${nights.map((n) => `${n.seconds.toFixed(2)} s, ${n.value.toLocaleString()} donors changed`).join('; ')})
   nightly recalculation / aggregate        ${(recalculation.seconds / aggregate.seconds).toFixed(2)}x   (target: within 3x)
   first scoring of never-scored donors     ${firstScoring.seconds.toFixed(2)} s   (${firstScoring.value.toLocaleString()} donors written, ${(perDonorSetMs * 1000).toFixed(1)} µs per donor)
   first scoring / aggregate                ${(firstScoring.seconds / aggregate.seconds).toFixed(2)}x
@@ -152,6 +158,16 @@ async function seedWay(owner: Pool, clientId: string): Promise<number> {
   await owner.query(SEED_FUNCTIONS);
   await owner.query(`select set_config('bench.as_of', $1, false)`, [AS_OF]);
   return (await owner.query(SEED_UPDATE, [clientId])).rowCount ?? 0;
+}
+
+async function repeat<T>(times: number, run: (index: number) => Promise<T>): Promise<T[]> {
+  const results: T[] = [];
+  for (let index = 0; index < times; index++) results.push(await run(index));
+  return results;
+}
+
+function median<T extends { seconds: number }>(runs: T[]): T {
+  return [...runs].sort((a, b) => a.seconds - b.seconds)[Math.floor(runs.length / 2)];
 }
 
 async function timed<T>(work: () => Promise<T>): Promise<{ value: T; seconds: number }> {
