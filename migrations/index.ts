@@ -9,6 +9,7 @@ import { Migration20261125000600Orchestration } from './Migration20261125000600O
 import { Migration20261125000700TenantIsolation } from './Migration20261125000700TenantIsolation';
 import { Migration20261125000800WebhookDedupAndKeyAuth } from './Migration20261125000800WebhookDedupAndKeyAuth';
 import { Migration20261125000900RfmCalculatedAt } from './Migration20261125000900RfmCalculatedAt';
+import { Migration20261125001000DonationsCoveringIndex } from './Migration20261125001000DonationsCoveringIndex';
 
 /** Applied in this order; a new migration is appended here. */
 export const migrationsList: MigrationObject[] = [
@@ -22,4 +23,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261125000700TenantIsolation', class: Migration20261125000700TenantIsolation },
   { name: 'Migration20261125000800WebhookDedupAndKeyAuth', class: Migration20261125000800WebhookDedupAndKeyAuth },
   { name: 'Migration20261125000900RfmCalculatedAt', class: Migration20261125000900RfmCalculatedAt },
+  { name: 'Migration20261125001000DonationsCoveringIndex', class: Migration20261125001000DonationsCoveringIndex },
 ];
