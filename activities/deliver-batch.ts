@@ -247,12 +247,12 @@ function groupBySegment(rows: PageRow[]): PageRow[][] {
 async function settleSends(em: EntityManager, input: DeliverBatchInput, outcome: SendOutcome): Promise<void> {
   if (outcome.sent.length > 0) {
     const sent = outcome.sent.map(({ row, messageId }) => ({ donor_id: row.donor_id, email: row.email, message_id: messageId }));
-    await em.execute(SETTLE_SENT_SQL, [input.clientId, input.campaignId, input.stepNumber, JSON.stringify(sent), input.campaignId, input.stepNumber]);
+    await em.execute(SETTLE_SENT_SQL, [input.clientId, input.campaignId, input.stepNumber, JSON.stringify(sent)]);
     await em.execute('select increment_campaign_stat(?, ?, ?)', [input.campaignId, 'sent', outcome.sent.length]);
   }
   if (outcome.failed.length > 0) {
     const failed = outcome.failed.map(({ row, reason }) => ({ donor_id: row.donor_id, reason }));
-    await em.execute(SETTLE_FAILED_SQL, [JSON.stringify(failed), input.campaignId, input.stepNumber]);
+    await em.execute(SETTLE_FAILED_SQL, [input.campaignId, input.stepNumber, input.clientId, JSON.stringify(failed)]);
     await em.execute('select increment_campaign_stat(?, ?, ?)', [input.campaignId, 'failed', outcome.failed.length]);
   }
 }
@@ -305,10 +305,13 @@ async function pageTally(em: EntityManager, input: DeliverBatchInput, donorIds: 
   const tally = emptyTally();
   if (donorIds.length === 0) return tally;
   const rows = await em.execute<{ status: string; skip_reason: SkipReason | null; n: number }[]>(
-    `select status, skip_reason, count(*)::int as n from campaign_deliveries
-      where campaign_id = ? and step_number = ? and donor_id in (select value::uuid from json_array_elements_text(?::json))
-      group by status, skip_reason`,
-    [input.campaignId, input.stepNumber, JSON.stringify(donorIds)],
+    // LIMIT 1 keeps the lateral subquery a primary-key lookup per donor, whatever the statistics say.
+    `select l.status, l.skip_reason, count(*)::int as n
+       from json_array_elements_text(?::json) as page(donor_id),
+            lateral (select status, skip_reason from campaign_deliveries
+                      where campaign_id = ? and step_number = ? and donor_id = page.donor_id::uuid limit 1) l
+      group by l.status, l.skip_reason`,
+    [JSON.stringify(donorIds), input.campaignId, input.stepNumber],
   );
   for (const { status, skip_reason, n } of rows) {
     if (status === 'skipped') {
@@ -367,20 +370,24 @@ const INSERT_LEDGER_SQL = `
     from json_to_recordset(?::json) as x(donor_id uuid, status text, skip_reason text)
   on conflict do nothing`;
 
+// Settling writes through the ledger's primary key (an upsert onto the row the claim wrote), so each row
+// is one index lookup. An UPDATE ... FROM joined on donor_id let statistics that lag a fast-growing ledger
+// pick a plan reading the step's whole ledger for every page: quadratic over a touchpoint.
 const SETTLE_SENT_SQL = `
   with sent as (
     insert into email_sends (client_id, campaign_id, step_number, donor_id, email_address, status, sendgrid_message_id, sent_at)
     select ?, ?, ?, x.donor_id, x.email, 'sent', x.message_id, now()
       from json_to_recordset(?::json) as x(donor_id uuid, email text, message_id text)
     on conflict do nothing
-    returning id, donor_id, sendgrid_message_id)
-  update campaign_deliveries l
-     set status = 'sent', provider_message_id = sent.sendgrid_message_id, email_send_id = sent.id, settled_at = now()
-    from sent
-   where l.campaign_id = ? and l.step_number = ? and l.donor_id = sent.donor_id`;
+    returning id, client_id, campaign_id, step_number, donor_id, sendgrid_message_id)
+  insert into campaign_deliveries (campaign_id, step_number, donor_id, client_id, status, provider_message_id, email_send_id, settled_at)
+  select campaign_id, step_number, donor_id, client_id, 'sent', sendgrid_message_id, id, now() from sent
+  on conflict (campaign_id, step_number, donor_id) do update
+     set status = excluded.status, provider_message_id = excluded.provider_message_id, email_send_id = excluded.email_send_id,
+         settled_at = excluded.settled_at`;
 
 const SETTLE_FAILED_SQL = `
-  update campaign_deliveries l
-     set status = 'failed', failure_reason = x.reason, settled_at = now()
-    from json_to_recordset(?::json) as x(donor_id uuid, reason text)
-   where l.campaign_id = ? and l.step_number = ? and l.donor_id = x.donor_id`;
+  insert into campaign_deliveries (campaign_id, step_number, donor_id, client_id, status, failure_reason, settled_at)
+  select ?, ?, x.donor_id, ?, 'failed', x.reason, now() from json_to_recordset(?::json) as x(donor_id uuid, reason text)
+  on conflict (campaign_id, step_number, donor_id) do update
+     set status = excluded.status, failure_reason = excluded.failure_reason, settled_at = excluded.settled_at`;
