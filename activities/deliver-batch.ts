@@ -379,12 +379,11 @@ const SETTLE_SENT_SQL = `
     select ?, ?, ?, x.donor_id, x.email, 'sent', x.message_id, now()
       from json_to_recordset(?::json) as x(donor_id uuid, email text, message_id text)
     on conflict do nothing
-    returning id, client_id, campaign_id, step_number, donor_id, sendgrid_message_id)
-  insert into campaign_deliveries (campaign_id, step_number, donor_id, client_id, status, provider_message_id, email_send_id, settled_at)
-  select campaign_id, step_number, donor_id, client_id, 'sent', sendgrid_message_id, id, now() from sent
+    returning client_id, campaign_id, step_number, donor_id, sendgrid_message_id)
+  insert into campaign_deliveries (campaign_id, step_number, donor_id, client_id, status, provider_message_id, settled_at)
+  select campaign_id, step_number, donor_id, client_id, 'sent', sendgrid_message_id, now() from sent
   on conflict (campaign_id, step_number, donor_id) do update
-     set status = excluded.status, provider_message_id = excluded.provider_message_id, email_send_id = excluded.email_send_id,
-         settled_at = excluded.settled_at`;
+     set status = excluded.status, provider_message_id = excluded.provider_message_id, settled_at = excluded.settled_at`;
 
 const SETTLE_FAILED_SQL = `
   insert into campaign_deliveries (campaign_id, step_number, donor_id, client_id, status, failure_reason, settled_at)

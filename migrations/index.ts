@@ -10,6 +10,7 @@ import { Migration20261125000700TenantIsolation } from './Migration2026112500070
 import { Migration20261125000800WebhookDedupAndKeyAuth } from './Migration20261125000800WebhookDedupAndKeyAuth';
 import { Migration20261125000900RfmCalculatedAt } from './Migration20261125000900RfmCalculatedAt';
 import { Migration20261125001000DonationsCoveringIndex } from './Migration20261125001000DonationsCoveringIndex';
+import { Migration20261125001100LedgerWithoutEmailSendLink } from './Migration20261125001100LedgerWithoutEmailSendLink';
 
 /** Applied in this order; a new migration is appended here. */
 export const migrationsList: MigrationObject[] = [
@@ -24,4 +25,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261125000800WebhookDedupAndKeyAuth', class: Migration20261125000800WebhookDedupAndKeyAuth },
   { name: 'Migration20261125000900RfmCalculatedAt', class: Migration20261125000900RfmCalculatedAt },
   { name: 'Migration20261125001000DonationsCoveringIndex', class: Migration20261125001000DonationsCoveringIndex },
+  { name: 'Migration20261125001100LedgerWithoutEmailSendLink', class: Migration20261125001100LedgerWithoutEmailSendLink },
 ];

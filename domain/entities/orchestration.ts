@@ -1,7 +1,6 @@
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
 import { belongsToClient, Client } from './client';
 import { choice, createdAt, numeric, timestamp, updatedAt, varchar, uuidPk } from './columns';
-import { EmailSend } from './engagement';
 import { Campaign, Donor, rfmSegment } from './fundraising';
 import { Budget } from './profiles';
 import { tenantFilter } from './tenant';
@@ -42,7 +41,6 @@ export const CampaignDelivery = defineEntity({
     skipReason: choice(['unsubscribed', 'suppressed', 'no_address', 'control_group', 'already_gave', 'budget_exhausted'], 30).nullable(),
     failureReason: p.text().nullable(),
     providerMessageId: varchar(255).nullable(),
-    emailSend: p.manyToOne(EmailSend).ref().nullable().deleteRule('set null'),
     /** Tags one send attempt, so an attempt a crash interrupted can be matched with the provider's records. */
     sendKey: p.uuid().nullable(),
     costCents: p.integer().default(0),

@@ -108,8 +108,8 @@ export const TENANT_INSERTS: Record<string, Insert> = {
     text: `insert into campaign_recipients (campaign_id, donor_id, client_id, recipient_group) values ($1, $2, $3, 'test')`,
     values: [r.campaignId, r.donorId, r.clientId] }),
   campaign_deliveries: (r) => ({
-    text: `insert into campaign_deliveries (campaign_id, step_number, donor_id, client_id, status, email_send_id) values ($1, 1, $2, $3, 'sent', $4)`,
-    values: [r.campaignId, r.donorId, r.clientId, r.emailSendId] }),
+    text: `insert into campaign_deliveries (campaign_id, step_number, donor_id, client_id, status) values ($1, 1, $2, $3, 'sent')`,
+    values: [r.campaignId, r.donorId, r.clientId] }),
   budget_spend: (r) => ({
     text: `insert into budget_spend (client_id, budget_id, campaign_id, step_number, batch_key, messages, amount) values ($1, $2, $3, 1, $4, 1, 0.01) returning id`,
     values: [r.clientId, r.budgetId, r.campaignId, `batch-${unique()}`], id: 'spendId' }),
