@@ -117,6 +117,28 @@ describe('a Track15 campaign arc', () => {
     expect(email_sends).toBe(sent);
   });
 
+  it('fills each donor\'s message from its own personalization: every tag the message uses, and no other', async () => {
+    const firstNames = new Map((await h.fixtures.query<{ id: string; first_name: string }>(
+      'select id, first_name from donors where client_id = $1', [clientId])).map((d) => [d.id, d.first_name]));
+    const mails = h.sink.mails().filter((mail) => mail.body.custom_args?.campaign_id === campaignId);
+    let named = 0;
+    for (const { body } of mails) {
+      const message = [body.subject, ...body.content.map((c: { value: string }) => c.value)].join('\n');
+      for (const p of body.personalizations) {
+        const substitutions: Record<string, string> = p.substitutions ?? {};
+        expect(Object.keys(substitutions).filter((tag) => !message.includes(tag))).toEqual([]);
+        const filled = Object.entries(substitutions).reduce((text, [tag, value]) => text.split(tag).join(value), message);
+        expect(filled).not.toMatch(/\{\{\w+\}\}/);
+        if (message.includes('{{unsubscribe_url}}')) expect(filled).toContain(/^<(.+)>$/.exec(p.headers['List-Unsubscribe'])![1]);
+        if (message.includes('{{first_name}}')) {
+          expect(filled).toContain(firstNames.get(p.custom_args.donor_id));
+          named++;
+        }
+      }
+    }
+    expect(named).toBeGreaterThan(0);
+  });
+
   it('uses the step\'s segment customization for that segment only', async () => {
     const [step] = await h.fixtures.query<{ step_number: number; segment_customization: Record<string, { subject_line?: string }> }>(
       `select step_number, segment_customization from track15_narrative_steps
