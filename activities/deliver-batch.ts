@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { ApplicationFailure, Context, heartbeat } from '@temporalio/activity';
 import { withClient } from '../domain/db/tenancy';
+import { groupBy } from '../domain/group-by';
 import { type CoreStory, type NarrativeStepDraft, isConversionAsk } from '../domain/narrative';
 import { renderStep } from '../domain/message-template';
 import type { RfmSegment } from '../domain/rfm';
@@ -78,7 +79,7 @@ export function createDeliverBatch(deps: ActivityDeps) {
 
     // Segment variants go out side by side. Whatever SendGrid accepted is settled, even when another
     // variant failed; then either the unsent claims are released for the retry, or the page is tallied.
-    const sends = await Promise.allSettled(groupBySegment(claim.toSend).map((group) => mailer.send(group)));
+    const sends = await Promise.allSettled([...groupBy(claim.toSend, (row) => row.segment).values()].map((group) => mailer.send(group)));
     const accepted = sends.flatMap((send) => (send.status === 'fulfilled' ? [send.value] : []));
     const failure = sends.find((send): send is PromiseRejectedResult => send.status === 'rejected');
     const tally = await inClient(async (em) => {
@@ -105,15 +106,16 @@ async function claimPage(em: EntityManager, input: DeliverBatchInput, batchSize:
   ]);
   const fresh = page.filter((row) => row.ledger_status === null);
   const decisions = fresh.map((row) => ({ row, skip: skipReason(row, context) }));
-  const candidates = decisions.filter((d) => d.skip === null).map((d) => d.row);
+  const wanted = decisions.filter((d) => d.skip === null).length;
 
   const alreadySent = page.filter((row) => row.ledger_status !== null && !UNSENT_STATUSES.has(row.ledger_status)).length;
   const budget = context.budgetId
-    ? await reserveBudget(em, { budgetId: context.budgetId, ...input, wanted: candidates.length, alreadySent })
+    ? await reserveBudget(em, { budgetId: context.budgetId, ...input, wanted, alreadySent })
     : null;
-  const affordable = budget ? budget.affordable : candidates.length;
-  const toSend = candidates.slice(0, affordable);
-  for (const row of candidates.slice(affordable)) decisions.find((d) => d.row === row)!.skip = 'budget_exhausted';
+  // The first recipients the budget affords are sent; the rest of those wanted are skipped for it.
+  let affordable = budget ? budget.affordable : wanted;
+  for (const d of decisions) if (d.skip === null && affordable-- <= 0) d.skip = 'budget_exhausted';
+  const toSend = decisions.filter((d) => d.skip === null).map((d) => d.row);
 
   const ledger = decisions.map(({ row, skip }) => ({
     donor_id: row.donor_id, status: skip ? 'skipped' : 'pending', skip_reason: skip,
@@ -242,15 +244,6 @@ class VariantMailer {
       headers: { 'List-Unsubscribe': `<${unsubscribeUrl}>` },
     };
   }
-}
-
-function groupBySegment(rows: PageRow[]): PageRow[][] {
-  const groups = new Map<string, PageRow[]>();
-  for (const row of rows) {
-    const key = row.segment ?? '';
-    groups.set(key, [...(groups.get(key) ?? []), row]);
-  }
-  return [...groups.values()];
 }
 
 async function settleSends(em: EntityManager, input: DeliverBatchInput, outcome: SendOutcome): Promise<void> {

@@ -38,13 +38,15 @@ export async function applySendGridEvents(deps: Pick<ActivityDeps, 'orm'>, clien
     const stats = new Map<string, number>();
     for (const event of toApply.sort((a, b) => a.timestamp - b.timestamp)) {
       const meaning = meaningOf(event.event, event.bounceType ?? undefined);
-      const donorId = event.donorId ?? await donorByEmail(em, event.email);
       if (meaning.status) await advanceEmail(em, event, meaning);
       if (meaning.stat && event.campaignId) {
         const key = `${event.campaignId}\u0000${meaning.stat}`;
         stats.set(key, (stats.get(key) ?? 0) + 1);
       }
-      if (meaning.preference && donorId) await applyPreference(em, clientId, donorId, event, meaning.preference);
+      if (meaning.preference) {
+        const donorId = event.donorId ?? await donorByEmail(em, event.email);
+        if (donorId) await applyPreference(em, clientId, donorId, event, meaning.preference);
+      }
     }
     for (const [key, count] of stats) {
       const [campaignId, stat] = key.split('\u0000');

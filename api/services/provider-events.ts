@@ -4,6 +4,7 @@ import type Stripe from 'stripe';
 import { z } from 'zod';
 import type { SendGridEventInput } from '../../activities/sendgrid-events';
 import type { StripeEventInput } from '../../activities/stripe-events';
+import { groupBy } from '../../domain/group-by';
 import { isRecordedStripeEvent } from '../../domain/payment-status';
 import { type SendGridEventBatch, sendGridEventsWorkflow, stripeEventWorkflow } from '../../workflows/provider-events';
 
@@ -74,20 +75,23 @@ export const SendGridEvents = z.array(SendGridEvent).max(10_000);
 
 /** Groups a verified batch by the client its custom_args name; events not sent by the product carry none and are ignored. */
 export function sendGridBatches(events: z.infer<typeof SendGridEvents>): { batches: SendGridEventBatch[]; ignored: number } {
-  const byClient = new Map<string, SendGridEventInput[]>();
-  let ignored = 0;
-  for (const event of events) {
+  const ours = events.flatMap((event) => {
     const clientId = uuidOrNull.parse(event.client_id ?? null);
-    if (!clientId) { ignored++; continue; }
+    if (!clientId) return [];
     const step = Number(event.step_number);
-    byClient.set(clientId, [...(byClient.get(clientId) ?? []), {
+    const input: SendGridEventInput = {
       sgEventId: event.sg_event_id, event: event.event, email: event.email, timestamp: event.timestamp,
       campaignId: uuidOrNull.parse(event.campaign_id ?? null), donorId: uuidOrNull.parse(event.donor_id ?? null),
       stepNumber: Number.isInteger(step) && step >= 1 && step <= 15 ? step : null,
       sgMessageId: event.sg_message_id ?? null, bounceType: event.type ?? null,
-    }]);
-  }
-  return { batches: [...byClient].map(([clientId, batch]) => ({ clientId, events: batch })), ignored };
+    };
+    return [{ clientId, input }];
+  });
+  const byClient = groupBy(ours, (event) => event.clientId);
+  return {
+    batches: [...byClient].map(([clientId, batch]) => ({ clientId, events: batch.map((event) => event.input) })),
+    ignored: events.length - ours.length,
+  };
 }
 
 export async function dispatchSendGridEvents(deps: Dispatch, events: z.infer<typeof SendGridEvents>): Promise<Accepted> {
