@@ -3,13 +3,13 @@ import { z } from 'zod';
 import { withClient } from '../../domain/db/tenancy';
 import { type UnsubscribeClaims, verifyUnsubscribeToken } from '../../domain/unsubscribe-token';
 import { invalid } from '../problem';
-import { NO_QUERY, problems } from '../schemas/common';
+import { NO_QUERY, problems, text } from '../schemas/common';
 import { queueSuppressionSync, updatePreference } from '../services/notification-preferences';
 
 export interface UnsubscribeOptions { secret: string }
 
 const TokenParams = z.strictObject({
-  token: z.string().min(1).max(1000).describe('The signed token of the email\'s List-Unsubscribe link'),
+  token: text().min(1).max(1000).describe('The signed token of the email\'s List-Unsubscribe link'),
 });
 const OneClick = z.object({ 'List-Unsubscribe': z.literal('One-Click') });
 const HtmlPage = z.string().describe('An HTML page for the donor (content type text/html)');

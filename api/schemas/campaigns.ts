@@ -1,15 +1,15 @@
 import { z } from 'zod';
 import { SEASONS } from '../../domain/narrative';
 import { isValidTimeZone } from '../../domain/schedule';
-import { CampaignParams, amount, decimal, isoDate, page, pagination, timestamp, uuid } from './common';
+import { CampaignParams, amount, decimal, isoDate, page, pagination, text, timestamp, uuid } from './common';
 
 export const TRACK15_STAGES = ['draft', 'ready_for_launch', 'active', 'paused', 'completed'] as const;
 /** `seasonal`: the season's fifteen steps are written for you; `custom`: you PUT your own fifteen. */
 export const TEMPLATE_KEYS = ['seasonal', 'custom'] as const;
 
-const storyText = z.string().trim().min(1).max(2000);
+const storyText = text({ multiline: true }).trim().min(1).max(2000);
 export const CoreStory = z.strictObject({
-  headline: storyText.max(255),
+  headline: text().trim().min(1).max(255),
   summary: storyText,
   value_proposition: storyText,
   donor_motivation: storyText,
@@ -24,7 +24,7 @@ const track15Settings = {
   core_story: CoreStory,
   stage: EditableStage.describe('ready_for_launch is accepted only when the story and the fifteen steps are complete'),
   send_hour: z.number().int().min(0).max(23).describe('Hour of the day, in the campaign\'s time zone, touchpoints go out'),
-  timezone: z.string().max(64).refine(isValidTimeZone, 'must be an IANA time zone such as America/New_York'),
+  timezone: text().max(64).refine(isValidTimeZone, 'must be an IANA time zone such as America/New_York'),
   day_length_seconds: z.number().int().min(1).max(7 * 86_400).describe('Length of one arc "day": 86400 in production, less for a rehearsal'),
   control_share: z.number().min(0).max(0.5).describe('Share of the audience held out as the control group'),
   control_treatment: z.enum(['holdout', 'standard_appeal']),
@@ -42,8 +42,8 @@ const Track15Create = z.strictObject({
 });
 
 const campaignFields = {
-  name: z.string().trim().min(1).max(255),
-  description: z.string().max(10_000).nullable(),
+  name: text().trim().min(1).max(255),
+  description: text({ multiline: true }).max(10_000).nullable(),
   goal_amount: amount.nullable(),
   start_date: isoDate.nullable(),
   end_date: isoDate.nullable(),

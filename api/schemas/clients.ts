@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { ClientParams, timestamp, uuid } from './common';
+import { ClientParams, jsonObject, text, timestamp, uuid } from './common';
 
 export const ClientCreate = z.strictObject({
-  name: z.string().trim().min(1).max(255),
-  metadata: z.record(z.string(), z.unknown()).default({}),
+  name: text().trim().min(1).max(255),
+  metadata: jsonObject.default({}),
 });
 
 export const Client = z.object({
@@ -16,7 +16,7 @@ export const Client = z.object({
   updated_at: timestamp,
 });
 
-export const ApiKeyCreate = z.strictObject({ name: z.string().trim().min(1).max(255).describe('What the key is for') });
+export const ApiKeyCreate = z.strictObject({ name: text().trim().min(1).max(255).describe('What the key is for') });
 
 export const ApiKey = z.object({
   id: uuid,

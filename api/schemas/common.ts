@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { type TextRule, jsonTextFaults, textFault } from '../../domain/text';
 
 /** RFC 9457 problem details, as every error response carries them. */
 export const ProblemSchema = z.looseObject({
@@ -40,6 +41,26 @@ export const AUTHENTICATED_ERRORS: ErrorStatus[] = [400, 401, 429, 500];
 export const BODY_ERRORS: ErrorStatus[] = [...AUTHENTICATED_ERRORS, 413, 415];
 
 export const uuid = z.uuid();
+
+/**
+ * Every string a caller sends goes through this (rule and reasons: domain/text.ts): NUL, the other
+ * control characters and unpaired surrogates answer 400 naming the field, before anything reaches the
+ * database or a workflow. Single-line by default; `{ multiline: true }` also admits tab, CR and LF.
+ */
+export function text(rule: TextRule = {}) {
+  return z.string().superRefine((value, ctx) => {
+    const fault = textFault(value, rule);
+    if (fault) ctx.addIssue({ code: 'custom', message: fault });
+  });
+}
+
+/**
+ * Free-form JSON metadata: an object whose keys (single-line) and string values (multi-line), at any
+ * depth, obey the text rule; each fault is reported at its own path (body.metadata.<key>…).
+ */
+export const jsonObject = z.record(z.string(), z.unknown()).superRefine((value, ctx) => {
+  for (const fault of jsonTextFaults(value)) ctx.addIssue({ code: 'custom', path: fault.path, message: fault.message });
+});
 
 /**
  * Timestamps leave as ISO 8601 in UTC. Raw queries hand them over as PostgreSQL text

@@ -1,24 +1,24 @@
 import { z } from 'zod';
 import { RFM_SEGMENTS } from '../../domain/rfm';
 import { isValidTimeZone } from '../../domain/schedule';
-import { DonorParams, page, pagination, timestamp, uuid } from './common';
+import { DonorParams, jsonObject, page, pagination, text, timestamp, uuid } from './common';
 
 export const DONOR_STAGES = ['lead', 'marketing', 'trial', 'active', 'churned', 'dormant'] as const;
 export const DONOR_SOURCES = ['website', 'sms_campaign', 'email_campaign', 'referral', 'organic', 'paid_ads', 'social', 'other', 'import'] as const;
 export const PREFERENCE_CATEGORIES = ['marketing', 'transactional', 'events', 'newsletter', 'all'] as const;
 
-const name = z.string().trim().min(1).max(100);
+const name = text().trim().min(1).max(100);
 
 export const DonorCreate = z.strictObject({
   email: z.email().max(255).nullish(),
   phone: z.string().regex(/^\+?[0-9][0-9 ().-]{3,18}$/, 'must be a phone number of up to 20 characters').nullish(),
   first_name: name.nullish(),
   last_name: name.nullish(),
-  timezone: z.string().max(64).refine(isValidTimeZone, 'must be an IANA time zone such as Europe/London').nullish(),
+  timezone: text().max(64).refine(isValidTimeZone, 'must be an IANA time zone such as Europe/London').nullish(),
   stage: z.enum(DONOR_STAGES).default('lead'),
   source: z.enum(DONOR_SOURCES).default('website'),
-  tags: z.array(z.string().trim().min(1).max(50)).max(50).default([]),
-  metadata: z.record(z.string(), z.unknown()).default({}),
+  tags: z.array(text().trim().min(1).max(50)).max(50).default([]),
+  metadata: jsonObject.default({}),
 }).refine((donor) => donor.email || donor.phone, { path: ['email'], message: 'a donor needs an email or a phone number' });
 
 export type DonorInput = z.infer<typeof DonorCreate>;
@@ -50,7 +50,7 @@ export const Donor = z.object({
 export const DonorQuery = z.strictObject({
   segment: z.enum(RFM_SEGMENTS).optional().describe('RFM segment'),
   stage: z.enum(DONOR_STAGES).optional().describe('Lifecycle stage'),
-  search: z.string().trim().min(1).max(100).optional().describe('Part of the name or email, case-insensitive'),
+  search: text().trim().min(1).max(100).optional().describe('Part of the name or email, case-insensitive'),
   ...pagination,
 });
 

@@ -1,10 +1,11 @@
 import { z } from 'zod';
 import { STAGES } from '../../domain/narrative';
 import { TRACK15_STAGES } from './campaigns';
-import { timestamp, uuid } from './common';
+import { text, timestamp, uuid } from './common';
 
-export const PauseBody = z.strictObject({ reason: z.string().trim().min(1).max(500).optional() }).optional();
-export const StopBody = z.strictObject({ reason: z.string().trim().min(1).max(500) });
+const reason = text().trim().min(1).max(500);
+export const PauseBody = z.strictObject({ reason: reason.optional() }).optional();
+export const StopBody = z.strictObject({ reason });
 
 export const Activation = z.object({
   workflow_id: z.string(),

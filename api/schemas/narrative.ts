@@ -1,21 +1,22 @@
 import { z } from 'zod';
 import { STAGES, STEP_COUNT } from '../../domain/narrative';
 import { RFM_SEGMENTS } from '../../domain/rfm';
-import { CampaignParams, timestamp } from './common';
+import { CampaignParams, text, timestamp } from './common';
 
-const text = (max: number) => z.string().min(1).max(max);
+const line = (max: number) => text().min(1).max(max);
+const paragraphs = (max: number) => text({ multiline: true }).min(1).max(max);
 
 const SegmentOverride = z.strictObject({
-  subject_line: text(1000).optional(),
-  emphasis: z.string().max(100).optional(),
-  message: text(20_000).optional(),
+  subject_line: line(1000).optional(),
+  emphasis: text().max(100).optional(),
+  message: paragraphs(20_000).optional(),
 });
 
 const stepFields = {
   day: z.number().int().min(1).max(STEP_COUNT),
-  subject_line: text(1000).describe('Handlebars template; variables: donor.*, story.*, campaign.name, links.*'),
-  message: text(20_000),
-  call_to_action: text(1000),
+  subject_line: line(1000).describe('Handlebars template; variables: donor.*, story.*, campaign.name, links.*'),
+  message: paragraphs(20_000),
+  call_to_action: line(1000),
   segment_customization: z.partialRecord(z.enum(RFM_SEGMENTS), SegmentOverride).nullable()
     .describe('Per RFM segment: a different subject line or message, and the emphasis'),
   channel: z.enum(['email', 'sms']),
