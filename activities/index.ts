@@ -6,7 +6,7 @@ import { completeCampaign } from './campaign-completion';
 import { createDeliverBatch } from './deliver-batch';
 import { recalculateRfm } from './rfm-recalculation';
 import type { SendGrid } from './sendgrid';
-import { type SendGridEventInput, applySendGridEvents } from './sendgrid-events';
+import { type SendGridEventInput, applySendGridEvents, attributeSendGridEvents } from './sendgrid-events';
 import { type StripeEventInput, applyStripeEvent } from './stripe-events';
 import { type SuppressionSyncInput, syncSuppression } from './suppression-sync';
 
@@ -35,6 +35,7 @@ export function createActivities(deps: ActivityDeps) {
     deliverBatch: createDeliverBatch(deps),
     applyStripeEvent: (event: StripeEventInput) => applyStripeEvent(deps, event),
     applySendGridEvents: (input: { clientId: string; events: SendGridEventInput[] }) => applySendGridEvents(deps, input.clientId, input.events),
+    attributeSendGridEvents: (events: SendGridEventInput[]) => attributeSendGridEvents(deps, events),
     syncSuppression: (input: SuppressionSyncInput) => syncSuppression(deps, input),
     listClientIds: () => asOperator(deps.orm.em, async (em) =>
       (await em.execute<{ id: string }[]>('select id from clients order by id')).map((row) => row.id)),

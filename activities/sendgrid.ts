@@ -1,6 +1,7 @@
 import { Client } from '@sendgrid/client';
 import { MailService } from '@sendgrid/mail';
 import { ApplicationFailure } from '@temporalio/activity';
+import { sendRequestIdOf } from '../domain/email-events';
 
 export interface SendGrid { mail: MailService; client: Client }
 
@@ -16,7 +17,9 @@ export function createSendGrid(apiKey: string, baseUrl: string): SendGrid {
 
 /**
  * Which recipients of an earlier request SendGrid accepted, found through the Email Activity API by the
- * request's `send_key` custom argument: the way to settle sends whose answer a crash lost.
+ * request's `send_key` custom argument: the way to settle sends whose answer a crash lost. Each address
+ * maps to the request's X-Message-Id (the msg_id's part before the first dot), the id every email of
+ * a request is stored under and events are matched by.
  */
 export async function acceptedRecipients(client: Client, sendKey: string): Promise<Map<string, string>> {
   const [, body] = await client.request({
@@ -25,7 +28,7 @@ export async function acceptedRecipients(client: Client, sendKey: string): Promi
     qs: { limit: 1000, query: `unique_args['send_key']="${sendKey}"` },
   });
   const messages = (body as { messages?: { to_email: string; msg_id: string }[] }).messages ?? [];
-  return new Map(messages.map((m) => [m.to_email.toLowerCase(), m.msg_id]));
+  return new Map(messages.map((m) => [m.to_email.toLowerCase(), sendRequestIdOf(m.msg_id)]));
 }
 
 interface SendGridResponseError {

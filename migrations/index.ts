@@ -11,6 +11,7 @@ import { Migration20261125000800WebhookDedupAndKeyAuth } from './Migration202611
 import { Migration20261125000900RfmCalculatedAt } from './Migration20261125000900RfmCalculatedAt';
 import { Migration20261125001000DonationsCoveringIndex } from './Migration20261125001000DonationsCoveringIndex';
 import { Migration20261125001100LedgerWithoutEmailSendLink } from './Migration20261125001100LedgerWithoutEmailSendLink';
+import { Migration20261130030000EmailFacts } from './Migration20261130030000EmailFacts';
 
 /** Applied in this order; a new migration is appended here. */
 export const migrationsList: MigrationObject[] = [
@@ -26,4 +27,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261125000900RfmCalculatedAt', class: Migration20261125000900RfmCalculatedAt },
   { name: 'Migration20261125001000DonationsCoveringIndex', class: Migration20261125001000DonationsCoveringIndex },
   { name: 'Migration20261125001100LedgerWithoutEmailSendLink', class: Migration20261125001100LedgerWithoutEmailSendLink },
+  { name: 'Migration20261130030000EmailFacts', class: Migration20261130030000EmailFacts },
 ];

@@ -1,6 +1,7 @@
 import { proxyActivities } from '@temporalio/workflow';
 import type { CampaignActivities } from '../activities';
-import type { SendGridEventInput } from '../activities/sendgrid-events';
+import type { SendGridEventBatch, SendGridEventInput } from '../activities/sendgrid-events';
+import { groupBy } from '../domain/group-by';
 import type { StripeEventInput } from '../activities/stripe-events';
 
 /**
@@ -15,7 +16,7 @@ const { applyStripeEvent } = proxyActivities<CampaignActivities>({
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 30 },
 });
 
-const { applySendGridEvents } = proxyActivities<CampaignActivities>({
+const { applySendGridEvents, attributeSendGridEvents } = proxyActivities<CampaignActivities>({
   startToCloseTimeout: '2 minutes',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
@@ -24,9 +25,16 @@ export async function stripeEventWorkflow(event: StripeEventInput) {
   return applyStripeEvent(event);
 }
 
-export interface SendGridEventBatch { clientId: string; events: SendGridEventInput[] }
+export type { SendGridEventBatch };
 
-/** One Event Webhook POST, split by client: each client's events apply in that client's tenant. */
-export async function sendGridEventsWorkflow(batches: SendGridEventBatch[]) {
-  return Promise.all(batches.map((batch) => applySendGridEvents(batch)));
+/**
+ * One Event Webhook POST, split by client: each client's events apply in that client's tenant. Events
+ * that carry no client (bounces and drops without the product's custom_args) are first attributed by
+ * their sg_message_id; those of mail the product did not send are left out. Runs started before
+ * `unattributed` existed replay unchanged: with none, no attribution activity is scheduled.
+ */
+export async function sendGridEventsWorkflow(batches: SendGridEventBatch[], unattributed: SendGridEventInput[] = []) {
+  const attributed = unattributed.length > 0 ? (await attributeSendGridEvents(unattributed)).batches : [];
+  const byClient = groupBy([...batches, ...attributed], (batch) => batch.clientId);
+  return Promise.all([...byClient].map(([clientId, parts]) => applySendGridEvents({ clientId, events: parts.flatMap((part) => part.events) })));
 }

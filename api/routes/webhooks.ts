@@ -5,7 +5,7 @@ import type Stripe from 'stripe';
 import { z } from 'zod';
 import { Problem, invalid } from '../problem';
 import { NO_QUERY, problems } from '../schemas/common';
-import { SendGridEvents, dispatchSendGridEvents, dispatchStripeEvent } from '../services/provider-events';
+import { SendGridEvent, SendGridEvents, dispatchSendGridEvents, dispatchStripeEvent, sortSendGridEvents } from '../services/provider-events';
 
 export interface WebhookOptions {
   stripeWebhookSecret: string;
@@ -21,6 +21,12 @@ const Accepted = z.object({
   duplicate: z.boolean().describe('Already received: nothing more was done'),
   ignored: z.number().int().describe('Events the product does not act on'),
 });
+const SendGridAccepted = Accepted.extend({
+  malformed: z.number().int().describe('Events that could not be read: skipped (and logged), the rest of the batch applied'),
+});
+/** Documents the batch; the handler checks each event on its own after the signature verifies. */
+const SendGridBatchBody = z.array(SendGridEvent).max(10_000)
+  .describe('The events SendGrid batched; an event of a type the product does not use, or one it cannot read, is counted and skipped');
 const tags = ['webhooks'];
 
 /** Documents the event; the handler checks it only after the signature over the raw bytes verifies. */
@@ -70,9 +76,9 @@ const webhookRoutes: FastifyPluginAsyncZod<WebhookOptions> = async (app, options
 
   app.post('/webhooks/sendgrid', {
     schema: {
-      summary: 'SendGrid Event Webhook: delivery, engagement, bounces and unsubscribes, applied once per sg_event_id', tags,
-      querystring: NO_QUERY, body: SendGridEvents,
-      response: { 200: Accepted, ...problems(400, 413, 415, 500, 503) },
+      summary: 'SendGrid Event Webhook: delivery, engagement, bounces, drops and unsubscribes, applied once per sg_event_id', tags,
+      querystring: NO_QUERY, body: SendGridBatchBody,
+      response: { 200: SendGridAccepted, ...problems(400, 413, 415, 500, 503) },
     },
   }, async (request) => {
     if (!sendgridKey) throw new Problem(503, 'Service Unavailable', 'the SendGrid Event Webhook is not configured (set SENDGRID_WEBHOOK_PUBLIC_KEY)');
@@ -85,11 +91,14 @@ const webhookRoutes: FastifyPluginAsyncZod<WebhookOptions> = async (app, options
     if (Math.abs(Date.now() / 1000 - Number(timestamp)) > SIGNATURE_TOLERANCE_SECONDS) throw badSignature(timestampName, 'too old (or in the future): a replayed request');
     const body = rawBody(request.body);
     if (!verifies(sendgridKey, body, signature, timestamp)) throw badSignature(signatureName, 'does not verify with the configured key');
+    // Only a body that is not a batch at all is refused; each event is then judged on its own.
     const events = SendGridEvents.safeParse(parseJson(body));
     if (!events.success) {
       throw invalid(events.error.issues.map((issue) => ({ field: ['body', ...issue.path].join('.'), message: issue.message })));
     }
-    return dispatchSendGridEvents(dispatch, events.data);
+    const sorted = sortSendGridEvents(events.data);
+    if (sorted.malformed.length > 0) request.log.warn({ malformed: sorted.malformed.slice(0, 20) }, `skipped ${sorted.malformed.length} SendGrid event(s) that could not be read`);
+    return dispatchSendGridEvents(dispatch, sorted);
   });
 };
 

@@ -100,7 +100,7 @@ export const Donor = defineEntity({
     rfmMonetaryScore: p.integer().nullable(),
     rfmLastCalculated: timestamp(),
     emailSuppressedAt: timestamp(),
-    emailSuppressionReason: choice(['bounce', 'spamreport', 'invalid', 'manual'], 30).nullable(),
+    emailSuppressionReason: choice(['bounce', 'spamreport', 'invalid', 'manual', 'unsubscribed'], 30).nullable(),
     tags: textArray(),
     metadata: jsonObject(),
     isActive: p.boolean().default(true),

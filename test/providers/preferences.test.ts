@@ -60,6 +60,42 @@ describe('unsubscribe links and suppression sync', () => {
     expect((await oneClick(token(donorIds[0]))).statusCode).toBe(200);
   });
 
+  it('one-click accepts what mail clients send: form-urlencoded, multipart (RFC 8058), no body, tracking query parameters', async () => {
+    const multipart = async (fields: Record<string, string>) => {
+      const form = new FormData();
+      for (const [name, value] of Object.entries(fields)) form.append(name, value);
+      const encoded = new Response(form); // the platform's own multipart encoder, as a mail client's
+      return { payload: await encoded.text(), headers: { 'content-type': encoded.headers.get('content-type')! } };
+    };
+    const variants: [string, (donorToken: string) => Promise<{ url: string; payload?: string; headers?: Record<string, string> }>][] = [
+      ['form-urlencoded', async (t) => ({ url: `/unsubscribe/${t}`, payload: 'List-Unsubscribe=One-Click', headers: { 'content-type': 'application/x-www-form-urlencoded' } })],
+      ['multipart/form-data', async (t) => ({ url: `/unsubscribe/${t}`, ...(await multipart({ 'List-Unsubscribe': 'One-Click' })) })],
+      ['no body, no content type', async (t) => ({ url: `/unsubscribe/${t}` })],
+      ['empty form body', async (t) => ({ url: `/unsubscribe/${t}`, payload: '', headers: { 'content-type': 'application/x-www-form-urlencoded' } })],
+      ['utm parameters', async (t) => ({ url: `/unsubscribe/${t}?utm_source=newsletter&utm_medium=email&utm_campaign=spring`, payload: 'List-Unsubscribe=One-Click', headers: { 'content-type': 'application/x-www-form-urlencoded' } })],
+      ['another field value', async (t) => ({ url: `/unsubscribe/${t}`, payload: 'List-Unsubscribe=Yes', headers: { 'content-type': 'application/x-www-form-urlencoded' } })],
+    ];
+    const ids = await api.fixtures.donors(client.id, variants.map((_, i) => ({ email: `client-${i}@mailers.test` })));
+    for (const [i, [name, build]] of variants.entries()) {
+      const response = await api.request({ method: 'POST', ...(await build(token(ids[i]))) });
+      expect([name, response.statusCode, response.body]).toEqual([name, 200, expect.stringMatching(/You are unsubscribed/)]);
+      expect([name, await marketingOptOut(ids[i])]).toEqual([name, true]);
+    }
+    // The page a donor opens from a link with tracking parameters asks, as without them.
+    const page = await api.request({ url: `/unsubscribe/${token(ids[0])}?utm_source=newsletter` });
+    expect(page.statusCode).toBe(200);
+
+    // Only the token can be wrong: a forged one is refused whatever the body.
+    const [payload, signature] = token(donorIds[2]).split('.');
+    const forged = `${payload}.${signature.slice(0, -2)}xx`;
+    const before = await databaseFingerprint(api.fixtures);
+    for (const [name, build] of variants) {
+      const response = await api.request({ method: 'POST', ...(await build(forged)) });
+      expect([name, response.statusCode, response.json().errors]).toEqual([name, 400, [{ field: 'params.token', message: 'this unsubscribe link is invalid or has expired' }]]);
+    }
+    expect(await databaseFingerprint(api.fixtures)).toBe(before);
+  });
+
   it('a link keeps working 45 days after the send; forged, altered and 61-day-old links change nothing', async () => {
     expect((await oneClick(token(donorIds[1], Date.now() - 45 * DAY_MS))).statusCode).toBe(200);
     expect(await marketingOptOut(donorIds[1])).toBe(true);

@@ -67,10 +67,11 @@ describe('SendGrid Event Webhook', () => {
       eventFor(sent.grouped, 'group_unsubscribe', 15, { asm_group_id: 42 }),
       { email: 'stranger@elsewhere.test', timestamp: 1, event: 'delivered', sg_event_id: 'not-ours-1' }, // no custom_args: not our mail
     ];
-    const ours = events.slice(0, -1).map((e) => e.sg_event_id);
+    const acted = events.filter((e) => e.event !== 'processed' && e.sg_event_id !== 'not-ours-1');
+    const ours = acted.map((e) => e.sg_event_id);
     const first = await post(JSON.stringify(events));
     expect(first.statusCode).toBe(200);
-    expect(first.json()).toEqual({ received: true, duplicate: false, ignored: 1 });
+    expect(first.json()).toEqual({ received: true, duplicate: false, ignored: 2, malformed: 0 }); // processed, and not our mail
     await eventually(async () => ((await recorded(ours)) === ours.length ? true : undefined), 20_000, 'the batch applied');
 
     const sends = byName(await api.fixtures.query<{ donor_id: string; status: string; delivered_at: Date | null; opened_at: Date | null; clicked_at: Date | null }>(
@@ -96,9 +97,9 @@ describe('SendGrid Event Webhook', () => {
     // Delivered twice more, shuffled: Temporal refuses the repeat; the database would too.
     for (const seed of [7, 8]) {
       const again = await post(JSON.stringify(shuffled(events, seed)));
-      expect(again.json()).toEqual({ received: true, duplicate: true, ignored: 1 });
+      expect(again.json()).toEqual({ received: true, duplicate: true, ignored: 2, malformed: 0 });
     }
-    const replay = events.slice(0, -1).map((e) => ({
+    const replay = acted.map((e) => ({
       sgEventId: e.sg_event_id, event: e.event, email: e.email, timestamp: e.timestamp, campaignId, stepNumber: 1,
       donorId: (e as { donor_id?: string }).donor_id ?? null, sgMessageId: (e as { sg_message_id?: string }).sg_message_id ?? null, bounceType: (e as { type?: string }).type ?? null,
     }));
@@ -134,11 +135,13 @@ describe('SendGrid Event Webhook', () => {
       expect(refusal.headers['content-type']).toMatch(/^application\/problem\+json/);
       expect(refusal.json().errors[0].field).toMatch(/^header\.x-twilio-email-event-webhook-(signature|timestamp)$/);
     }
-    // Signed but malformed: the field is named.
-    const malformed = JSON.stringify([{ email: 'x@donors.test', event: 'open', sg_event_id: 'm-1' }]);
-    const invalid = await post(malformed);
-    expect(invalid.statusCode).toBe(400);
-    expect(invalid.json().errors).toEqual([expect.objectContaining({ field: 'body.0.timestamp' })]);
+    // Signed but not a batch at all: the body is named.
+    const notBatch = await post(JSON.stringify({ email: 'x@donors.test', event: 'open', sg_event_id: 'm-1' }));
+    expect(notBatch.statusCode).toBe(400);
+    expect(notBatch.json().errors).toEqual([expect.objectContaining({ field: 'body' })]);
+    // Signed, one malformed event and nothing else: counted and skipped, nothing written.
+    const malformed = await post(JSON.stringify([{ email: 'x@donors.test', event: 'open', sg_event_id: 'm-1' }]));
+    expect([malformed.statusCode, malformed.json()]).toEqual([200, { received: true, duplicate: false, ignored: 0, malformed: 1 }]);
     expect(await databaseFingerprint(api.fixtures)).toBe(before);
     expect(await campaignStatus(h.lifecycle, campaignId)).toMatchObject({ stage: 'completed' });
   });

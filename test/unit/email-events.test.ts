@@ -1,22 +1,37 @@
-import { type EmailStatus, advanceStatus, meaningOf, statusRank } from '../../domain/email-events';
+import { type EmailStatus, advanceStatus, meaningOf, sendRequestIdOf, statusRank } from '../../domain/email-events';
 
 const STATUSES: EmailStatus[] = ['pending', 'sent', 'delivered', 'bounced', 'opened', 'clicked', 'unsubscribed', 'spamreport'];
 
 describe('SendGrid event meanings', () => {
   it.each([
-    ['delivered', undefined, { status: 'delivered', timestampColumn: 'delivered_at', stat: 'delivered', preference: null }],
-    ['open', undefined, { status: 'opened', timestampColumn: 'opened_at', stat: 'opens', preference: null }],
-    ['click', undefined, { status: 'clicked', timestampColumn: 'clicked_at', stat: 'clicks', preference: null }],
-    ['bounce', 'bounce', { status: 'bounced', stat: 'bounces', preference: { kind: 'suppress' } }],
-    ['bounce', 'blocked', { status: 'bounced', stat: 'bounces', preference: null }],
-    ['dropped', undefined, { status: 'bounced', stat: 'dropped', preference: null }],
-    ['spamreport', undefined, { status: 'spamreport', stat: 'spam_reports', preference: { kind: 'unsubscribe', category: 'all' } }],
-    ['unsubscribe', undefined, { status: 'unsubscribed', stat: 'unsubscribes', preference: { kind: 'unsubscribe', category: 'marketing' } }],
-    ['group_unsubscribe', undefined, { status: 'unsubscribed', stat: 'unsubscribes', preference: { kind: 'unsubscribe', category: 'marketing' } }],
-    ['processed', undefined, { status: null, timestampColumn: null, stat: null, preference: null }],
-    ['deferred', undefined, { status: null, timestampColumn: null, stat: null, preference: null }],
-  ])('%s (%s)', (event, bounceType, meaning) => {
-    expect(meaningOf(event, bounceType)).toMatchObject(meaning);
+    ['delivered', {}, { status: 'delivered', fact: 'delivered_at', stat: 'delivered', preference: null }],
+    ['open', {}, { status: 'opened', fact: 'opened_at', stat: 'opens', preference: null }],
+    ['click', {}, { status: 'clicked', fact: 'clicked_at', stat: 'clicks', preference: null }],
+    ['bounce', { bounceType: 'bounce' }, { status: 'bounced', fact: 'bounced_at', stat: 'bounces', preference: { kind: 'suppress', reason: 'bounce' } }],
+    ['bounce', { bounceType: 'blocked' }, { status: 'bounced', fact: 'bounced_at', stat: 'bounces', preference: null }],
+    ['dropped', { reason: 'Bounced Address' }, { status: 'bounced', fact: 'dropped_at', stat: 'dropped', preference: { kind: 'suppress', reason: 'bounce' } }],
+    ['dropped', { reason: 'Invalid' }, { fact: 'dropped_at', stat: 'dropped', preference: { kind: 'suppress', reason: 'invalid' } }],
+    ['dropped', { reason: 'Unsubscribed Address' }, { fact: 'dropped_at', stat: 'dropped', preference: { kind: 'suppress', reason: 'unsubscribed' } }],
+    ['dropped', { reason: 'Spam Reporting Address' }, { fact: 'dropped_at', stat: 'dropped', preference: { kind: 'suppress', reason: 'spamreport' } }],
+    ['dropped', { reason: ' spam reporting address ' }, { preference: { kind: 'suppress', reason: 'spamreport' } }],
+    ['dropped', { reason: 'Invalid SMTPAPI header' }, { fact: 'dropped_at', stat: 'dropped', preference: null }],
+    ['dropped', { reason: 'Spam Content (if Spam Checker app is enabled)' }, { preference: null }],
+    ['dropped', { reason: 'Recipient List over Package Quota' }, { preference: null }],
+    ['dropped', {}, { fact: 'dropped_at', preference: null }],
+    ['spamreport', {}, { status: 'spamreport', fact: 'spam_reported_at', stat: 'spam_reports', preference: { kind: 'unsubscribe', category: 'all' } }],
+    ['unsubscribe', {}, { status: 'unsubscribed', fact: 'unsubscribed_at', stat: 'unsubscribes', preference: { kind: 'unsubscribe', category: 'marketing' } }],
+    ['group_unsubscribe', {}, { status: 'unsubscribed', fact: 'unsubscribed_at', stat: 'unsubscribes', preference: { kind: 'unsubscribe', category: 'marketing' } }],
+  ])('%s %j', (event, details, meaning) => {
+    expect(meaningOf(event, details)).toMatchObject(meaning);
+  });
+
+  it.each(['processed', 'deferred', 'group_resubscribe', 'account_status_change', 'some_future_event'])('%s is not acted on', (event) => {
+    expect(meaningOf(event)).toBeNull();
+  });
+
+  it('the request id of a per-recipient sg_message_id is its part before the first dot', () => {
+    expect(sendRequestIdOf('14c5d75ce93.dfd.64b469.filter0001.16648.5515E0B88.0')).toBe('14c5d75ce93');
+    expect(sendRequestIdOf('4FB4041F1PKgUEJvXUB3gw')).toBe('4FB4041F1PKgUEJvXUB3gw');
   });
 });
 
