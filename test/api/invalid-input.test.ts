@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { type JsonSchema, type Operation, documentedOperations, fillPath, typesOf } from './openapi';
+import { type JsonSchema, type Operation, documentedOperations, fillPath, nestAt, stringSites, typesOf } from './openapi';
 import { signUnsubscribeToken } from '../../domain/unsubscribe-token';
 import { UNSUBSCRIBE_SECRET } from '../support/campaign-harness';
 import { SendGridSigner } from '../support/provider-signing';
@@ -110,4 +110,69 @@ describe('invalid input to every documented operation', () => {
       expect([operation.key, await databaseFingerprint(api.fixtures)]).toEqual([operation.key, before]);
     }
   }, 120_000);
+
+  /** Characters the text rule (domain/text.ts) refuses everywhere: C0 controls but tab/LF/CR, DEL, C1 controls, lone surrogates. */
+  const forbiddenControl = fc.oneof(
+    fc.integer({ min: 0, max: 0x1f }).filter((c) => c !== 0x09 && c !== 0x0a && c !== 0x0d),
+    fc.integer({ min: 0x7f, max: 0x9f }),
+  ).map((c) => String.fromCharCode(c));
+  const loneSurrogate = fc.integer({ min: 0xd800, max: 0xdfff }).map((c) => String.fromCharCode(c));
+  /** Printable text around one forbidden character; the `x` after it keeps a high surrogate unpaired. */
+  const textWith = (forbidden: fc.Arbitrary<string>) => fc.tuple(fc.string({ maxLength: 8 }), forbidden, fc.string({ maxLength: 8 }))
+    .map(([before, bad, after]) => `${before}${bad}x${after}`);
+  const TEXT_RULE = /control character U\+|unpaired UTF-16 surrogate/;
+
+  interface TextProbe { request: Request; field: string; free: boolean }
+
+  /** One string field of the operation (body at any depth, query, path) carrying a forbidden character; the rest left out. */
+  const badTextRequest = (operation: Operation): fc.Arbitrary<TextProbe> | undefined => {
+    const probes: fc.Arbitrary<TextProbe>[] = [];
+    const sites = operation.body ? stringSites(operation.body) : [];
+    if (sites.length > 0) {
+      probes.push(fc.tuple(fc.constantFrom(...sites), textWith(fc.oneof(forbiddenControl, loneSurrogate))).map(([site, bad]) => {
+        const path = site.kind === 'key' ? [...site.path.slice(0, -1), bad] : site.path;
+        const payload = site.kind === 'key' ? nestAt(path, 'value') : nestAt(path, bad);
+        return { request: { method: operation.method, url: validPath(operation), payload }, field: ['body', ...path].join('.'), free: site.free };
+      }));
+    }
+    const textParameters = operation.parameters.filter((p) => typesOf(p.schema).has('string'));
+    if (textParameters.length > 0) {
+      // Percent-encoded as UTF-8, which has no form for a lone surrogate: controls only.
+      probes.push(fc.tuple(fc.constantFrom(...textParameters), textWith(forbiddenControl)).map(([parameter, bad]) => {
+        const free = !parameter.schema.enum && !parameter.schema.format && !parameter.schema.pattern;
+        const url = parameter.in === 'query'
+          ? `${validPath(operation)}?${parameter.name}=${encodeURIComponent(bad)}`
+          : fillPath(operation.path, { ...ids, stepNumber: '7', category: 'marketing', [parameter.name]: bad });
+        return { request: { method: operation.method, url }, field: `${parameter.in === 'query' ? 'query' : 'params'}.${parameter.name}`, free };
+      }));
+    }
+    return probes.length > 0 ? fc.oneof(...probes) : undefined;
+  };
+
+  it('refuses control characters and unpaired surrogates in every string field with 400 naming the field, changing nothing', async () => {
+    const before = await databaseFingerprint(api.fixtures);
+    let probed = 0;
+    for (const operation of operations) {
+      const probe = badTextRequest(operation);
+      if (!probe) continue;
+      probed++;
+      // The provider webhooks answer for their signature before they read a field: never 5xx, nothing written.
+      const signed = operation.path.startsWith('/webhooks/');
+      await fc.assert(fc.asyncProperty(probe, async ({ request, field, free }) => {
+        const response = await api.call(api.operatorKey, request);
+        const label = `${request.method} ${request.url} ${JSON.stringify(request.payload ?? '').slice(0, 120)} -> ${response.statusCode} ${response.body.slice(0, 300)}`;
+        if (signed) {
+          expect([label, response.statusCode < 500]).toEqual([label, true]);
+          return;
+        }
+        expect([label, response.statusCode]).toEqual([label, 400]);
+        const errors = response.json().errors as { field: string; message: string }[];
+        const named = errors.filter((error) => error.field === field);
+        expect([label, named.length > 0]).toEqual([label, true]);
+        if (free) expect([label, named.some((error) => TEXT_RULE.test(error.message))]).toEqual([label, true]);
+      }), { numRuns: 15, seed: 10 });
+      expect([operation.key, await databaseFingerprint(api.fixtures)]).toEqual([operation.key, before]);
+    }
+    expect(probed).toBeGreaterThanOrEqual(25);
+  }, 180_000);
 });
