@@ -1,5 +1,5 @@
 # One image for the API, the worker, migrations and the SendGrid sink; tsx runs the TypeScript directly.
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 
 WORKDIR /app
 RUN chown node:node /app

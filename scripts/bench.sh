@@ -4,6 +4,7 @@
 source "$(dirname "$0")/lib/stack.sh"
 trap stop_started EXIT
 
+ensure_node
 ensure_node_modules
 ensure_tools
 ensure_postgres

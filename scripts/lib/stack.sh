@@ -10,16 +10,61 @@ STATE_DIR="$ROOT/.stack"
 mkdir -p "$BIN_DIR" "$STATE_DIR"
 export PATH="$BIN_DIR:$PATH:/usr/local/go/bin"
 
+# Node 24 LTS, exact, from the npm registry's node-<os>-<arch> package (the official binary) when the
+# machine's node is older. package.json "engines" says the same major.
+NODE_VERSION=24.22.3
 TEMPORAL_MODULE="github.com/temporalio/cli/cmd/temporal@v1.5.1"
 STRIPE_MOCK_MODULE="github.com/stripe/stripe-mock@v0.197.0"
 
 say() { printf '\033[1m[stack]\033[0m %s\n' "$*" >&2; }
 die() { printf '\033[31m[stack] %s\033[0m\n' "$*" >&2; exit 1; }
 
+node_major() { node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0; }
+
+# ensure_node: Node $NODE_VERSION first on PATH (as $BIN_DIR/node) when the machine's node is older than 24,
+# or when an earlier run linked one (so a version bump here is followed). npm, npx and every tool they
+# start run on it, because their scripts begin with `#!/usr/bin/env node`.
+ensure_node() {
+  local dir="$CACHE_DIR/node-v$NODE_VERSION"
+  if [ -L "$BIN_DIR/node" ] || [ "$(node_major)" -lt 24 ]; then
+    [ -x "$dir/bin/node" ] || fetch_node "$dir"
+    ln -sfn "$dir/bin/node" "$BIN_DIR/node"
+    # Native modules compiled from source need this Node's headers (the package carries them), not the machine's.
+    export npm_config_nodedir="$dir"
+  fi
+  say "Node $(node -v) ($(command -v node))"
+}
+
+# fetch_node DIR: unpacks node-<os>-<arch>@$NODE_VERSION into DIR. `npm pack` checks the tarball against the
+# registry's integrity hash; the lock keeps two first runs on one machine from unpacking at once.
+fetch_node() {
+  local dest="$1" os arch tmp
+  case "$(uname -s)" in Linux) os=linux ;; Darwin) os=darwin ;; *) die "Node 24+ is needed; install it from https://nodejs.org (no npm package for $(uname -s))." ;; esac
+  case "$(uname -m)" in x86_64 | amd64) arch=x64 ;; aarch64 | arm64) arch=arm64 ;; *) die "Node 24+ is needed; install it from https://nodejs.org (no npm package for $(uname -m))." ;; esac
+  exec 8>"$CACHE_DIR/.node.lock"
+  command -v flock >/dev/null 2>&1 && flock 8
+  if [ ! -x "$dest/bin/node" ]; then
+    say "fetching Node $NODE_VERSION once from the npm registry (node-$os-$arch; cached in $dest)"
+    tmp="$(mktemp -d "$CACHE_DIR/.node-download.XXXXXX")"
+    if ! (cd "$tmp" && npm pack --silent "node-$os-$arch@$NODE_VERSION" >/dev/null && tar -xzf ./*.tgz && package/bin/node -v >/dev/null); then
+      rm -rf "$tmp"
+      die "could not fetch Node $NODE_VERSION (npm pack node-$os-$arch@$NODE_VERSION failed); install Node 24 from https://nodejs.org"
+    fi
+    rm -rf "$dest" && mv "$tmp/package" "$dest" && rm -rf "$tmp"
+  fi
+  exec 8>&-
+}
+
+# npm ci again when the lockfile changed or the modules were installed by another Node ABI
+# (npm ci picks and builds native modules, such as Temporal's core bridge, for the Node that runs it).
 ensure_node_modules() {
-  if [ ! -d "$ROOT/node_modules" ] || [ "$ROOT/package-lock.json" -nt "$ROOT/node_modules/.package-lock.json" ]; then
-    say "installing npm dependencies (npm ci)"
+  local abi stamp="$ROOT/node_modules/.track15-node-abi"
+  abi="$(node -p process.versions.modules)"
+  if [ ! -d "$ROOT/node_modules" ] || [ "$ROOT/package-lock.json" -nt "$ROOT/node_modules/.package-lock.json" ] \
+    || [ "$(cat "$stamp" 2>/dev/null)" != "$abi" ]; then
+    say "installing npm dependencies (npm ci) for Node $(node -v)"
     (cd "$ROOT" && npm ci --no-audit --no-fund >/dev/null)
+    echo "$abi" >"$stamp"
   fi
 }
 
