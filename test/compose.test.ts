@@ -203,7 +203,10 @@ describe('docker-compose.yml', () => {
 
   it('builds the project image the Dockerfile describes', () => {
     const dockerfile = read('Dockerfile');
-    expect(dockerfile).toMatch(/^FROM node:20-bookworm-slim$/m);
+    // One Node major everywhere: package.json engines, the binary the scripts fetch, the image.
+    const major = /^>=(\d+)$/.exec(JSON.parse(read('package.json')).engines.node)?.[1];
+    expect(read('scripts/lib/stack.sh')).toMatch(new RegExp(`^NODE_VERSION=${major}\\.\\d+\\.\\d+$`, 'm'));
+    expect(dockerfile).toMatch(new RegExp(`^FROM node:${major}-bookworm-slim$`, 'm'));
     expect(dockerfile).toMatch(/^RUN npm ci\b/m);
     expect(dockerfile).toMatch(/^CMD \["npm", "run", "api"\]$/m);
     for (const name of [...APP_SERVICES, 'sendgrid-sink']) expect(service(name).build).toBeDefined();
