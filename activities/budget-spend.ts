@@ -11,6 +11,9 @@ export interface BudgetReservation {
   affordable: number;
   /** Nothing more can be sent from this budget after this batch. */
   exhausted: boolean;
+  /** What one message costs, in major units of `currency` (budgets.cost_per_message). */
+  costPerMessage: number;
+  currency: string;
 }
 
 interface ReserveInput {
@@ -29,8 +32,8 @@ interface ReserveInput {
  */
 export async function reserveBudget(em: EntityManager, input: ReserveInput): Promise<BudgetReservation> {
   const batchKey = `${input.campaignId}:${input.stepNumber}:${input.shard}:${input.afterDonorId ?? 'first'}`;
-  const [budget] = await em.execute<{ headroom: string; cost: string; hard_cap: boolean }[]>(
-    `select b.amount - b.amount_spent + coalesce(s.amount, 0) as headroom, b.cost_per_message as cost, b.hard_cap
+  const [budget] = await em.execute<{ headroom: string; cost: string; hard_cap: boolean; currency: string }[]>(
+    `select b.amount - b.amount_spent + coalesce(s.amount, 0) as headroom, b.cost_per_message as cost, b.hard_cap, b.currency
        from budgets b left join budget_spend s on s.batch_key = ?
       where b.id = ? for update of b`,
     [batchKey, input.budgetId],
@@ -42,7 +45,7 @@ export async function reserveBudget(em: EntityManager, input: ReserveInput): Pro
   await recordSpend(em, { ...input, batchKey }, input.alreadySent + affordable);
   const exhausted = capped && (affordable < input.wanted || headroom - affordable * cost < cost);
   const { budgetId, campaignId, clientId, stepNumber } = input;
-  return { budgetId, campaignId, clientId, stepNumber, batchKey, affordable, exhausted };
+  return { budgetId, campaignId, clientId, stepNumber, batchKey, affordable, exhausted, costPerMessage: cost, currency: budget.currency.trim() };
 }
 
 /**

@@ -11,6 +11,7 @@ import { type SkipReason, type StepTally, emptyTally } from '../workflows/defini
 import type { ActivityDeps } from '.';
 import { acceptedRecipients, providerFailure, rejectedRecipient } from './sendgrid';
 import { lockBudget, reserveBudget, settleBudget, type BudgetReservation } from './budget-spend';
+import { deliveryMetrics } from './metrics';
 
 /** SendGrid accepts at most 1,000 personalizations per request. */
 export const MAX_BATCH_SIZE = 1000;
@@ -72,9 +73,11 @@ export function createDeliverBatch(deps: ActivityDeps) {
     const inClient = <T>(work: (em: EntityManager) => Promise<T>) => withClient(deps.orm.em, input.clientId, work);
     const sendKey = randomUUID();
     // Only a retry can find rows an earlier attempt of this very batch left pending.
-    if (Context.current().info.attempt > 1) await reconcileUnknownOutcomes(deps, input);
+    const reconciled = Context.current().info.attempt > 1 ? await reconcileUnknownOutcomes(deps, input) : [];
     heartbeat();
     const claim = await inClient((em) => claimPage(em, input, batchSize, sendKey));
+    deliveryMetrics.skipped(claim.skips);
+    deliveryMetrics.settled(reconciled, claim.budget);
     const mailer = new VariantMailer(deps, input, claim.context, sendKey);
 
     // Segment variants go out side by side. Whatever SendGrid accepted is settled, even when another
@@ -93,6 +96,7 @@ export function createDeliverBatch(deps: ActivityDeps) {
       if (claim.budget) await settleBudget(em, claim.budget, settled.sent);
       return settled;
     });
+    deliveryMetrics.settled(accepted, claim.budget);
     if (!tally) throw asActivityFailure(failure?.reason);
     if (claim.budget?.exhausted) tally.budgetExhausted = true;
     return { tally, nextCursor: claim.pageFull ? claim.pageDonorIds.at(-1)! : null };
@@ -264,7 +268,7 @@ async function settleSends(em: EntityManager, input: DeliverBatchInput, outcome:
  * are released so this attempt decides and sends them afresh. Only one page of a lane is in flight at
  * a time, so every pending row of the lane past the cursor belongs to this page.
  */
-async function reconcileUnknownOutcomes(deps: ActivityDeps, input: DeliverBatchInput): Promise<void> {
+async function reconcileUnknownOutcomes(deps: ActivityDeps, input: DeliverBatchInput): Promise<SendOutcome[]> {
   const inClient = <T>(work: (em: EntityManager) => Promise<T>) => withClient(deps.orm.em, input.clientId, work);
   const stale = await inClient((em) => em.execute<{ donor_id: string; email: string | null; send_key: string }[]>(
     `select l.donor_id, d.email, l.send_key
@@ -272,6 +276,7 @@ async function reconcileUnknownOutcomes(deps: ActivityDeps, input: DeliverBatchI
       where l.campaign_id = ? and l.step_number = ? and l.status = 'pending' and (?::uuid is null or l.donor_id > ?::uuid)
         and exists (select 1 from campaign_recipients r where r.campaign_id = l.campaign_id and r.donor_id = l.donor_id and r.shard = ?)`,
     [input.campaignId, input.stepNumber, input.afterDonorId, input.afterDonorId, input.shard]));
+  const settled: SendOutcome[] = [];
   for (const sendKey of new Set(stale.map((row) => row.send_key))) {
     const accepted = await acceptedRecipients(deps.sendgrid.client, sendKey).catch((error: unknown) => { throw providerFailure(error); });
     const rows = stale.filter((row) => row.send_key === sendKey);
@@ -281,7 +286,9 @@ async function reconcileUnknownOutcomes(deps: ActivityDeps, input: DeliverBatchI
       await settleSends(em, input, { sent, failed: [] });
       await releaseUnsent(em, input, sendKey);
     });
+    settled.push({ sent, failed: [] });
   }
+  return settled;
 }
 
 async function releaseUnsent(em: EntityManager, input: DeliverBatchInput, sendKey: string): Promise<void> {

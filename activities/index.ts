@@ -4,6 +4,7 @@ import type { CampaignStage, CampaignWorkflowInput } from '../workflows/definiti
 import { loadCampaignPlan, recordCampaignStage } from './campaign-plan';
 import { completeCampaign } from './campaign-completion';
 import { createDeliverBatch } from './deliver-batch';
+import { webhookMetrics } from './metrics';
 import { recalculateRfm } from './rfm-recalculation';
 import type { SendGrid } from './sendgrid';
 import { type SendGridEventInput, applySendGridEvents, attributeSendGridEvents } from './sendgrid-events';
@@ -33,8 +34,16 @@ export function createActivities(deps: ActivityDeps) {
       await inClient(input.clientId, (em) => completeCampaign(em, input));
     },
     deliverBatch: createDeliverBatch(deps),
-    applyStripeEvent: (event: StripeEventInput) => applyStripeEvent(deps, event),
-    applySendGridEvents: (input: { clientId: string; events: SendGridEventInput[] }) => applySendGridEvents(deps, input.clientId, input.events),
+    applyStripeEvent: async (event: StripeEventInput) => {
+      const outcome = await applyStripeEvent(deps, event);
+      webhookMetrics.applied('stripe', { applied: Number(outcome.applied), duplicates: Number(!outcome.applied) });
+      return outcome;
+    },
+    applySendGridEvents: async (input: { clientId: string; events: SendGridEventInput[] }) => {
+      const outcome = await applySendGridEvents(deps, input.clientId, input.events);
+      webhookMetrics.applied('sendgrid', outcome);
+      return outcome;
+    },
     attributeSendGridEvents: (events: SendGridEventInput[]) => attributeSendGridEvents(deps, events),
     syncSuppression: (input: SuppressionSyncInput) => syncSuppression(deps, input),
     listClientIds: () => asOperator(deps.orm.em, async (em) =>

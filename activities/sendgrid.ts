@@ -1,18 +1,43 @@
 import { Client } from '@sendgrid/client';
+import type { ClientRequest } from '@sendgrid/client/src/request';
+import type { ClientResponse } from '@sendgrid/client/src/response';
+import type { ResponseError } from '@sendgrid/helpers/classes';
 import { MailService } from '@sendgrid/mail';
 import { ApplicationFailure } from '@temporalio/activity';
 import { sendRequestIdOf } from '../domain/email-events';
+import { observeProviderCall, pathTemplate } from '../domain/telemetry/provider-calls';
 
 export interface SendGrid { mail: MailService; client: Client }
 
 /** The real @sendgrid/mail client, pointed at SendGrid in production and at the project's sink elsewhere. */
 export function createSendGrid(apiKey: string, baseUrl: string): SendGrid {
-  const client = new Client();
+  const client = new ObservedClient(baseUrl);
   client.setApiKey(apiKey);
   client.setDefaultRequest('baseUrl', baseUrl);
   const mail = new MailService();
   mail.setClient(client);
   return { mail, client };
+}
+
+/** @sendgrid/client, each request traced and measured (domain/telemetry/provider-calls.ts): every SendGrid call goes through it. */
+class ObservedClient extends Client {
+  constructor(private readonly baseUrl: string) {
+    super();
+  }
+
+  override request(data: ClientRequest, cb?: (err: ResponseError, response: [ClientResponse, unknown]) => void): Promise<[ClientResponse, unknown]> {
+    const path = data.url;
+    const result = observeProviderCall({
+      provider: 'sendgrid',
+      operation: `${(data.method ?? 'GET').toUpperCase()} ${pathTemplate(path)}`,
+      url: `${this.baseUrl}${path.split('?')[0]}`,
+      send: (traceHeaders) => super.request({ ...data, headers: { ...data.headers, ...traceHeaders } }),
+      statusOf: (outcome) => ('response' in outcome ? outcome.response[0].statusCode : (outcome.error as SendGridResponseError).code),
+    });
+    // As the library does: with a callback, the callback gets the outcome and the promise only says when.
+    if (!cb) return result;
+    return result.then((response) => cb(null as unknown as ResponseError, response), (error: ResponseError) => cb(error, null as unknown as [ClientResponse, unknown])) as never;
+  }
 }
 
 /**

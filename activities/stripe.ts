@@ -1,5 +1,6 @@
 import type { Agent } from 'node:http';
 import Stripe from 'stripe';
+import { observeProviderCall, pathTemplate } from '../domain/telemetry/provider-calls';
 
 export interface StripeOptions {
   secretKey: string;
@@ -14,7 +15,8 @@ export interface StripeOptions {
 
 /**
  * The real Stripe SDK pointed at `apiBase`. Its own retries cover connection errors, timeouts, 409 and
- * 5xx, with backoff, and every retry of a request carries the request's idempotency key.
+ * 5xx, with backoff, and every retry of a request carries the request's idempotency key. Each attempt
+ * is traced and measured (domain/telemetry/provider-calls.ts).
  */
 export function createStripe({ secretKey, apiBase, timeoutMs = 10_000, maxNetworkRetries = 3, httpAgent }: StripeOptions): Stripe {
   const url = new URL(apiBase);
@@ -25,6 +27,19 @@ export function createStripe({ secretKey, apiBase, timeoutMs = 10_000, maxNetwor
     timeout: timeoutMs,
     maxNetworkRetries,
     telemetry: false,
-    ...(httpAgent ? { httpAgent } : {}),
+    httpClient: observedHttpClient(Stripe.createNodeHttpClient(httpAgent)),
   });
+}
+
+/** The SDK's Node HTTP client, each request going through observeProviderCall. */
+function observedHttpClient(inner: Stripe.HttpClient): Stripe.HttpClient {
+  const observed = Object.create(inner) as Stripe.HttpClient;
+  observed.makeRequest = (host, port, path, method, headers, requestData, protocol, timeout) => observeProviderCall({
+    provider: 'stripe',
+    operation: `${method} ${pathTemplate(path)}`,
+    url: `${protocol}://${host}:${port}${path.split('?')[0]}`,
+    send: (traceHeaders) => inner.makeRequest(host, port, path, method, { ...headers, ...traceHeaders }, requestData, protocol, timeout),
+    statusOf: (outcome) => ('response' in outcome ? outcome.response.getStatusCode() : undefined),
+  });
+  return observed;
 }

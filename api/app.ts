@@ -1,13 +1,16 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Client } from '@temporalio/client';
-import Fastify, { type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyBaseLogger } from 'fastify';
+import type { Logger } from 'pino';
 import type Stripe from 'stripe';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Config } from '../domain/config';
+import { createLogger } from '../domain/telemetry/logger';
 import authPlugin from './plugins/auth';
 import errorsPlugin from './plugins/errors';
 import gracefulClosePlugin from './plugins/graceful-close';
 import metricsPlugin from './plugins/metrics';
+import tracingPlugin from './plugins/tracing';
 import openapiPlugin from './plugins/openapi';
 import ormPlugin from './plugins/orm';
 import rateLimitPlugin, { type RateLimitOptions } from './plugins/rate-limit';
@@ -30,7 +33,8 @@ export interface AppDeps {
   /** Pointed at Stripe, stripe-mock, or a test's fault-injecting proxy. */
   stripe: Stripe;
   config: Pick<Config, 'TEMPORAL_TASK_QUEUE' | 'LOG_LEVEL' | 'STRIPE_WEBHOOK_SECRET' | 'SENDGRID_WEBHOOK_PUBLIC_KEY' | 'UNSUBSCRIBE_SIGNING_SECRET'>;
-  logger?: FastifyServerOptions['logger'];
+  /** Where the API logs (domain/telemetry/logger.ts); false: nowhere. Default: stdout at LOG_LEVEL. */
+  logger?: Logger | false;
   rateLimit?: RateLimitOptions;
   /** false serves only the OpenAPI document, not the browsable UI (see plugins/openapi.ts). */
   docsUi?: boolean;
@@ -59,7 +63,7 @@ const v1: FastifyPluginAsyncZod<{ rateLimit: RateLimitOptions }> = async (app, o
  */
 export async function buildApp(deps: AppDeps) {
   const app = Fastify({
-    logger: deps.logger ?? { level: deps.config.LOG_LEVEL },
+    ...(deps.logger === false ? { logger: false } : { loggerInstance: (deps.logger ?? createLogger({ level: deps.config.LOG_LEVEL, service: 'api' })) as FastifyBaseLogger }),
     bodyLimit: JSON_BODY_LIMIT,
     // Signed unsubscribe tokens (two UUIDs, a time and an HMAC) are longer than the default 100.
     routerOptions: { maxParamLength: 500 },
@@ -68,6 +72,8 @@ export async function buildApp(deps: AppDeps) {
   });
   // Only JSON (and CSV where an operation says so): a text/plain body is a wrong content type, 415.
   app.removeContentTypeParser('text/plain');
+  // First, so every route's handler runs inside its request's span.
+  await app.register(tracingPlugin);
   await app.register(errorsPlugin);
   await app.register(gracefulClosePlugin);
   await app.register(openapiPlugin, { ui: deps.docsUi ?? true });

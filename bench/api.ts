@@ -20,7 +20,7 @@ import { openOrm } from '../domain/db/orm';
 import { buildNarrativeSteps } from '../domain/narrative';
 import { migrate } from '../scripts/migrate';
 import { activateCampaign } from '../workflows/lifecycle';
-import { createWorker } from '../workflows/worker';
+import { createWorker, workflowBundleOptions } from '../workflows/worker';
 
 const ADMIN = process.env.PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432';
 const TEMPORAL = process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7253';
@@ -59,7 +59,7 @@ async function main(): Promise<void> {
   const connection = await Connection.connect({ address: TEMPORAL });
   const temporal = new Client({ connection });
   const taskQueue = `bench-api-${randomBytes(3).toString('hex')}`;
-  const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows/index'), logger: silent });
+  const { code } = await bundleWorkflowCode({ ...workflowBundleOptions(), logger: silent });
   const worker = await createWorker(nativeConnection, { TEMPORAL_NAMESPACE: 'default', TEMPORAL_TASK_QUEUE: taskQueue },
     { orm, sendgrid: createSendGrid('SG.bench', 'http://127.0.0.1:9'), from: 'bench@track15.test', publicBaseUrl: 'http://127.0.0.1:3000', unsubscribeSecret: 'bench-secret-bench-secret-bench-secret!', marketingGroupId: 1 },
     { workflowBundle: { code } });

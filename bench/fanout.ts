@@ -21,7 +21,7 @@ import { Fixtures, STORY } from '../test/support/fixtures';
 import { campaignWorkflow } from '../workflows/campaign';
 import { touchpointWorkflow } from '../workflows/touchpoint';
 import { campaignWorkflowId } from '../workflows/definitions';
-import { createWorker } from '../workflows/worker';
+import { createWorker, workflowBundleOptions } from '../workflows/worker';
 
 const ADMIN = process.env.PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432';
 const DATABASE = 'track15_bench_fanout';
@@ -43,7 +43,7 @@ async function main(): Promise<void> {
   const temporal = new Client({ connection });
   const taskQueue = 'bench-fanout';
   const sendgrid = createSendGrid('SG.bench', `http://127.0.0.1:${SINK_PORT}`);
-  const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows/index'), logger: silent });
+  const { code } = await bundleWorkflowCode({ ...workflowBundleOptions(), logger: silent });
   const worker = await createWorker(nativeConnection, { TEMPORAL_NAMESPACE: 'default', TEMPORAL_TASK_QUEUE: taskQueue },
     { orm, sendgrid, from: 'bench@track15.test', publicBaseUrl: 'http://127.0.0.1:3000', unsubscribeSecret: 'bench-secret-bench-secret-bench-secret!', marketingGroupId: 1 },
     { workflowBundle: { code }, maxConcurrentActivityTaskExecutions: 4 });

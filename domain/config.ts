@@ -32,6 +32,15 @@ export const configSchema = z.object({
   STRIPE_WEBHOOK_SECRET: z.string().min(1).default('whsec_local_development_secret').describe('Secret that signs Stripe webhooks'),
   UNSUBSCRIBE_SIGNING_SECRET: z.string().min(32, 'must be at least 32 characters').default('local-development-unsubscribe-secret-change-me')
     .describe('HMAC secret of one-click unsubscribe tokens'),
+  METRICS_HOST: z.string().min(1).default('127.0.0.1')
+    .describe('Interface the API\'s and the worker\'s Prometheus /metrics endpoints listen on, apart from the public API address'),
+  API_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464).describe('Port of the API\'s /metrics endpoint'),
+  WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9465)
+    .describe('Port of the worker\'s /metrics endpoint (business metrics and the Temporal SDK\'s own)'),
+  TEMPORAL_SDK_METRICS_ADDRESS: z.string().regex(/^[^\s:]+:\d{1,5}$/, 'must be host:port').default('127.0.0.1:9466')
+    .describe('host:port the Temporal SDK\'s Prometheus exporter binds inside the worker; the worker\'s /metrics includes what it serves'),
+  OTEL_EXPORTER_OTLP_ENDPOINT: url.optional()
+    .describe('OTLP/HTTP collector base URL traces are exported to (e.g. http://collector:4318); unset, tracing is off'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('Log level of the worker and the API'),
 });
 

@@ -3,6 +3,7 @@ import type { FastifySchemaCompiler } from 'fastify';
 import { type FastifyPluginAsyncZod, validatorCompiler } from 'fastify-type-provider-zod';
 import type Stripe from 'stripe';
 import { z } from 'zod';
+import { webhookMetrics } from '../../activities/metrics';
 import { Problem, invalid } from '../problem';
 import { NO_QUERY, problems } from '../schemas/common';
 import { SendGridEvent, SendGridEvents, dispatchSendGridEvents, dispatchStripeEvent, sortSendGridEvents } from '../services/provider-events';
@@ -71,7 +72,9 @@ const webhookRoutes: FastifyPluginAsyncZod<WebhookOptions> = async (app, options
     } catch (error) {
       throw badSignature('stripe-signature', error instanceof Error ? error.message : 'does not verify');
     }
-    return dispatchStripeEvent(dispatch, event);
+    const answer = await dispatchStripeEvent(dispatch, event);
+    webhookMetrics.answered('stripe', 1, answer);
+    return answer;
   });
 
   app.post('/webhooks/sendgrid', {
@@ -98,7 +101,9 @@ const webhookRoutes: FastifyPluginAsyncZod<WebhookOptions> = async (app, options
     }
     const sorted = sortSendGridEvents(events.data);
     if (sorted.malformed.length > 0) request.log.warn({ malformed: sorted.malformed.slice(0, 20) }, `skipped ${sorted.malformed.length} SendGrid event(s) that could not be read`);
-    return dispatchSendGridEvents(dispatch, sorted);
+    const answer = await dispatchSendGridEvents(dispatch, sorted);
+    webhookMetrics.answered('sendgrid', events.data.length, answer);
+    return answer;
   });
 };
 

@@ -1,4 +1,6 @@
-import { type ApiHarness, type Response, startApi } from './support';
+import { startMetricsServer } from '../../domain/telemetry/metrics-server';
+import { metricsRegistry } from '../../domain/telemetry/registry';
+import { type ApiHarness, type Response, send, startApi } from './support';
 
 /** The HTTP surface every operation shares: problem+json errors, authentication, rate limits, docs, metrics. */
 describe('API surface', () => {
@@ -110,9 +112,11 @@ describe('API surface', () => {
     }
   });
 
-  it('exposes request counts and latencies by route in Prometheus format', async () => {
+  it('counts requests and latencies by route, served on the metrics address and not on the public one', async () => {
     await api.request({ url: '/health' });
-    const metrics = await api.request({ url: '/metrics' });
+    expect((await api.request({ url: '/metrics' })).statusCode).toBe(404);
+    const server = await startMetricsServer({ host: '127.0.0.1', port: 0, exposition: () => metricsRegistry.metrics() });
+    const metrics = await send(server.url, { url: '/metrics' }).finally(() => server.close());
     expect(metrics.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/);
     expect(metrics.body).toMatch(/^http_requests_total\{method="GET",route="\/health",status="200"\} \d+$/m);
     expect(metrics.body).toMatch(/^http_request_duration_seconds_bucket\{method="GET",route="\/v1\/clients",status="401",le="\+Inf"\} \d+$/m);

@@ -3,6 +3,7 @@ import { Agent } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { Client, Connection } from '@temporalio/client';
+import type { Logger } from 'pino';
 import type Stripe from 'stripe';
 import { createStripe } from '../../activities/stripe';
 import { type App, buildApp } from '../../api/app';
@@ -65,6 +66,8 @@ export interface HarnessOptions {
   stripe?: Stripe;
   /** The SendGrid Event Webhook's verification key (base64 DER). */
   sendgridPublicKey?: string;
+  /** Where the app logs; nowhere by default. */
+  logger?: Logger;
 }
 
 export const STRIPE_WEBHOOK_SECRET = 'whsec_test_webhook_secret';
@@ -81,7 +84,7 @@ export async function startApi(options: HarnessOptions = {}): Promise<ApiHarness
   // Kept-alive sockets to stripe-mock would hold the jest worker open after the suite.
   const stripeAgent = new Agent({ keepAlive: true });
   const app = await buildApp({
-    orm, temporal, logger: false, docsUi: false,
+    orm, temporal, logger: options.logger ?? false, docsUi: false,
     stripe: options.stripe ?? createStripe({ secretKey: 'sk_test_123', apiBase: STRIPE_MOCK_URL, httpAgent: stripeAgent }),
     config: {
       TEMPORAL_TASK_QUEUE: options.temporal?.taskQueue ?? 'no-worker', LOG_LEVEL: 'silent',

@@ -2,6 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { migrate } from '../../scripts/migrate';
+import { workflowBundleOptions } from '../../workflows/worker';
 import { WORKFLOW_BUNDLE_PATH } from './temporal';
 import { TEST_DATABASE_PATTERN, databaseUrl, templateDatabase, withAdmin } from './pg-admin';
 
@@ -21,7 +22,7 @@ export default async function globalSetup(): Promise<void> {
     await admin.query(`create database "${template}"`);
   });
   await migrate(databaseUrl(template, 'owner'), 'up');
-  const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows/index'), logger: quietLogger });
+  const { code } = await bundleWorkflowCode({ ...workflowBundleOptions(), logger: quietLogger });
   await mkdir(dirname(WORKFLOW_BUNDLE_PATH), { recursive: true });
   await writeFile(WORKFLOW_BUNDLE_PATH, code);
 }

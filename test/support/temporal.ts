@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, DefaultLogger, type Worker } from '@temporalio/worker';
 import type { ActivityDeps } from '../../activities';
+import { TRACING_CLIENT_INTERCEPTORS } from '../../domain/telemetry/tracing';
 import { createWorker } from '../../workflows/worker';
 
 /** The Temporal dev server scripts/test.sh started (its own port, so it never sees dev runs). */
@@ -10,11 +11,17 @@ export const TEMPORAL_ADDRESS = process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7243'
 /** Bundled once per jest run by global-setup, instead of once per suite. */
 export const WORKFLOW_BUNDLE_PATH = join(__dirname, '../../.stack/test-workflow-bundle.js');
 
-let runtimeQuiet = false;
-function quietRuntime(): void {
-  if (runtimeQuiet) return;
-  Runtime.install({ logger: new DefaultLogger((process.env.TEMPORAL_LOG_LEVEL as 'ERROR' | undefined) ?? 'ERROR') });
-  runtimeQuiet = true;
+let runtimeInstalled = false;
+/**
+ * The SDK runtime is installed once per process, before the first connection: quiet by default, or as
+ * a suite asks (its logs and metrics under test) when it calls this before its first harness.
+ */
+export function installTestRuntime(
+  install: () => void = () => Runtime.install({ logger: new DefaultLogger((process.env.TEMPORAL_LOG_LEVEL as 'ERROR' | undefined) ?? 'ERROR') }),
+): void {
+  if (runtimeInstalled) return;
+  install();
+  runtimeInstalled = true;
 }
 
 export interface TemporalHarness {
@@ -30,7 +37,7 @@ export interface TemporalHarness {
 
 /** A worker on a task queue of its own, so suites running side by side never take each other's tasks. */
 export async function startTemporalHarness(deps: ActivityDeps): Promise<TemporalHarness> {
-  quietRuntime();
+  installTestRuntime();
   const taskQueue = `test-${randomBytes(4).toString('hex')}`;
   // One native connection for the harness's life: the SDK's runtime does not come back cleanly in a
   // process once every native resource has closed (the jest worker then cannot exit).
@@ -50,7 +57,8 @@ export async function startTemporalHarness(deps: ActivityDeps): Promise<Temporal
   };
   await startWorker();
   const connection = await Connection.connect({ address: TEMPORAL_ADDRESS });
-  const client = new Client({ connection });
+  // As the API's client: its calls carry the caller's trace (a no-op unless a suite installs tracing).
+  const client = new Client({ connection, interceptors: TRACING_CLIENT_INTERCEPTORS });
   return {
     client,
     taskQueue,
