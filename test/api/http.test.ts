@@ -119,7 +119,7 @@ describe('API surface', () => {
     const metrics = await send(server.url, { url: '/metrics' }).finally(() => server.close());
     expect(metrics.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/);
     expect(metrics.body).toMatch(/^http_requests_total\{method="GET",route="\/health",status="200"\} \d+$/m);
-    expect(metrics.body).toMatch(/^http_request_duration_seconds_bucket\{method="GET",route="\/v1\/clients",status="401",le="\+Inf"\} \d+$/m);
+    expect(metrics.body).toMatch(/^http_request_duration_seconds_bucket\{le="\+Inf",method="GET",route="\/v1\/clients",status="401"\} \d+$/m);
     expect(metrics.body).toMatch(/^http_requests_total\{method="GET",route="unmatched",status="404"\} \d+$/m);
   });
 });

@@ -76,7 +76,7 @@ describe('observability of a campaign arc', () => {
     await h.fixtures.query(`insert into campaign_profile_usage (client_id, campaign_id, budget_id, usage_type) values ($1, $2, $3, 'INDIVIDUAL')`,
       [clientId, campaignId, budget.id]);
     // Two throttled answers: the activity retries, and the retries are counted by status.
-    h.sink.failNext(2, { status: 429, headers: { 'retry-after': '1' } });
+    h.sink.failNext(2, { status: 429, retryAfterSeconds: 1 });
 
     // The donors under test stay out of the (random) control group; activation then joins the frozen audience.
     await withClient(h.orm.em, clientId, (em) => prepareActivation(em, campaignId));
