@@ -35,9 +35,11 @@ describe('the API server process', () => {
 
   it('serves, then shuts down gracefully: the in-flight request completes, the process exits 0', async () => {
     const port = await freePort();
+    const metricsPort = await freePort();
     const baseUrl = `http://127.0.0.1:${port}`;
     server = spawn(process.execPath, ['--import', 'tsx', join(__dirname, '../../api/server.ts')], {
-      env: { ...process.env, DATABASE_URL: db.appUrl, TEMPORAL_ADDRESS, API_HOST: '127.0.0.1', API_PORT: String(port), LOG_LEVEL: 'warn' },
+      env: { ...process.env, DATABASE_URL: db.appUrl, TEMPORAL_ADDRESS, API_HOST: '127.0.0.1', API_PORT: String(port), LOG_LEVEL: 'warn',
+        METRICS_HOST: '127.0.0.1', API_METRICS_PORT: String(metricsPort) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     server.stdout?.on('data', (chunk) => { output += chunk; });
@@ -48,6 +50,11 @@ describe('the API server process', () => {
     const docs = await send(baseUrl, { url: '/docs' });
     expect(docs.statusCode).toBe(200);
     expect(docs.body).toMatch(/swagger/i);
+    // Metrics on their own port, with the process's own figures; not on the public one.
+    expect((await send(baseUrl, { url: '/metrics' })).statusCode).toBe(404);
+    const metrics = await send(`http://127.0.0.1:${metricsPort}`, { url: '/metrics' });
+    expect(metrics.body).toMatch(/^http_requests_total\{method="GET",route="\/docs",status="200"\} 1$/m);
+    expect(metrics.body).toMatch(/^process_cpu_seconds_total /m);
 
     const clientId = await fixtures.client('Shutdown');
     const key = await insertKey(fixtures, clientId);
