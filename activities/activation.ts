@@ -1,6 +1,8 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { type CoreStory, type NarrativeStepDraft, missingStoryFields, validateNarrativeSteps } from '../domain/narrative';
 import { isValidTimeZone } from '../domain/schedule';
+import { type SenderSettings, senderProblems } from '../domain/sender';
+import { EFFECTIVE_SENDER_SQL } from './sender-identity';
 import { DELIVERY_LANES } from '../workflows/definitions';
 
 export class CampaignNotFoundError extends Error {}
@@ -23,11 +25,12 @@ export interface PreparedActivation { campaignId: string; name: string; season: 
 export async function prepareActivation(em: EntityManager, campaignId: string): Promise<PreparedActivation> {
   const [campaign] = await em.execute<{
     name: string; season: string | null; stage: string | null; enabled: boolean; story: Partial<CoreStory> | null;
-    timezone: string; control_share: string;
+    timezone: string; control_share: string; sender: SenderSettings;
   }[]>(
-    `select name, track15_season as season, track15_stage as stage, track15_enabled as enabled, track15_core_story as story,
-            track15_timezone as timezone, track15_control_share as control_share
-       from campaigns where id = ? and deleted_at is null for update`,
+    `select c.name, c.track15_season as season, c.track15_stage as stage, c.track15_enabled as enabled, c.track15_core_story as story,
+            c.track15_timezone as timezone, c.track15_control_share as control_share, ${EFFECTIVE_SENDER_SQL} as sender
+       from campaigns c join clients cl on cl.id = c.client_id
+      where c.id = ? and c.deleted_at is null for update of c`,
     [campaignId],
   );
   if (!campaign) throw new CampaignNotFoundError(`campaign ${campaignId} not found`);
@@ -51,7 +54,7 @@ export async function prepareActivation(em: EntityManager, campaignId: string): 
 }
 
 function activationProblems(
-  campaign: { stage: string | null; enabled: boolean; story: Partial<CoreStory> | null; timezone: string },
+  campaign: { stage: string | null; enabled: boolean; story: Partial<CoreStory> | null; timezone: string; sender: SenderSettings },
   steps: NarrativeStepDraft[],
 ): string[] {
   const reasons: string[] = [];
@@ -62,6 +65,7 @@ function activationProblems(
   if (missing.length > 0) reasons.push(`the core story is missing ${missing.join(', ')}`);
   if (!isValidTimeZone(campaign.timezone)) reasons.push(`'${campaign.timezone}' is not a time zone`);
   reasons.push(...validateNarrativeSteps(steps));
+  reasons.push(...senderProblems(campaign.sender));
   return reasons;
 }
 

@@ -5,6 +5,7 @@ import { withClient } from '../domain/db/tenancy';
 import { groupBy } from '../domain/group-by';
 import { type CoreStory, type NarrativeStepDraft, isConversionAsk } from '../domain/narrative';
 import { renderStep } from '../domain/message-template';
+import { type SenderSettings, withSenderFooter } from '../domain/sender';
 import type { RfmSegment } from '../domain/rfm';
 import { signUnsubscribeToken } from '../domain/unsubscribe-token';
 import { type SkipReason, type StepTally, emptyTally } from '../workflows/definitions';
@@ -12,6 +13,7 @@ import type { ActivityDeps } from '.';
 import { acceptedRecipients, providerFailure, rejectedRecipient } from './sendgrid';
 import { lockBudget, reserveBudget, settleBudget, type BudgetReservation } from './budget-spend';
 import { deliveryMetrics } from './metrics';
+import { EFFECTIVE_SENDER_SQL } from './sender-identity';
 
 /** SendGrid accepts at most 1,000 personalizations per request. */
 export const MAX_BATCH_SIZE = 1000;
@@ -28,6 +30,7 @@ interface StepContext {
   step: NarrativeStepDraft;
   channel: string;
   budgetId: string | null;
+  sender: SenderSettings;
 }
 
 interface PageRow {
@@ -158,6 +161,7 @@ async function loadStepContext(em: EntityManager, input: DeliverBatchInput): Pro
     activatedAt: row.activated_at as string,
     budgetId: (row.budget_id as string | null) ?? null,
     channel: row.channel as string,
+    sender: row.sender as SenderSettings,
     step: {
       step_number: input.stepNumber,
       stage: row.stage as NarrativeStepDraft['stage'],
@@ -191,13 +195,17 @@ class VariantMailer {
   ) {}
 
   async send(group: PageRow[]): Promise<SendOutcome> {
-    const rendered = renderStep(this.context.step, {
+    // Campaigns activated before clients had sender identities go out from the deployment's EMAIL_FROM.
+    const { sender } = this.context;
+    const from = sender.from_email ? { email: sender.from_email, name: sender.from_name ?? undefined } : { email: this.deps.from };
+    const body = renderStep(this.context.step, {
       donor: { first_name: '{{first_name}}', last_name: '{{last_name}}', email: '{{email}}' },
       story: this.context.story,
       campaign: { name: this.context.campaignName },
       links: { donate: `${this.deps.publicBaseUrl}/v1/donate/${this.input.campaignId}`, unsubscribe: '{{unsubscribe_url}}' },
       segment: group[0].segment,
     });
+    const rendered = sender.postal_address ? withSenderFooter(body, { fromName: sender.from_name, postalAddress: sender.postal_address }) : body;
     const used = SUBSTITUTION_TAGS.filter((tag) => [rendered.subject, rendered.html, rendered.text].some((part) => part.includes(`{{${tag}}}`)));
     const failed: SendOutcome['failed'] = [];
     let remaining = group;
@@ -205,7 +213,8 @@ class VariantMailer {
     while (remaining.length > 0) {
       try {
         const [response] = await this.deps.sendgrid.mail.send({
-          from: this.deps.from,
+          from,
+          replyTo: sender.reply_to ?? undefined,
           subject: rendered.subject,
           html: rendered.html,
           text: rendered.text,
@@ -346,8 +355,9 @@ function escapeHtml(value: string): string {
 const CONTEXT_SQL = `
   select c.name, c.track15_core_story as story, c.track15_control_treatment as control_treatment,
          c.track15_activated_at as activated_at, s.stage, s.day, s.subject_line, s.message, s.call_to_action,
-         s.segment_customization, s.channel, b.id as budget_id
+         s.segment_customization, s.channel, b.id as budget_id, ${EFFECTIVE_SENDER_SQL} as sender
     from campaigns c
+    join clients cl on cl.id = c.client_id
     join track15_narrative_steps s on s.campaign_id = c.id and s.step_number = ?
     left join campaign_profile_usage u on u.campaign_id = c.id and u.is_active
     left join customer_profile_containers pc on pc.id = u.container_id

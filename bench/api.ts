@@ -103,7 +103,7 @@ async function main(): Promise<void> {
 }
 
 async function seed(owner: PgClient): Promise<{ clientId: string; key: string; donorId: string; campaignId: string }> {
-  const { rows: [client] } = await owner.query<{ id: string }>(`insert into clients (name) values ('Bench') returning id`);
+  const { rows: [client] } = await owner.query<{ id: string }>(`insert into clients (name, sender_from_email, postal_address) values ('Bench', 'campaigns@bench.test', '1 Bench Road') returning id`);
   const key = `t15_${randomBytes(24).toString('base64url')}`;
   await owner.query(`insert into api_keys (client_id, role, name, key_prefix, key_hash) values ($1, 'client', 'bench', $2, $3)`,
     [client.id, key.slice(0, 8), createHash('sha256').update(key).digest('hex')]);

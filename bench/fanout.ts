@@ -111,7 +111,8 @@ async function arcHistoryLength(fixtures: Fixtures, em: EntityManager, temporal:
 }
 
 async function seedClient(owner: PgClient, donors: number): Promise<string> {
-  const { rows: [client] } = await owner.query<{ id: string }>(`insert into clients (name) values ('bench ' || $1) returning id`, [donors]);
+  const { rows: [client] } = await owner.query<{ id: string }>(`insert into clients (name, sender_from_email, postal_address) values ('bench ' || $1, 'campaigns@bench.test', '1 Bench Road')
+     returning id`, [donors]);
   await owner.query(
     `insert into donors (client_id, email, first_name, last_name, rfm_segment)
      select $1, 'd' || i || '-' || $3 || '@bench.test', 'Donor' || i, 'Bench',

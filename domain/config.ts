@@ -25,7 +25,7 @@ export const configSchema = z.object({
     .describe('SendGrid unsubscribe group that campaign (marketing) opt-outs are synced to'),
   DELIVERY_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(1000)
     .describe('Recipients per delivery batch, at most 1,000 (SendGrid\'s personalization limit)'),
-  EMAIL_FROM: z.email().default('campaigns@track15.test').describe('Sender address of campaign emails'),
+  EMAIL_FROM: z.email().default('campaigns@track15.test').describe('Sender address of mail without a client sender identity (campaigns activated before clients had one)'),
   STRIPE_SECRET_KEY: z.string().regex(/^sk_(test|live)_/, 'must start with sk_test_ or sk_live_').default('sk_test_123')
     .describe('Stripe secret key'),
   STRIPE_API_BASE: url.default('http://127.0.0.1:12111').describe('Stripe API base URL (https://api.stripe.com in production; stripe-mock in development)'),

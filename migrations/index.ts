@@ -12,6 +12,7 @@ import { Migration20261125000900RfmCalculatedAt } from './Migration2026112500090
 import { Migration20261125001000DonationsCoveringIndex } from './Migration20261125001000DonationsCoveringIndex';
 import { Migration20261125001100LedgerWithoutEmailSendLink } from './Migration20261125001100LedgerWithoutEmailSendLink';
 import { Migration20261130030000EmailFacts } from './Migration20261130030000EmailFacts';
+import { Migration20261130080000LaunchSettings } from './Migration20261130080000LaunchSettings';
 
 /** Applied in this order; a new migration is appended here. */
 export const migrationsList: MigrationObject[] = [
@@ -28,4 +29,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261125001000DonationsCoveringIndex', class: Migration20261125001000DonationsCoveringIndex },
   { name: 'Migration20261125001100LedgerWithoutEmailSendLink', class: Migration20261125001100LedgerWithoutEmailSendLink },
   { name: 'Migration20261130030000EmailFacts', class: Migration20261130030000EmailFacts },
+  { name: 'Migration20261130080000LaunchSettings', class: Migration20261130080000LaunchSettings },
 ];

@@ -39,7 +39,8 @@ async function main(): Promise<void> {
 async function ensureDemoClient(owner: PgClient): Promise<string> {
   const existing = await owner.query<{ id: string }>('select id from clients where name = $1', [DEMO_CLIENT]);
   if (existing.rows[0]) return existing.rows[0].id;
-  const { rows: [client] } = await owner.query<{ id: string }>('insert into clients (name, status) values ($1, $2) returning id', [DEMO_CLIENT, 'active']);
+  const { rows: [client] } = await owner.query<{ id: string }>(`insert into clients (name, status, sender_from_name, sender_from_email, postal_address)
+     values ($1, $2, $1, $3, $4) returning id`, [DEMO_CLIENT, 'active', 'campaigns@demo-food-bank.test', '1 Demo Way\nSpringfield, IL 62701']);
   // 200 donors with gift histories spread over two years, so every RFM segment is represented.
   await owner.query(
     `insert into donors (client_id, email, first_name, last_name)

@@ -1,9 +1,9 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { ApiKey, ApiKeyCreate, ApiKeyParams, Client, ClientCreate, IssuedApiKey, OperatorKeyParams } from '../schemas/clients';
+import { ApiKey, ApiKeyCreate, ApiKeyParams, Client, ClientCreate, ClientUpdate, IssuedApiKey, OperatorKeyParams } from '../schemas/clients';
 import { AUTHENTICATED_ERRORS, BODY_ERRORS, ClientParams, page, pageOf, pagination, problems } from '../schemas/common';
 import { issueKey, listKeys, revokeKey } from '../services/api-keys';
-import { createClient, getClient, listClients } from '../services/clients';
+import { createClient, getClient, listClients, updateClient } from '../services/clients';
 
 const tags = ['clients'];
 
@@ -28,6 +28,14 @@ const clientRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get('/clients/:clientId', {
     schema: { summary: 'Get a client', tags, params: ClientParams, response: { 200: Client, ...problems(...AUTHENTICATED_ERRORS, 404) } },
   }, (request) => request.inClient(request.params.clientId, (em) => getClient(em, request.params.clientId)));
+
+  app.patch('/clients/:clientId', {
+    schema: {
+      summary: 'Change a client\'s name, metadata or sender identity (From, Reply-To, CAN-SPAM postal address); 409 when a running campaign would be left without From or postal address', tags,
+      params: ClientParams, body: ClientUpdate,
+      response: { 200: Client, ...problems(...BODY_ERRORS, 404, 409) },
+    },
+  }, (request) => request.inClient(request.params.clientId, (em) => updateClient(em, request.params.clientId, request.body)));
 
   app.post('/clients/:clientId/api-keys', {
     schema: {

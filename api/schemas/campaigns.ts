@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { SEASONS } from '../../domain/narrative';
 import { isValidTimeZone } from '../../domain/schedule';
+import { Sender, SenderUpdate } from './clients';
 import { CampaignParams, amount, decimal, isoDate, page, pagination, text, timestamp, uuid } from './common';
 
 export const TRACK15_STAGES = ['draft', 'ready_for_launch', 'active', 'paused', 'completed'] as const;
@@ -59,6 +60,7 @@ export const CampaignCreate = z.strictObject({
   start_date: campaignFields.start_date.optional(),
   end_date: campaignFields.end_date.optional(),
   track15: Track15Create.optional().describe('Makes it a Track15 campaign; omit for a standard campaign'),
+  sender: Sender.partial().optional().describe('Overrides of the client\'s sender identity for this campaign\'s mail'),
 }).refine(datesInOrder, { path: ['end_date'], message: 'must not be before start_date' });
 
 export type CampaignCreateInput = z.infer<typeof CampaignCreate>;
@@ -66,6 +68,7 @@ export type CampaignCreateInput = z.infer<typeof CampaignCreate>;
 export const CampaignUpdate = z.strictObject({
   ...campaignFields,
   track15: z.strictObject(track15Settings).partial().refine((t) => Object.keys(t).length > 0, 'name at least one Track15 setting').optional(),
+  sender: SenderUpdate.describe('Overrides of the client\'s sender identity (null: use the client\'s); may change while the campaign runs'),
 }).partial()
   .refine((update) => Object.keys(update).length > 0, 'name at least one field to change')
   .refine(datesInOrder, { path: ['end_date'], message: 'must not be before start_date' });
@@ -82,6 +85,7 @@ export const Campaign = z.object({
   end_date: z.string().nullable(),
   status: z.string().nullable(),
   stats: z.record(z.string(), z.unknown()),
+  sender: Sender.describe('This campaign\'s overrides of the client\'s sender identity; null fields use the client\'s'),
   created_at: timestamp,
   updated_at: timestamp,
   track15_enabled: z.boolean(),

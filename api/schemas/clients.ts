@@ -6,11 +6,35 @@ export const ClientCreate = z.strictObject({
   metadata: jsonObject.default({}),
 });
 
+
+/**
+ * A sender identity (domain/sender.ts), every field nullable: on a client, what its campaigns' mail says;
+ * on a campaign, overrides of the client's. Activation needs `from_email` and `postal_address` (CAN-SPAM,
+ * 15 U.S.C. 7704(a)(5)(A)(iii)) from one or the other.
+ */
+export const Sender = z.strictObject({
+  from_email: z.email().max(255).nullable().describe('Address campaign mail is From (verified with SendGrid as a sender or domain)'),
+  from_name: text().trim().min(1).max(100).nullable().describe('Display name of the From address'),
+  reply_to: z.email().max(255).nullable().describe('Reply-To address; replies go to From when null'),
+  postal_address: text({ multiline: true }).trim().min(1).max(500).nullable().describe('Physical postal address printed in every message\'s footer (CAN-SPAM); lines separated by \\n'),
+});
+
+export const SenderUpdate = Sender.partial().refine((sender) => Object.keys(sender).length > 0, 'name at least one sender field');
+
+export const ClientUpdate = z.strictObject({
+  name: ClientCreate.shape.name,
+  metadata: z.record(z.string(), z.unknown()),
+  sender: SenderUpdate,
+}).partial().refine((update) => Object.keys(update).length > 0, 'name at least one field to change');
+
+export type ClientUpdateInput = z.infer<typeof ClientUpdate>;
+
 export const Client = z.object({
   id: uuid,
   name: z.string(),
   status: z.enum(['pending', 'active', 'paid', 'failed']),
   activation_token: z.string().nullable().describe('G and four digits: the code on the client\'s activation page'),
+  sender: Sender,
   metadata: z.record(z.string(), z.unknown()),
   created_at: timestamp,
   updated_at: timestamp,

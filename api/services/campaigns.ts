@@ -5,9 +5,10 @@ import type { z } from 'zod';
 import type { Campaign, CampaignCreateInput, CampaignUpdateInput } from '../schemas/campaigns';
 import { isLaunched, requireCampaign } from './campaign-guard';
 import { insertSteps, readinessProblems } from './narrative-steps';
+import { SENDER_VIEW_SQL, requireSendersOfRunningCampaigns, senderAssignments } from './sender-settings';
 
 const CAMPAIGN_COLUMNS = `id, client_id, name, description, goal_amount, start_date::text as start_date, end_date::text as end_date,
-  status, stats, created_at, updated_at, track15_enabled, track15_season, track15_stage, track15_template_key, track15_core_story,
+  status, stats, ${SENDER_VIEW_SQL}, created_at, updated_at, track15_enabled, track15_season, track15_stage, track15_template_key, track15_core_story,
   track15_send_hour, track15_timezone, track15_day_length_seconds, track15_control_share, track15_control_treatment,
   track15_activated_at, track15_completed_at, track15_paused_at, track15_pause_reason, track15_stop_reason,
   track15_control_conversion, track15_test_conversion, track15_control_revenue, track15_test_revenue`;
@@ -19,9 +20,10 @@ const PLAIN_FIELDS = ['name', 'description', 'goal_amount', 'start_date', 'end_d
 
 /** Column and SQL placeholder for each settable field: request `track15.x` is column `track15_x`. */
 function assignments(input: Omit<CampaignUpdateInput, 'track15'> & { track15?: Record<string, unknown> }): { columns: string[]; placeholders: string[]; values: unknown[] } {
-  const columns: string[] = [];
-  const placeholders: string[] = [];
-  const values: unknown[] = [];
+  const sender = senderAssignments(input.sender);
+  const columns: string[] = [...sender.columns];
+  const placeholders: string[] = sender.columns.map(() => '?');
+  const values: unknown[] = [...sender.values];
   for (const field of PLAIN_FIELDS) {
     if (input[field] !== undefined) { columns.push(field); placeholders.push('?'); values.push(input[field]); }
   }
@@ -86,6 +88,7 @@ export async function updateCampaign(em: EntityManager, campaignId: string, inpu
     `update campaigns set ${set.columns.map((column, i) => `${column} = ${set.placeholders[i]}`).join(', ')} where id = ?`,
     [...set.values, campaignId],
   );
+  if (input.sender) await requireSendersOfRunningCampaigns(em, campaignId);
   const updated = await getCampaign(em, campaignId);
   if (updated.start_date && updated.end_date && updated.start_date > updated.end_date) {
     throw invalid([{ field: input.end_date !== undefined ? 'body.end_date' : 'body.start_date', message: 'end_date must not be before start_date' }]);

@@ -1,14 +1,18 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { generateActivationToken } from '../../domain/activation-token';
+import type { SenderSettings } from '../../domain/sender';
 import { notFound } from '../problem';
+import type { ClientUpdateInput } from '../schemas/clients';
+import { SENDER_VIEW_SQL, requireSendersOfRunningCampaigns, senderAssignments } from './sender-settings';
 
-const CLIENT_COLUMNS = 'id, name, status, activation_token, metadata, created_at, updated_at';
+const CLIENT_COLUMNS = `id, name, status, activation_token, ${SENDER_VIEW_SQL}, metadata, created_at, updated_at`;
 // A token taken between reading the taken set and inserting loses the race quietly (on conflict do
 // nothing); a fresh read and pick then almost always succeeds.
 const TOKEN_ATTEMPTS = 5;
 
 export interface ClientRow {
   id: string; name: string; status: 'pending' | 'active' | 'paid' | 'failed'; activation_token: string | null;
+  sender: SenderSettings;
   metadata: Record<string, unknown>; created_at: string; updated_at: string;
 }
 
@@ -36,4 +40,19 @@ export async function getClient(em: EntityManager, clientId: string): Promise<Cl
   const [row] = await em.execute<ClientRow[]>(`select ${CLIENT_COLUMNS} from clients where id = ?`, [clientId]);
   if (!row) throw notFound('client');
   return row;
+}
+
+/**
+ * Changes the client's name, metadata or sender identity (only the fields named). Refused with 409 when it
+ * would leave a running campaign without a From address or postal address.
+ */
+export async function updateClient(em: EntityManager, clientId: string, input: ClientUpdateInput): Promise<ClientRow> {
+  await getClient(em, clientId);
+  const sender = senderAssignments(input.sender);
+  const columns = [...(input.name !== undefined ? ['name = ?'] : []), ...(input.metadata !== undefined ? ['metadata = ?::jsonb'] : []),
+    ...sender.columns.map((column) => `${column} = ?`)];
+  const values = [...(input.name !== undefined ? [input.name] : []), ...(input.metadata !== undefined ? [JSON.stringify(input.metadata)] : []), ...sender.values];
+  await em.execute(`update clients set ${columns.join(', ')} where id = ?`, [...values, clientId]);
+  if (input.sender) await requireSendersOfRunningCampaigns(em);
+  return getClient(em, clientId);
 }

@@ -1,5 +1,5 @@
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
-import { choice, createdAt, jsonObject, updatedAt, uuidPk, varchar } from './columns';
+import { choice, createdAt, jsonObject, numeric, senderIdentity, updatedAt, uuidPk, varchar } from './columns';
 import { tenantFilter } from './tenant';
 
 /** Seed 000/003: the tenant. Its activation token is `G` + 4 digits; its current content is a version. */
@@ -17,6 +17,16 @@ export const Client = defineEntity({
     metadata: jsonObject(),
     /** When the client's RFM scores were last recalculated (donor rows change only when their scores do). */
     rfmCalculatedAt: p.datetime().columnType('timestamptz').nullable(),
+    ...senderIdentity(),
+    /** Local wall-clock times (the donor's zone) between which no campaign email starts; both or neither. */
+    quietHoursStart: p.time().nullable(),
+    quietHoursEnd: p.time().nullable(),
+    /** At most this many marketing emails per donor per rolling window, across the client's campaigns; both or neither. */
+    frequencyCapMessages: p.integer().nullable(),
+    frequencyCapWindowDays: p.integer().nullable(),
+    /** Share of a campaign's audience that usually gives (0-1), and the relative lift hoped for: the pre-activation power estimate. */
+    historicalConversionRate: numeric(6, 5).nullable(),
+    expectedLiftPercent: numeric(7, 2).nullable(),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },

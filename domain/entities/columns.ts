@@ -15,6 +15,15 @@ export const varchar = (length: number) => p.string().length(length);
 /** numeric(precision, scale), read as a string so money and rates stay exact. */
 export const numeric = (precision: number, scale: number) => p.decimal().precision(precision).scale(scale);
 
+/** Issue 14's sender identity, on clients and (as overrides) on campaigns: all nullable. */
+export const senderIdentity = () => ({
+  senderFromName: varchar(100).nullable(),
+  senderFromEmail: varchar(255).nullable(),
+  senderReplyTo: varchar(255).nullable(),
+  /** The physical postal address CAN-SPAM requires in every commercial email's footer. */
+  postalAddress: p.text().nullable(),
+});
+
 /** Seed 004's audit columns: optimistic-locking version, soft delete, who created and updated. */
 export const audited = () => ({
   version: p.integer().version().default(1),

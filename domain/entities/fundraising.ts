@@ -1,6 +1,6 @@
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
 import { belongsToClient, ContentVersion } from './client';
-import { choice, createdAt, jsonObject, numeric, textArray, timestamp, updatedAt, uuidPk, varchar } from './columns';
+import { choice, createdAt, jsonObject, numeric, senderIdentity, textArray, timestamp, updatedAt, uuidPk, varchar } from './columns';
 import { tenantFilter } from './tenant';
 
 /** Nullable RFM segment column (donors.rfm_segment, campaign_recipients.segment_at_start). */
@@ -47,6 +47,10 @@ export const Campaign = defineEntity({
     track15StopReason: p.text().fieldName('track15_stop_reason').nullable(),
     /** Lift, confidence interval, p-value and per-group numbers computed at completion. */
     track15Analytics: p.json<Record<string, unknown>>().fieldName('track15_analytics').nullable(),
+    /** Who the audience is (domain/audience.ts), applied when it is frozen at activation. */
+    track15AudienceFilter: jsonObject().fieldName('track15_audience_filter'),
+    /** Overrides of the client's sender identity for this campaign's mail. */
+    ...senderIdentity(),
   },
 });
 export type ICampaign = InferEntity<typeof Campaign>;

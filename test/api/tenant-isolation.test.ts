@@ -33,6 +33,7 @@ describe('tenant isolation on every operation', () => {
   /** A valid body for each operation that takes one; referring to A's resources wherever a body can. */
   const validBodies = (): Record<string, unknown> => ({
     'POST /v1/clients': { name: 'Intruder' },
+    'PATCH /v1/clients/{clientId}': { sender: { from_email: 'hijacker@intruder.test', postal_address: 'Hijacked' } },
     'POST /v1/operator-keys': { name: 'Intruder' },
     'POST /v1/clients/{clientId}/api-keys': { name: 'Intruder' },
     'POST /v1/clients/{clientId}/donors': { email: 'intruder@donors.test' },

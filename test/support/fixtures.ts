@@ -17,8 +17,12 @@ export class Fixtures {
     return (await this.pool.query<T>(sql, params)).rows;
   }
 
+  /** A client with a complete sender identity (activation requires one); a test of its absence clears it. */
   async client(name = 'Test Client'): Promise<string> {
-    const [row] = await this.query<{ id: string }>('insert into clients (name) values ($1) returning id', [name]);
+    const [row] = await this.query<{ id: string }>(
+      `insert into clients (name, sender_from_name, sender_from_email, postal_address) values ($1, $1, $2, $3) returning id`,
+      [name, SENDER_EMAIL, POSTAL_ADDRESS],
+    );
     return row.id;
   }
 
@@ -93,6 +97,10 @@ export interface CampaignSeed {
   controlShare?: number;
   controlTreatment?: 'holdout' | 'standard_appeal';
 }
+
+/** The sender identity Fixtures.client() gives every test client. */
+export const SENDER_EMAIL = 'campaigns@client.test';
+export const POSTAL_ADDRESS = '12 Harbour Street\nPortland, ME 04101';
 
 export const STORY: CoreStory = {
   headline: 'Feed 500 Families This Spring',
