@@ -6,7 +6,6 @@ export const ClientCreate = z.strictObject({
   metadata: jsonObject.default({}),
 });
 
-
 /**
  * A sender identity (domain/sender.ts), every field nullable: on a client, what its campaigns' mail says;
  * on a campaign, overrides of the client's. Activation needs `from_email` and `postal_address` (CAN-SPAM,
@@ -23,7 +22,7 @@ export const SenderUpdate = Sender.partial().refine((sender) => Object.keys(send
 
 export const ClientUpdate = z.strictObject({
   name: ClientCreate.shape.name,
-  metadata: z.record(z.string(), z.unknown()),
+  metadata: jsonObject,
   sender: SenderUpdate,
 }).partial().refine((update) => Object.keys(update).length > 0, 'name at least one field to change');
 
