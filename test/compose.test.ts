@@ -33,7 +33,7 @@ const services = compose.services;
 /** The ports the images listen on inside their containers (the sink's comes from SINK_PORT). */
 const IMAGE_PORTS: [prefix: string, port: number][] = [
   ['postgres:', 5432],
-  ['temporalio/auto-setup:', 7233],
+  ['temporalio/server:', 7233],
   ['stripe/stripe-mock:', 12111],
 ];
 
@@ -133,10 +133,12 @@ describe('docker-compose.yml', () => {
       expect(addressOf(environment().DATABASE_URL).pathname).toBe(`/${postgres.POSTGRES_DB}`);
     });
 
-    it('runs an npm script that exists', () => {
-      const scripts = (JSON.parse(read('package.json')) as { scripts: Record<string, string> }).scripts;
-      const script = /^npm run (\S+)$/.exec(commandOf(name))?.[1];
-      expect(scripts).toHaveProperty([script ?? '(not an npm script)']);
+    it('runs an entry point the build compiles, with node (no TypeScript at run time)', () => {
+      const entry = /^node dist\/(\S+)\.js\b/.exec(commandOf(name))?.[1];
+      expect(entry).toBeDefined();
+      expect(existsSync(join(ROOT, `${entry}.ts`))).toBe(true);
+      const included = (JSON.parse(read('tsconfig.build.json')) as { include: string[] }).include;
+      expect(included).toContain(entry!.split('/')[0]);
     });
   });
 
@@ -203,14 +205,43 @@ describe('docker-compose.yml', () => {
     expect(existsSync(file)).toBe(true);
   });
 
-  it('builds the project image the Dockerfile describes', () => {
+  it('builds the production image the Dockerfile describes: compiled, bundled, production dependencies, unprivileged', () => {
     const dockerfile = read('Dockerfile');
+    const [build, run] = dockerfile.split(/^FROM /m).slice(1);
     // One Node major everywhere: package.json engines, the binary the scripts fetch, the image.
     const major = /^>=(\d+)$/.exec(JSON.parse(read('package.json')).engines.node)?.[1];
     expect(read('scripts/lib/stack.sh')).toMatch(new RegExp(`^NODE_VERSION=${major}\\.\\d+\\.\\d+$`, 'm'));
-    expect(dockerfile).toMatch(new RegExp(`^FROM node:${major}-bookworm-slim$`, 'm'));
-    expect(dockerfile).toMatch(/^RUN npm ci\b/m);
-    expect(dockerfile).toMatch(/^CMD \["npm", "run", "api"\]$/m);
+    expect(build).toMatch(new RegExp(`^node:${major}-bookworm-slim AS build$`, 'm'));
+    expect(run).toMatch(new RegExp(`^node:${major}-bookworm-slim$`, 'm'));
+    expect(build).toMatch(/^RUN npm ci\b/m);
+    expect(build).toMatch(/^RUN npm run build$/m);
+    expect((JSON.parse(read('package.json')) as { scripts: Record<string, string> }).scripts.build).toMatch(/\bnode dist\/scripts\/bundle-workflows\.js\b/);
+    expect(run).toMatch(/^RUN npm ci --omit=dev\b/m);
+    expect(run).toMatch(/^COPY --from=build \/app\/dist \.\/dist$/m);
+    expect(run).toMatch(/^USER node$/m);
+    expect(run).toMatch(/^HEALTHCHECK .*CMD \["node", "dist\/scripts\/healthcheck\.js", "api"\]$/m);
+    expect(run).toMatch(/^CMD \["node", "dist\/api\/server\.js"\]$/m);
     for (const name of [...APP_SERVICES, 'sendgrid-sink']) expect(service(name).build).toBeDefined();
+    // The SendGrid sink is a test double: it runs from the build stage, never from the production image.
+    expect(service('sendgrid-sink').build).toMatchObject({ target: 'build' });
+  });
+
+  it('checks the health of the API and the worker with the image\'s own check, per process', () => {
+    for (const name of ['api', 'worker']) {
+      expect((service(name).healthcheck as { test: string[] }).test).toEqual(['CMD', 'node', 'dist/scripts/healthcheck.js', name]);
+    }
+  });
+
+  it('runs Temporal on temporalio/server, its schema set up by temporalio/admin-tools, then the namespace and search attributes', () => {
+    expect(service('temporal').image).toMatch(/^temporalio\/server:\d+\.\d+\.\d+$/);
+    expect(Object.values(services).map((s) => s.image ?? '')).not.toContainEqual(expect.stringContaining('auto-setup'));
+    const schema = commandOf('temporal-schema');
+    expect(service('temporal-schema').image).toMatch(/^temporalio\/admin-tools:/);
+    for (const db of ['temporal', 'temporal_visibility']) expect(schema).toContain(`/etc/temporal/schema/postgresql/v12/${db === 'temporal' ? 'temporal' : 'visibility'}/versioned`);
+    expect(dependencies('temporal')).toMatchObject({ 'temporal-schema': 'service_completed_successfully' });
+    expect(dependencies('temporal-setup')).toMatchObject({ temporal: 'service_healthy' });
+    const namespace = loadConfig(environmentOf('worker')).TEMPORAL_NAMESPACE;
+    expect(commandOf('temporal-setup')).toMatch(new RegExp(`namespace create --address \\S+ --namespace ${namespace}\\b`));
+    expect(service('temporal').healthcheck).toBeDefined();
   });
 });

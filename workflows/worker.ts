@@ -2,6 +2,8 @@
  * `npm run worker`: polls the campaign task queue, running the workflows (bundled from ./index) and the
  * activities (bound to PostgreSQL and SendGrid). SIGINT/SIGTERM drain in-flight tasks, then close.
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import {
   OpenTelemetryActivityInboundInterceptor, OpenTelemetryActivityOutboundInterceptor, makeWorkflowExporter,
@@ -29,6 +31,9 @@ export const workflowBundleOptions = (): Pick<BundleOptions, 'workflowsPath' | '
   workflowsPath: require.resolve('./index'),
   workflowInterceptorModules: [require.resolve('@temporalio/interceptors-opentelemetry/lib/workflow-interceptors')],
 });
+
+/** Where `npm run build` puts the workflow bundle: beside the compiled worker (dist/workflows/). */
+export const PREBUILT_WORKFLOW_BUNDLE = join(__dirname, 'workflow-bundle.js');
 
 /**
  * A worker on the task queue. Activities run inside a span continuing the workflow's trace; spans made
@@ -109,7 +114,9 @@ async function main(): Promise<void> {
     const clientConnection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
     const client = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE, interceptors: TRACING_CLIENT_INTERCEPTORS });
     await ensureRfmSchedule(client, config.TEMPORAL_TASK_QUEUE).finally(() => clientConnection.close());
-    const worker = await createWorker(connection, config, activityDepsFromConfig(config, orm));
+    // The production image runs the compiled worker with the bundle made at build time; tsx bundles at start-up.
+    const bundled = existsSync(PREBUILT_WORKFLOW_BUNDLE) ? { workflowBundle: { codePath: PREBUILT_WORKFLOW_BUNDLE } } : {};
+    const worker = await createWorker(connection, config, activityDepsFromConfig(config, orm), bundled);
     logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, temporal: config.TEMPORAL_ADDRESS, metrics: `${metrics.url}/metrics` }, 'worker polling');
     await worker.run();
   } finally {
