@@ -7,6 +7,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Config } from '../domain/config';
 import { createLogger } from '../domain/telemetry/logger';
 import authPlugin from './plugins/auth';
+import bodyLimitPlugin from './plugins/body-limit';
 import errorsPlugin from './plugins/errors';
 import gracefulClosePlugin from './plugins/graceful-close';
 import metricsPlugin from './plugins/metrics';
@@ -76,6 +77,7 @@ export async function buildApp(deps: AppDeps) {
   await app.register(tracingPlugin);
   await app.register(errorsPlugin);
   await app.register(gracefulClosePlugin);
+  await app.register(bodyLimitPlugin);
   await app.register(openapiPlugin, { ui: deps.docsUi ?? true });
   await app.register(metricsPlugin);
   await app.register(ormPlugin, { orm: deps.orm, temporal: deps.temporal, stripe: deps.stripe, taskQueue: deps.config.TEMPORAL_TASK_QUEUE });

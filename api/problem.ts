@@ -40,3 +40,9 @@ export function conflict(detail: string, extensions: Record<string, unknown> = {
 export function forbidden(detail: string): Problem {
   return new Problem(403, 'Forbidden', detail);
 }
+
+/** 413: the body is larger than the operation's limit (in bytes, as Content-Length counts them). */
+export function tooLarge(limitBytes: number): Problem {
+  const message = `is larger than this operation accepts (${limitBytes} bytes)`;
+  return new Problem(413, 'Content Too Large', `body: ${message}`, { errors: [{ field: 'body', message }] });
+}
