@@ -2,6 +2,8 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { type CoreStory, type NarrativeStepDraft, missingStoryFields, validateNarrativeSteps } from '../domain/narrative';
 import { isValidTimeZone } from '../domain/schedule';
 import { type SenderSettings, senderProblems } from '../domain/sender';
+import type { AudienceFilter } from '../domain/audience';
+import { RECIPIENT_GROUP_SQL, audienceCondition } from './audience';
 import { EFFECTIVE_SENDER_SQL } from './sender-identity';
 import { DELIVERY_LANES } from '../workflows/definitions';
 
@@ -25,9 +27,9 @@ export interface PreparedActivation { campaignId: string; name: string; season: 
 export async function prepareActivation(em: EntityManager, campaignId: string): Promise<PreparedActivation> {
   const [campaign] = await em.execute<{
     name: string; season: string | null; stage: string | null; enabled: boolean; story: Partial<CoreStory> | null;
-    timezone: string; control_share: string; sender: SenderSettings;
+    timezone: string; control_share: string; sender: SenderSettings; audience_filter: AudienceFilter;
   }[]>(
-    `select c.name, c.track15_season as season, c.track15_stage as stage, c.track15_enabled as enabled, c.track15_core_story as story,
+    `select c.name, c.track15_audience_filter as audience_filter, c.track15_season as season, c.track15_stage as stage, c.track15_enabled as enabled, c.track15_core_story as story,
             c.track15_timezone as timezone, c.track15_control_share as control_share, ${EFFECTIVE_SENDER_SQL} as sender
        from campaigns c join clients cl on cl.id = c.client_id
       where c.id = ? and c.deleted_at is null for update of c`,
@@ -45,7 +47,8 @@ export async function prepareActivation(em: EntityManager, campaignId: string): 
   const reasons = activationProblems(campaign, steps);
   if (reasons.length > 0) throw new ActivationRefusedError(reasons);
 
-  await em.execute(FREEZE_AUDIENCE_SQL, [campaignId, campaignId, Number(campaign.control_share), DELIVERY_LANES, campaignId]);
+  const audience = audienceCondition(campaign.audience_filter, campaignId);
+  await em.execute(freezeAudienceSql(audience.sql), [campaignId, campaignId, Number(campaign.control_share), DELIVERY_LANES, campaignId, ...audience.params]);
   await em.execute(
     `update campaigns set track15_stage = 'active', status = 'active', track15_activated_at = now() where id = ?`,
     [campaignId],
@@ -70,18 +73,16 @@ function activationProblems(
 }
 
 /**
- * The audience is every active donor of the client with an address. The split hashes (campaign, donor),
- * so it is reproducible and independent of insertion order; reasons not to send are decided per step.
- * Each recipient also gets a delivery lane (shard) from a hash of its id.
+ * The audience is every donor of the client the campaign's filter selects (activities/audience.ts). The
+ * split hashes (campaign, donor); reasons not to send are decided per step. Each recipient also gets a
+ * delivery lane (shard) from a hash of its id.
  */
-const FREEZE_AUDIENCE_SQL = `
+function freezeAudienceSql(condition: string): string {
+  return `
   insert into campaign_recipients (campaign_id, donor_id, client_id, recipient_group, segment_at_start, shard)
-  select ?, d.id, d.client_id,
-         case when ('x' || substr(md5(?::text || d.id::text), 1, 8))::bit(32)::bigint / 4294967296.0 < ?
-              then 'control' else 'test' end,
-         d.rfm_segment,
-         get_byte(decode(md5(d.id::text), 'hex'), 0) % ?
+  select ?, d.id, d.client_id, ${RECIPIENT_GROUP_SQL}, d.rfm_segment, get_byte(decode(md5(d.id::text), 'hex'), 0) % ?
     from donors d
    where d.client_id = (select client_id from campaigns where id = ?)
-     and d.is_active and (d.email is not null or d.phone is not null)
+     and ${condition}
   on conflict do nothing`;
+}

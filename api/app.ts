@@ -15,6 +15,7 @@ import tracingPlugin from './plugins/tracing';
 import openapiPlugin from './plugins/openapi';
 import ormPlugin from './plugins/orm';
 import rateLimitPlugin, { type RateLimitOptions } from './plugins/rate-limit';
+import audienceRoutes from './routes/audience';
 import campaignRoutes from './routes/campaigns';
 import clientRoutes from './routes/clients';
 import donationRoutes from './routes/donations';
@@ -53,7 +54,7 @@ const v1: FastifyPluginAsyncZod<{ rateLimit: RateLimitOptions }> = async (app, o
   });
   await app.register(rateLimitPlugin, options.rateLimit);
   await app.register(authPlugin);
-  for (const routes of [clientRoutes, donorRoutes, donorImportRoutes, donationRoutes, campaignRoutes, narrativeRoutes, lifecycleRoutes, reportRoutes]) {
+  for (const routes of [clientRoutes, donorRoutes, donorImportRoutes, donationRoutes, campaignRoutes, audienceRoutes, narrativeRoutes, lifecycleRoutes, reportRoutes]) {
     await app.register(routes);
   }
 };

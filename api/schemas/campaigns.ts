@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { SEASONS } from '../../domain/narrative';
 import { isValidTimeZone } from '../../domain/schedule';
+import { AudienceFilter } from './audience';
 import { Sender, SenderUpdate } from './clients';
 import { CampaignParams, amount, decimal, isoDate, page, pagination, text, timestamp, uuid } from './common';
 
@@ -29,6 +30,7 @@ const track15Settings = {
   day_length_seconds: z.number().int().min(1).max(7 * 86_400).describe('Length of one arc "day": 86400 in production, less for a rehearsal'),
   control_share: z.number().min(0).max(0.5).describe('Share of the audience held out as the control group'),
   control_treatment: z.enum(['holdout', 'standard_appeal']),
+  audience_filter: AudienceFilter.describe('Who the audience is; applied when it is frozen at activation. {} selects every active donor with an address'),
 };
 
 const Track15Create = z.strictObject({
@@ -40,6 +42,7 @@ const Track15Create = z.strictObject({
   day_length_seconds: track15Settings.day_length_seconds.default(86_400),
   control_share: track15Settings.control_share.default(0.1),
   control_treatment: track15Settings.control_treatment.default('holdout'),
+  audience_filter: track15Settings.audience_filter.default({}),
 });
 
 const campaignFields = {
@@ -98,6 +101,7 @@ export const Campaign = z.object({
   track15_day_length_seconds: z.number().int(),
   track15_control_share: decimal,
   track15_control_treatment: z.enum(['holdout', 'standard_appeal']),
+  track15_audience_filter: z.record(z.string(), z.unknown()),
   track15_activated_at: timestamp.nullable(),
   track15_completed_at: timestamp.nullable(),
   track15_paused_at: timestamp.nullable(),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ClientParams, jsonObject, text, timestamp, uuid } from './common';
+import { ClientParams, decimal, jsonObject, text, timestamp, uuid } from './common';
 
 export const ClientCreate = z.strictObject({
   name: text().trim().min(1).max(255),
@@ -24,6 +24,10 @@ export const ClientUpdate = z.strictObject({
   name: ClientCreate.shape.name,
   metadata: jsonObject,
   sender: SenderUpdate,
+  historical_conversion_rate: z.number().gt(0).lt(1).multipleOf(0.00001).nullable()
+    .describe('Share of a campaign audience that usually gives (0-1): the baseline of the pre-activation power estimate'),
+  expected_lift_percent: z.number().gt(0).max(99_999).multipleOf(0.01).nullable()
+    .describe('Relative lift of test over control the client hopes to show, in percent: the estimate warns when the control group is too small for it'),
 }).partial().refine((update) => Object.keys(update).length > 0, 'name at least one field to change');
 
 export type ClientUpdateInput = z.infer<typeof ClientUpdate>;
@@ -34,6 +38,8 @@ export const Client = z.object({
   status: z.enum(['pending', 'active', 'paid', 'failed']),
   activation_token: z.string().nullable().describe('G and four digits: the code on the client\'s activation page'),
   sender: Sender,
+  historical_conversion_rate: decimal.nullable(),
+  expected_lift_percent: decimal.nullable(),
   metadata: z.record(z.string(), z.unknown()),
   created_at: timestamp,
   updated_at: timestamp,

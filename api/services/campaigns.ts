@@ -9,7 +9,7 @@ import { SENDER_VIEW_SQL, requireSendersOfRunningCampaigns, senderAssignments } 
 
 const CAMPAIGN_COLUMNS = `id, client_id, name, description, goal_amount, start_date::text as start_date, end_date::text as end_date,
   status, stats, ${SENDER_VIEW_SQL}, created_at, updated_at, track15_enabled, track15_season, track15_stage, track15_template_key, track15_core_story,
-  track15_send_hour, track15_timezone, track15_day_length_seconds, track15_control_share, track15_control_treatment,
+  track15_send_hour, track15_timezone, track15_day_length_seconds, track15_control_share, track15_control_treatment, track15_audience_filter,
   track15_activated_at, track15_completed_at, track15_paused_at, track15_pause_reason, track15_stop_reason,
   track15_control_conversion, track15_test_conversion, track15_control_revenue, track15_test_revenue`;
 
@@ -30,8 +30,9 @@ function assignments(input: Omit<CampaignUpdateInput, 'track15'> & { track15?: R
   for (const [key, value] of Object.entries(input.track15 ?? {})) {
     if (value === undefined) continue;
     columns.push(`track15_${key}`);
-    placeholders.push(key === 'core_story' ? '?::jsonb' : '?');
-    values.push(key === 'core_story' ? JSON.stringify(value) : value);
+    const json = key === 'core_story' || key === 'audience_filter';
+    placeholders.push(json ? '?::jsonb' : '?');
+    values.push(json ? JSON.stringify(value) : value);
   }
   return { columns, placeholders, values };
 }

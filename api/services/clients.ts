@@ -5,14 +5,15 @@ import { notFound } from '../problem';
 import type { ClientUpdateInput } from '../schemas/clients';
 import { SENDER_VIEW_SQL, requireSendersOfRunningCampaigns, senderAssignments } from './sender-settings';
 
-const CLIENT_COLUMNS = `id, name, status, activation_token, ${SENDER_VIEW_SQL}, metadata, created_at, updated_at`;
+const CLIENT_COLUMNS = `id, name, status, activation_token, ${SENDER_VIEW_SQL}, historical_conversion_rate, expected_lift_percent,
+  metadata, created_at, updated_at`;
 // A token taken between reading the taken set and inserting loses the race quietly (on conflict do
 // nothing); a fresh read and pick then almost always succeeds.
 const TOKEN_ATTEMPTS = 5;
 
 export interface ClientRow {
   id: string; name: string; status: 'pending' | 'active' | 'paid' | 'failed'; activation_token: string | null;
-  sender: SenderSettings;
+  sender: SenderSettings; historical_conversion_rate: string | null; expected_lift_percent: string | null;
   metadata: Record<string, unknown>; created_at: string; updated_at: string;
 }
 
@@ -42,16 +43,20 @@ export async function getClient(em: EntityManager, clientId: string): Promise<Cl
   return row;
 }
 
+/** Columns an update sets straight from the request field of the same name. */
+const PLAIN_FIELDS = ['name', 'historical_conversion_rate', 'expected_lift_percent'] as const;
+
 /**
- * Changes the client's name, metadata or sender identity (only the fields named). Refused with 409 when it
+ * Changes the client's name, metadata, experiment defaults or sender identity (only the fields named). Refused with 409 when it
  * would leave a running campaign without a From address or postal address.
  */
 export async function updateClient(em: EntityManager, clientId: string, input: ClientUpdateInput): Promise<ClientRow> {
   await getClient(em, clientId);
   const sender = senderAssignments(input.sender);
-  const columns = [...(input.name !== undefined ? ['name = ?'] : []), ...(input.metadata !== undefined ? ['metadata = ?::jsonb'] : []),
+  const plain = PLAIN_FIELDS.filter((field) => input[field] !== undefined);
+  const columns = [...plain.map((field) => `${field} = ?`), ...(input.metadata !== undefined ? ['metadata = ?::jsonb'] : []),
     ...sender.columns.map((column) => `${column} = ?`)];
-  const values = [...(input.name !== undefined ? [input.name] : []), ...(input.metadata !== undefined ? [JSON.stringify(input.metadata)] : []), ...sender.values];
+  const values = [...plain.map((field) => input[field]), ...(input.metadata !== undefined ? [JSON.stringify(input.metadata)] : []), ...sender.values];
   await em.execute(`update clients set ${columns.join(', ')} where id = ?`, [...values, clientId]);
   if (input.sender) await requireSendersOfRunningCampaigns(em);
   return getClient(em, clientId);
