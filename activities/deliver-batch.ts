@@ -14,6 +14,7 @@ import { acceptedRecipients, providerFailure, rejectedRecipient } from './sendgr
 import { lockBudget, reserveBudget, settleBudget, type BudgetReservation } from './budget-spend';
 import { deliveryMetrics } from './metrics';
 import { EFFECTIVE_SENDER_SQL } from './sender-identity';
+import { unsubscribeGroupId } from './unsubscribe-groups';
 
 /** SendGrid accepts at most 1,000 personalizations per request. */
 export const MAX_BATCH_SIZE = 1000;
@@ -81,7 +82,9 @@ export function createDeliverBatch(deps: ActivityDeps) {
     const claim = await inClient((em) => claimPage(em, input, batchSize, sendKey));
     deliveryMetrics.skipped(claim.skips);
     deliveryMetrics.settled(reconciled, claim.budget);
-    const mailer = new VariantMailer(deps, input, claim.context, sendKey);
+    // Campaign mail goes out under the client's own unsubscribe group: its opt-outs, no other client's.
+    const groupId = claim.toSend.length > 0 ? await unsubscribeGroupId(deps, input.clientId, 'marketing') : null;
+    const mailer = new VariantMailer(deps, input, claim.context, sendKey, groupId);
 
     // Segment variants go out side by side. Whatever SendGrid accepted is settled, even when another
     // variant failed; then either the unsent claims are released for the retry, or the page is tallied.
@@ -192,6 +195,7 @@ class VariantMailer {
     private readonly input: DeliverBatchInput,
     private readonly context: StepContext,
     private readonly sendKey: string,
+    private readonly groupId: number | null,
   ) {}
 
   async send(group: PageRow[]): Promise<SendOutcome> {
@@ -225,6 +229,7 @@ class VariantMailer {
             send_key: this.sendKey,
           },
           headers: { 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' },
+          ...(this.groupId === null ? {} : { asm: { groupId: this.groupId } }),
           personalizations: remaining.map((row) => this.personalization(row, used)),
         });
         const messageId = String(response.headers['x-message-id'] ?? '') || null;

@@ -17,8 +17,6 @@ export interface ActivityDeps {
   from: string;
   publicBaseUrl: string;
   unsubscribeSecret: string;
-  /** SendGrid unsubscribe group that campaign (marketing) opt-outs are synced to. */
-  marketingGroupId: number;
   /** Recipients per delivery batch (≤ 1,000); smaller in tests to exercise paging. */
   batchSize?: number;
 }

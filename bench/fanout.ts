@@ -45,7 +45,7 @@ async function main(): Promise<void> {
   const sendgrid = createSendGrid('SG.bench', `http://127.0.0.1:${SINK_PORT}`);
   const { code } = await bundleWorkflowCode({ ...workflowBundleOptions(), logger: silent });
   const worker = await createWorker(nativeConnection, { TEMPORAL_NAMESPACE: 'default', TEMPORAL_TASK_QUEUE: taskQueue },
-    { orm, sendgrid, from: 'bench@track15.test', publicBaseUrl: 'http://127.0.0.1:3000', unsubscribeSecret: 'bench-secret-bench-secret-bench-secret!', marketingGroupId: 1 },
+    { orm, sendgrid, from: 'bench@track15.test', publicBaseUrl: 'http://127.0.0.1:3000', unsubscribeSecret: 'bench-secret-bench-secret-bench-secret!' },
     { workflowBundle: { code }, maxConcurrentActivityTaskExecutions: 4 });
   const running = worker.run();
   try {

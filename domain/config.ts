@@ -21,8 +21,6 @@ export const configSchema = z.object({
   SENDGRID_BASE_URL: url.default('http://127.0.0.1:3090').describe('SendGrid API base URL (https://api.sendgrid.com in production; the local sink in development)'),
   SENDGRID_WEBHOOK_PUBLIC_KEY: z.string().min(1).optional()
     .describe('Verification key of the SendGrid Event Webhook (base64, from Mail Settings); unset, the webhook refuses every request'),
-  SENDGRID_MARKETING_GROUP_ID: z.coerce.number().int().positive().default(1)
-    .describe('SendGrid unsubscribe group that campaign (marketing) opt-outs are synced to'),
   DELIVERY_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(1000)
     .describe('Recipients per delivery batch, at most 1,000 (SendGrid\'s personalization limit)'),
   EMAIL_FROM: z.email().default('campaigns@track15.test').describe('Sender address of mail without a client sender identity (campaigns activated before clients had one)'),

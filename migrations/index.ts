@@ -13,6 +13,7 @@ import { Migration20261125001000DonationsCoveringIndex } from './Migration202611
 import { Migration20261125001100LedgerWithoutEmailSendLink } from './Migration20261125001100LedgerWithoutEmailSendLink';
 import { Migration20261130030000EmailFacts } from './Migration20261130030000EmailFacts';
 import { Migration20261130080000LaunchSettings } from './Migration20261130080000LaunchSettings';
+import { Migration20261130030100UnsubscribeGroups } from './Migration20261130030100UnsubscribeGroups';
 
 /** Applied in this order; a new migration is appended here. */
 export const migrationsList: MigrationObject[] = [
@@ -30,4 +31,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261125001100LedgerWithoutEmailSendLink', class: Migration20261125001100LedgerWithoutEmailSendLink },
   { name: 'Migration20261130030000EmailFacts', class: Migration20261130030000EmailFacts },
   { name: 'Migration20261130080000LaunchSettings', class: Migration20261130080000LaunchSettings },
+  { name: 'Migration20261130030100UnsubscribeGroups', class: Migration20261130030100UnsubscribeGroups },
 ];

@@ -70,7 +70,6 @@ export function activityDepsFromConfig(config: Config, orm: ActivityDeps['orm'])
     from: config.EMAIL_FROM,
     publicBaseUrl: config.PUBLIC_BASE_URL,
     unsubscribeSecret: config.UNSUBSCRIBE_SIGNING_SECRET,
-    marketingGroupId: config.SENDGRID_MARKETING_GROUP_ID,
     batchSize: config.DELIVERY_BATCH_SIZE,
   };
 }

@@ -118,4 +118,23 @@ export const EventTicket = defineEntity({
 });
 export type IEventTicket = InferEntity<typeof EventTicket>;
 
-export const engagementEntities = [EmailSend, NotificationPreference, Event, TicketType, EventTicket];
+/**
+ * The SendGrid unsubscribe group holding one client's opt-outs of one mail category: created through
+ * SendGrid's API the first time the client needs it, then used as the asm.group_id of that mail.
+ */
+export const SendGridUnsubscribeGroup = defineEntity({
+  name: 'SendGridUnsubscribeGroup',
+  tableName: 'sendgrid_unsubscribe_groups',
+  filters: tenantFilter('client'),
+  uniques: [{ properties: ['client', 'category'] }],
+  properties: {
+    id: uuidPk(),
+    client: belongsToClient(),
+    category: p.text().$type<'marketing' | 'newsletter' | 'events'>(),
+    groupId: p.integer().unique(),
+    createdAt: createdAt(),
+  },
+});
+export type ISendGridUnsubscribeGroup = InferEntity<typeof SendGridUnsubscribeGroup>;
+
+export const engagementEntities = [EmailSend, NotificationPreference, Event, TicketType, EventTicket, SendGridUnsubscribeGroup];

@@ -1,7 +1,6 @@
 import { Pool } from 'pg';
-import { TENANT_TABLES } from '../../migrations/Migration20261125000700TenantIsolation';
 import { type TestDatabase, createTestDatabase } from '../support/database';
-import { type TenantRows, seedTenant } from '../support/tenant-rows';
+import { type TenantRows, seedTenant, TENANT_TABLES } from '../support/tenant-rows';
 
 /** What deleting a parent does to its children: ON DELETE CASCADE, SET NULL or RESTRICT, as the seeds say. */
 describe('foreign keys: cascades, SET NULL and RESTRICT', () => {

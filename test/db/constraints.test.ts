@@ -1,7 +1,6 @@
 import { Pool } from 'pg';
-import { TENANT_TABLES } from '../../migrations/Migration20261125000700TenantIsolation';
 import { type TestDatabase, createTestDatabase } from '../support/database';
-import { type TenantRows, seedTenant } from '../support/tenant-rows';
+import { type TenantRows, seedTenant, TENANT_TABLES } from '../support/tenant-rows';
 
 /**
  * For every CHECK constraint: a change that breaks it, and only it, applied to the seeded row of its
@@ -39,6 +38,7 @@ const VIOLATIONS: Record<string, [table: string, set: string]> = {
   chk_payments_status: ['payments', `status = 'disputed'`],
   chk_email_sends_status: ['email_sends', `status = 'read'`],
   chk_notification_preferences_category: ['notification_preferences', `category = 'spam'`],
+  chk_sendgrid_unsubscribe_groups_category: ['sendgrid_unsubscribe_groups', `category = 'all'`],
   chk_events_capacity: ['events', 'capacity = -1'],
   chk_events_ends_after_start: ['events', `ends_at = starts_at - interval '1 hour'`],
   chk_events_status: ['events', `status = 'postponed'`],

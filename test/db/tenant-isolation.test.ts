@@ -4,9 +4,8 @@ import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { Pool } from 'pg';
 import { openOrm } from '../../domain/db/orm';
 import { asOperator, withClient } from '../../domain/db/tenancy';
-import { TENANT_TABLES } from '../../migrations/Migration20261125000700TenantIsolation';
 import { type TestDatabase, createTestDatabase } from '../support/database';
-import { TENANT_INSERTS, type TenantRows, seedTenant, viaEntityManager } from '../support/tenant-rows';
+import { TENANT_INSERTS, type TenantRows, seedTenant, viaEntityManager, TENANT_TABLES } from '../support/tenant-rows';
 
 const TABLES = Object.entries(TENANT_TABLES);
 const RLS_REFUSAL = /row-level security/;

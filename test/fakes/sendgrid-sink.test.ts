@@ -191,7 +191,7 @@ describe('SendGridSink', () => {
       sink.failNext(5, { status: 503 });
       sink.rejectAddresses(['b@donors.test']);
       sink.reset();
-      expect([sink.requests, sink.deliveries(), sink.suppressions()]).toEqual([[], [], { global: [], groups: {} }]);
+      expect([sink.requests, sink.deliveries(), sink.drops(), sink.unsubscribeGroups(), sink.suppressions()]).toEqual([[], [], [], [], { global: [], groups: {} }]);
       await mail.send(mailTo(['b@donors.test']));
       expect(sink.deliveries()).toHaveLength(1);
     });
@@ -213,15 +213,56 @@ describe('SendGridSink', () => {
       expect(sink.suppressions().global).toEqual(['b@donors.test']);
     });
 
-    it('adds and removes group suppressions idempotently', async () => {
+    const createGroup = async (name: string) => (await request({ method: 'POST', url: '/v3/asm/groups', body: { name, description: `${name} mail`, is_default: false } })).body as { id: number };
+
+    it('adds and removes group suppressions idempotently, in groups created through the API only', async () => {
+      const [one, two] = [await createGroup('one marketing'), await createGroup('two marketing')];
       for (let i = 0; i < 2; i++) {
-        const added = await request({ method: 'POST', url: '/v3/asm/groups/42/suppressions', body: { recipient_emails: ['a@donors.test'] } });
+        const added = await request({ method: 'POST', url: `/v3/asm/groups/${one.id}/suppressions`, body: { recipient_emails: ['a@donors.test'] } });
         expect(added.status).toBe(201);
       }
-      await request({ method: 'POST', url: '/v3/asm/groups/7/suppressions', body: { recipient_emails: ['b@donors.test'] } });
-      expect(sink.suppressions().groups).toEqual({ 42: ['a@donors.test'], 7: ['b@donors.test'] });
-      expect(await request({ method: 'DELETE', url: '/v3/asm/groups/42/suppressions/a%40donors.test' })).toMatchObject({ status: 204 });
-      expect(sink.suppressions().groups).toEqual({ 42: [], 7: ['b@donors.test'] });
+      await request({ method: 'POST', url: `/v3/asm/groups/${two.id}/suppressions`, body: { recipient_emails: ['b@donors.test'] } });
+      expect(sink.suppressions().groups).toEqual({ [one.id]: ['a@donors.test'], [two.id]: ['b@donors.test'] });
+      expect(await request({ method: 'DELETE', url: `/v3/asm/groups/${one.id}/suppressions/a%40donors.test` })).toMatchObject({ status: 204 });
+      expect(sink.suppressions().groups).toEqual({ [one.id]: [], [two.id]: ['b@donors.test'] });
+      expect((await rejection(client.request({ method: 'POST', url: '/v3/asm/groups/99999/suppressions', body: { recipient_emails: ['a@donors.test'] } }))).code).toBe(404);
+    });
+
+    it('creates and lists groups as the Unsubscribe Groups API does: names unique and ≤ 30 characters, descriptions ≤ 100', async () => {
+      const created = await request({ method: 'POST', url: '/v3/asm/groups', body: { name: 'Food Bank marketing', description: 'Campaign email from Food Bank', is_default: false } });
+      expect(created).toEqual({ status: 201, body: { id: expect.any(Number), name: 'Food Bank marketing', description: 'Campaign email from Food Bank', is_default: false } });
+      const refusals = [
+        { name: 'Food Bank marketing', description: 'again' },
+        { name: 'x'.repeat(31), description: 'too long a name' },
+        { name: 'long description', description: 'x'.repeat(101) },
+        { name: 'no description' },
+      ];
+      for (const body of refusals) expect((await rejection(client.request({ method: 'POST', url: '/v3/asm/groups', body }))).code).toBe(400);
+      expect((await request({ method: 'GET', url: '/v3/asm/groups' })).body).toEqual([{ ...(created.body as object), unsubscribes: 0 }]);
+    });
+
+    it('mail under an unsubscribe group drops the addresses suppressed in that group or globally, and only those', async () => {
+      const [mine, theirs] = [await createGroup('mine'), await createGroup('theirs')];
+      await request({ method: 'POST', url: `/v3/asm/groups/${mine.id}/suppressions`, body: { recipient_emails: ['left@donors.test'] } });
+      await request({ method: 'POST', url: `/v3/asm/groups/${theirs.id}/suppressions`, body: { recipient_emails: ['shared@donors.test'] } });
+      await request({ method: 'POST', url: '/v3/asm/suppressions/global', body: { recipient_emails: ['everyone-left@donors.test'] } });
+      const [response] = await mail.send({ ...mailTo(['Left@Donors.test', 'shared@donors.test', 'everyone-left@donors.test']), asm: { groupId: mine.id } });
+      expect(response.statusCode).toBe(202); // accepted, then dropped, as SendGrid does
+      expect(sink.deliveries().map((d) => d.to)).toEqual(['shared@donors.test']);
+      expect(sink.drops().map((d) => [d.to, d.reason, d.groupId])).toEqual([
+        ['Left@Donors.test', 'Unsubscribed Address', mine.id], ['everyone-left@donors.test', 'Unsubscribed Address', mine.id],
+      ]);
+      // Without a group only the global list applies.
+      await mail.send(mailTo(['left@donors.test', 'everyone-left@donors.test']));
+      expect(sink.deliveries().map((d) => d.to)).toEqual(['shared@donors.test', 'left@donors.test']);
+    });
+
+    it('refuses mail under a group that was never created, or with a group id that is not an integer', async () => {
+      for (const asm of [{ groupId: 4242 }, { groupId: '7' }]) {
+        const error = await rejection(client.request({ method: 'POST', url: '/v3/mail/send', body: { ...JSON.parse(JSON.stringify({ ...mailTo(['a@donors.test']), content: [{ type: 'text/plain', value: 'Hi' }] })), asm: { group_id: asm.groupId } } }));
+        expect([error.code, error.response?.body.errors[0].field]).toEqual([400, 'asm.group_id']);
+      }
+      expect(sink.deliveries()).toEqual([]);
     });
 
     it('survives a malformed path escape', async () => {

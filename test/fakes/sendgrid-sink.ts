@@ -16,6 +16,10 @@ export interface SinkMail { messageId: string; receivedAt: number; body: any /* 
 export interface SinkDelivery { messageId: string; receivedAt: number; to: string; subject: string; customArgs: Record<string, string>; headers: Record<string, string> }
 export interface SinkRequest { method: string; path: string; status: number; at: number; headers: Record<string, string | string[] | undefined>; body: unknown }
 export interface SinkFault { status: number; retryAfterSeconds?: number; body?: unknown }
+/** A recipient SendGrid accepted and then dropped because the address is suppressed, as its `dropped` event says. */
+export interface SinkDrop extends SinkDelivery { reason: 'Unsubscribed Address'; groupId: number | null }
+/** An unsubscribe group, as the Unsubscribe Groups API shows it. */
+export interface SinkGroup { id: number; name: string; description: string; is_default: boolean }
 
 interface Answer { status: number; headers?: Record<string, string>; body?: unknown }
 interface Incoming { method: string; path: string; query: URLSearchParams; headers: IncomingHttpHeaders; body: unknown }
@@ -29,6 +33,12 @@ const ERRORS_HELP = 'http://sendgrid.com/docs/API_Reference/Web_API_v3/Mail/erro
 const MAX_PERSONALIZATIONS = 1000;
 const MAX_BODY_BYTES = 30 * 1024 * 1024; // SendGrid's total message size limit
 const RATE_LIMIT = 600;
+/** Unsubscribe Groups API limits: 200 groups per account, names ≤ 30 characters (unique), descriptions ≤ 100. */
+const MAX_GROUPS = 200;
+const GROUP_NAME_MAX = 30;
+const GROUP_DESCRIPTION_MAX = 100;
+/** Mail send: asm.groups_to_display lists at most 25 groups. */
+const MAX_GROUPS_TO_DISPLAY = 25;
 
 // Deliberately close to what SendGrid accepts: one @, no spaces or specials, a dotted domain.
 const EMAIL = /^[^\s@"<>(),;:\\[\]]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$/;
@@ -39,6 +49,9 @@ export class SendGridSink {
   private readonly deliveryLog: SinkDelivery[] = [];
   private readonly globalSuppressions = new Set<string>();
   private readonly groupSuppressions = new Map<string, Set<string>>();
+  private readonly groups = new Map<string, SinkGroup>();
+  private readonly dropLog: SinkDrop[] = [];
+  private nextGroupId = 1001;
   private readonly rejected = new Set<string>();
   private countedFault: { remaining: number; fault: SinkFault } | null = null;
   private timedFault: { until: number; fault: SinkFault } | null = null;
@@ -53,9 +66,11 @@ export class SendGridSink {
       { method: 'POST', pattern: /^\/v3\/asm\/suppressions\/global$/, handle: (incoming) => this.suppress(this.globalSuppressions, incoming.body) },
       { method: 'GET', pattern: /^\/v3\/asm\/suppressions\/global\/([^/]+)$/, handle: (_, [email]) => this.globalSuppression(email) },
       { method: 'DELETE', pattern: /^\/v3\/asm\/suppressions\/global\/([^/]+)$/, handle: (_, [email]) => this.unsuppress(this.globalSuppressions, email) },
-      { method: 'GET', pattern: /^\/v3\/asm\/groups\/(\d+)\/suppressions$/, handle: (_, [group]) => ({ status: 200, body: [...this.group(group)] }) },
-      { method: 'POST', pattern: /^\/v3\/asm\/groups\/(\d+)\/suppressions$/, handle: (incoming, [group]) => this.suppress(this.group(group), incoming.body) },
-      { method: 'DELETE', pattern: /^\/v3\/asm\/groups\/(\d+)\/suppressions\/([^/]+)$/, handle: (_, [group, email]) => this.unsuppress(this.group(group), email) },
+      { method: 'GET', pattern: /^\/v3\/asm\/groups$/, handle: () => ({ status: 200, body: [...this.groups.values()].map((g) => ({ ...g, unsubscribes: this.group(String(g.id))?.size ?? 0 })) }) },
+      { method: 'POST', pattern: /^\/v3\/asm\/groups$/, handle: (incoming) => this.createGroup(incoming.body) },
+      { method: 'GET', pattern: /^\/v3\/asm\/groups\/(\d+)\/suppressions$/, handle: (_, [group]) => this.inGroup(group, (emails) => ({ status: 200, body: [...emails] })) },
+      { method: 'POST', pattern: /^\/v3\/asm\/groups\/(\d+)\/suppressions$/, handle: (incoming, [group]) => this.inGroup(group, (emails) => this.suppress(emails, incoming.body)) },
+      { method: 'DELETE', pattern: /^\/v3\/asm\/groups\/(\d+)\/suppressions\/([^/]+)$/, handle: (_, [group, email]) => this.inGroup(group, (emails) => this.unsuppress(emails, email)) },
     ];
   }
 
@@ -75,6 +90,12 @@ export class SendGridSink {
 
   /** Accepted personalizations, one entry per `to` address, in the order they arrived. */
   deliveries(): SinkDelivery[] { return [...this.deliveryLog]; }
+
+  /** Accepted recipients SendGrid dropped instead of delivering: on the global list or the mail's unsubscribe group. */
+  drops(): SinkDrop[] { return [...this.dropLog]; }
+
+  /** Unsubscribe groups created through the API, in creation order. */
+  unsubscribeGroups(): SinkGroup[] { return [...this.groups.values()]; }
 
   /** Accepted mail/send requests as received. */
   mails(): SinkMail[] { return [...this.mailLog]; }
@@ -103,6 +124,8 @@ export class SendGridSink {
     this.requests.length = 0;
     this.mailLog.length = 0;
     this.deliveryLog.length = 0;
+    this.dropLog.length = 0;
+    this.groups.clear();
     this.globalSuppressions.clear();
     this.groupSuppressions.clear();
     this.rejected.clear();
@@ -188,9 +211,19 @@ export class SendGridSink {
     const mail = body as MailBody;
     const invalid = this.firstInvalidRecipient(mail);
     if (invalid) return { status: 400, body: { errors: [invalid] } };
+    // SendGrid accepts a group id it does not know and then silently drops the mail; the sink refuses it
+    // instead, so a test that sends under a group the product never created fails where it happened.
+    if (isObject(mail.asm) && !this.groups.has(String(mail.asm.group_id))) return fieldError('asm.group_id', 'The unsubscribe group does not exist.');
     const sent: SinkMail = { messageId: randomBytes(16).toString('base64url'), receivedAt: Date.now(), body };
     this.mailLog.push(sent);
-    for (const delivery of deliveriesOf(sent)) this.deliveryLog.push(delivery);
+    // As SendGrid does: an address on the global list, or on the unsubscribe group the mail names, is dropped.
+    const groupId = isObject(mail.asm) ? (mail.asm.group_id as number) : null;
+    const groupEmails = groupId === null ? undefined : this.group(String(groupId));
+    for (const delivery of deliveriesOf(sent)) {
+      const address = delivery.to.toLowerCase();
+      if (this.globalSuppressions.has(address) || groupEmails?.has(address)) this.dropLog.push({ ...delivery, reason: 'Unsubscribed Address', groupId });
+      else this.deliveryLog.push(delivery);
+    }
     return { status: 202, headers: { 'X-Message-Id': sent.messageId } };
   }
 
@@ -252,16 +285,36 @@ export class SendGridSink {
     return { status: 200, body: this.globalSuppressions.has(email.toLowerCase()) ? { recipient_email: email } : {} };
   }
 
-  private group(id: string): Set<string> {
-    let emails = this.groupSuppressions.get(id);
-    if (!emails) this.groupSuppressions.set(id, (emails = new Set()));
-    return emails;
+  private group(id: string): Set<string> | undefined {
+    return this.groupSuppressions.get(id);
+  }
+
+  /** A group's suppressions exist only for a group created through the API; any other id is not found. */
+  private inGroup(id: string, handle: (emails: Set<string>) => Answer): Answer {
+    const emails = this.group(id);
+    return emails ? handle(emails) : sendGridError(404, 'Group not found');
+  }
+
+  /** `POST /v3/asm/groups`: name and description are required and bounded, names are unique per account. */
+  private createGroup(body: unknown): Answer {
+    const parsed = z.object({ name: z.string().min(1), description: z.string().min(1), is_default: z.boolean().optional() }).safeParse(body);
+    if (!parsed.success) return fieldError(parsed.error.issues[0].path.join('.') || 'name', 'name and description are required');
+    const { name, description, is_default: isDefault = false } = parsed.data;
+    if (name.length > GROUP_NAME_MAX) return fieldError('name', `name must be at most ${GROUP_NAME_MAX} characters`);
+    if (description.length > GROUP_DESCRIPTION_MAX) return fieldError('description', `description must be at most ${GROUP_DESCRIPTION_MAX} characters`);
+    if ([...this.groups.values()].some((g) => g.name === name)) return fieldError('name', 'A group with this name already exists.');
+    if (this.groups.size >= MAX_GROUPS) return fieldError(null, `You can have at most ${MAX_GROUPS} suppression groups.`);
+    const group: SinkGroup = { id: this.nextGroupId++, name, description, is_default: isDefault };
+    this.groups.set(String(group.id), group);
+    this.groupSuppressions.set(String(group.id), new Set());
+    return { status: 201, body: group };
   }
 
   private control(incoming: Incoming): Answer {
     const route = `${incoming.method} ${incoming.path}`;
     switch (route) {
       case 'GET /__sink/deliveries': return { status: 200, body: this.deliveryLog };
+      case 'GET /__sink/drops': return { status: 200, body: this.dropLog };
       case 'GET /__sink/mails': return { status: 200, body: this.mailLog };
       case 'GET /__sink/requests': return { status: 200, body: this.requests };
       case 'GET /__sink/suppressions': return { status: 200, body: this.suppressions() };
@@ -287,6 +340,7 @@ interface MailBody {
   template_id?: string;
   custom_args?: Record<string, string>;
   headers?: Record<string, string>;
+  asm?: unknown;
 }
 
 /** The structural checks of mail/send, with SendGrid's messages; all problems at once, as SendGrid reports them. */
@@ -294,7 +348,14 @@ function mailProblems(body: unknown): SendGridError[] {
   if (!isObject(body)) return [{ message: 'Bad Request', field: null, help: null }];
   const problems: SendGridError[] = [];
   const problem = (field: string, message: string, anchor: string) => problems.push({ message, field, help: `${ERRORS_HELP}#${anchor}` });
-  const { personalizations, from, subject, content, template_id: templateId } = body;
+  const { personalizations, from, subject, content, template_id: templateId, asm } = body;
+  if (asm !== undefined) {
+    const display = isObject(asm) ? asm.groups_to_display : undefined;
+    if (!isObject(asm) || !Number.isInteger(asm.group_id)) problem('asm.group_id', 'The asm group_id must be an integer.', 'message.asm.group_id');
+    else if (display !== undefined && (!Array.isArray(display) || display.length > MAX_GROUPS_TO_DISPLAY || !display.every(Number.isInteger))) {
+      problem('asm.groups_to_display', `groups_to_display must be an array of at most ${MAX_GROUPS_TO_DISPLAY} group ids.`, 'message.asm.groups_to_display');
+    }
+  }
   if (!Array.isArray(personalizations) || personalizations.length === 0) {
     problem('personalizations', 'The personalizations field is required and must have at least one personalization.', 'message.personalizations');
   } else if (personalizations.length > MAX_PERSONALIZATIONS) {
@@ -391,7 +452,7 @@ function sendGridError(status: number, message: string): Answer {
   return { status, body: { errors: [{ field: null, message, help: null }] } };
 }
 
-function fieldError(field: string, message: string): Answer {
+function fieldError(field: string | null, message: string): Answer {
   return { status: 400, body: { errors: [{ field, message, help: null }] } };
 }
 

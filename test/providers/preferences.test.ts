@@ -1,7 +1,7 @@
 import { signUnsubscribeToken } from '../../domain/unsubscribe-token';
 import { type ApiHarness, databaseFingerprint, startApi } from '../api/support';
 import type { SinkRequest } from '../fakes/sendgrid-sink';
-import { type CampaignHarness, MARKETING_GROUP_ID, UNSUBSCRIBE_SECRET, eventually, startCampaignHarness } from '../support/campaign-harness';
+import { type CampaignHarness, UNSUBSCRIBE_SECRET, eventually, startCampaignHarness } from '../support/campaign-harness';
 
 const DAY_MS = 86_400_000;
 
@@ -25,7 +25,11 @@ describe('unsubscribe links and suppression sync', () => {
   const marketingOptOut = async (donorId: string) => (await api.fixtures.query<{ unsubscribed: boolean }>(
     `select exists (select 1 from notification_preferences where donor_id = $1 and category = 'marketing' and unsubscribed_at is not null) as unsubscribed`,
     [donorId]))[0].unsubscribed;
-  const group = () => h.sink.suppressions().groups[String(MARKETING_GROUP_ID)] ?? [];
+  /** The client's own marketing unsubscribe group at SendGrid (its description names the client). */
+  const group = () => {
+    const own = h.sink.unsubscribeGroups().find((g) => g.description.includes(client.id));
+    return own ? h.sink.suppressions().groups[String(own.id)] ?? [] : [];
+  };
   const suppressionCalls = (email: string) => h.sink.requests.filter((r: SinkRequest) => r.path.includes('/asm/')
     && (JSON.stringify(r.body ?? '').includes(email) || r.path.includes(encodeURIComponent(email))));
 
@@ -117,12 +121,13 @@ describe('unsubscribe links and suppression sync', () => {
     expect(await databaseFingerprint(api.fixtures)).toBe(before);
   });
 
-  it('a global unsubscribe through the API reaches SendGrid, and so does the resubscribe', async () => {
+  it('an "all" unsubscribe through the API reaches the client\'s own group (never the global list), and so does the resubscribe', async () => {
     const url = `/v1/clients/${client.id}/donors/${donorIds[2]}/notification-preferences/all`;
     expect((await api.call(client.key, { method: 'PATCH', url, payload: { unsubscribed: true } })).statusCode).toBe(200);
-    await eventually(async () => (h.sink.suppressions().global.includes(emails[2]) ? true : undefined), 15_000, 'the global suppression');
+    await eventually(async () => (group().includes(emails[2]) ? true : undefined), 15_000, 'the group suppression');
     expect((await api.call(client.key, { method: 'PATCH', url, payload: { unsubscribed: false, email_enabled: true } })).statusCode).toBe(200);
-    await eventually(async () => (h.sink.suppressions().global.includes(emails[2]) ? undefined : true), 15_000, 'the suppression lifted');
+    await eventually(async () => (group().includes(emails[2]) ? undefined : true), 15_000, 'the suppression lifted');
+    expect(h.sink.requests.filter((r) => r.path.startsWith('/v3/asm/suppressions/global'))).toEqual([]);
   });
 
   it('syncs through 429s (waiting as Retry-After asks) and 5xx, suppressing exactly once', async () => {

@@ -27,9 +27,6 @@ export interface CampaignHarness {
   close(): Promise<void>;
 }
 
-/** The SendGrid unsubscribe group campaign opt-outs sync to in tests. */
-export const MARKETING_GROUP_ID = 42;
-
 export async function startCampaignHarness(options: { batchSize?: number } = {}): Promise<CampaignHarness> {
   const db = await createTestDatabase();
   const fixtures = new Fixtures(db.ownerUrl);
@@ -41,7 +38,6 @@ export async function startCampaignHarness(options: { batchSize?: number } = {})
     from: 'campaigns@track15.test',
     publicBaseUrl: PUBLIC_BASE_URL,
     unsubscribeSecret: UNSUBSCRIBE_SECRET,
-    marketingGroupId: MARKETING_GROUP_ID,
     batchSize: options.batchSize ?? 50,
   };
   const temporal = await startTemporalHarness(activityDeps);

@@ -1,4 +1,9 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { TENANT_TABLES as FIRST_TENANT_TABLES } from '../../migrations/Migration20261125000700TenantIsolation';
+import { UNSUBSCRIBE_GROUP_TENANT_TABLES } from '../../migrations/Migration20261130030100UnsubscribeGroups';
+
+/** Every tenant table of the schema, by the column that names its client: the first set and those added since. */
+export const TENANT_TABLES: Record<string, string> = { ...FIRST_TENANT_TABLES, ...UNSUBSCRIBE_GROUP_TENANT_TABLES };
 
 /** Anything that runs parameterised SQL: a pg Pool, a pg client, or a small wrapper over an EntityManager. */
 export interface Queryable {
@@ -115,6 +120,9 @@ export const TENANT_INSERTS: Record<string, Insert> = {
     values: [r.clientId, r.budgetId, r.campaignId, `batch-${unique()}`], id: 'spendId' }),
   processed_webhook_events: (r) => ({
     text: `insert into processed_webhook_events (provider, event_id, client_id) values ('stripe', $1, $2)`, values: [`evt_${unique()}`, r.clientId] }),
+  sendgrid_unsubscribe_groups: (r) => ({
+    text: `insert into sendgrid_unsubscribe_groups (client_id, category, group_id) values ($1, 'marketing', $2)`,
+    values: [r.clientId, 1 + Math.floor(Math.random() * 2_000_000_000)] }),
   api_keys: (r) => ({
     text: `insert into api_keys (client_id, role, name, key_prefix, key_hash) values ($1, 'client', 'ci', 'tk_test', $2) returning id`,
     values: [r.clientId, randomBytes(32).toString('hex')], id: 'apiKeyId' }),
