@@ -1,3 +1,4 @@
+import { unsubscribeGroupId } from '../../activities/unsubscribe-groups';
 import type { CampaignStatus } from '../../workflows/definitions';
 import { type CampaignHarness, startCampaignHarness } from '../support/campaign-harness';
 
@@ -13,6 +14,8 @@ describe('provider failures during a campaign', () => {
     await h.fixtures.donors(clientId, [...Array(80)].map((_, i) => ({ email: `fault-${i}@donors.test`, first_name: `F${i}` })));
     const campaignId = await h.fixtures.track15Campaign(clientId, { dayLengthSeconds: 1, controlShare: 0 });
 
+    // The client's unsubscribe group exists already (as after its first campaign), so the faults meet the sends.
+    await unsubscribeGroupId(h.activityDeps, clientId, 'marketing');
     h.sink.failFor(3_000, { status: 429, retryAfterSeconds: 2 });
     await h.activate(clientId, campaignId);
     // Once the rate limit lifts, the provider errors for a few requests more.
