@@ -79,11 +79,12 @@ export function createDeliverBatch(deps: ActivityDeps) {
     // Only a retry can find rows an earlier attempt of this very batch left pending.
     const reconciled = Context.current().info.attempt > 1 ? await reconcileUnknownOutcomes(deps, input) : [];
     heartbeat();
+    // Campaign mail goes out under the client's own unsubscribe group (its opt-outs, no other client's),
+    // looked up before anything is claimed, so a SendGrid failure creating it leaves nothing pending.
+    const groupId = await unsubscribeGroupId(deps, input.clientId, 'marketing');
     const claim = await inClient((em) => claimPage(em, input, batchSize, sendKey));
     deliveryMetrics.skipped(claim.skips);
     deliveryMetrics.settled(reconciled, claim.budget);
-    // Campaign mail goes out under the client's own unsubscribe group: its opt-outs, no other client's.
-    const groupId = claim.toSend.length > 0 ? await unsubscribeGroupId(deps, input.clientId, 'marketing') : null;
     const mailer = new VariantMailer(deps, input, claim.context, sendKey, groupId);
 
     // Segment variants go out side by side. Whatever SendGrid accepted is settled, even when another
@@ -195,7 +196,7 @@ class VariantMailer {
     private readonly input: DeliverBatchInput,
     private readonly context: StepContext,
     private readonly sendKey: string,
-    private readonly groupId: number | null,
+    private readonly groupId: number,
   ) {}
 
   async send(group: PageRow[]): Promise<SendOutcome> {
@@ -229,7 +230,7 @@ class VariantMailer {
             send_key: this.sendKey,
           },
           headers: { 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' },
-          ...(this.groupId === null ? {} : { asm: { groupId: this.groupId } }),
+          asm: { groupId: this.groupId },
           personalizations: remaining.map((row) => this.personalization(row, used)),
         });
         const messageId = String(response.headers['x-message-id'] ?? '') || null;
