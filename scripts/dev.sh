@@ -36,6 +36,7 @@ cat <<MSG
   API docs       http://127.0.0.1:3000/docs
   Temporal UI    http://127.0.0.1:8233/namespaces/default/workflows
   Sent email     http://127.0.0.1:3090/__sink/deliveries
+  Metrics        http://127.0.0.1:9464/metrics (API), http://127.0.0.1:9465/metrics (worker)
   Logs           .stack/*.log
 
   The demo campaign sends one touchpoint a minute. Ctrl-C stops everything.
