@@ -13,6 +13,7 @@ import type { ActivityDeps } from '.';
 import { acceptedRecipients, providerFailure, rejectedRecipient } from './sendgrid';
 import { lockBudget, reserveBudget, settleBudget, type BudgetReservation } from './budget-spend';
 import { deliveryMetrics } from './metrics';
+import { type FrequencyCap, overCap } from './frequency-cap';
 import { EFFECTIVE_SENDER_SQL } from './sender-identity';
 import { unsubscribeGroupId } from './unsubscribe-groups';
 
@@ -32,6 +33,7 @@ interface StepContext {
   channel: string;
   budgetId: string | null;
   sender: SenderSettings;
+  frequencyCap: FrequencyCap | null;
 }
 
 interface PageRow {
@@ -117,6 +119,10 @@ async function claimPage(em: EntityManager, input: DeliverBatchInput, batchSize:
   ]);
   const fresh = page.filter((row) => row.ledger_status === null);
   const decisions = fresh.map((row) => ({ row, skip: skipReason(row, context) }));
+  if (context.frequencyCap && context.channel === 'email') {
+    const capped = await overCap(em, input.clientId, decisions.filter((d) => d.skip === null).map((d) => d.row.donor_id), context.frequencyCap);
+    for (const d of decisions) if (d.skip === null && capped.has(d.row.donor_id)) d.skip = 'frequency_cap';
+  }
   const wanted = decisions.filter((d) => d.skip === null).length;
 
   const alreadySent = page.filter((row) => row.ledger_status !== null && !UNSENT_STATUSES.has(row.ledger_status)).length;
@@ -166,6 +172,7 @@ async function loadStepContext(em: EntityManager, input: DeliverBatchInput): Pro
     budgetId: (row.budget_id as string | null) ?? null,
     channel: row.channel as string,
     sender: row.sender as SenderSettings,
+    frequencyCap: row.cap_messages ? { messages: row.cap_messages as number, windowDays: row.cap_window_days as number } : null,
     step: {
       step_number: input.stepNumber,
       stage: row.stage as NarrativeStepDraft['stage'],
@@ -361,7 +368,8 @@ function escapeHtml(value: string): string {
 const CONTEXT_SQL = `
   select c.name, c.track15_core_story as story, c.track15_control_treatment as control_treatment,
          c.track15_activated_at as activated_at, s.stage, s.day, s.subject_line, s.message, s.call_to_action,
-         s.segment_customization, s.channel, b.id as budget_id, ${EFFECTIVE_SENDER_SQL} as sender
+         s.segment_customization, s.channel, b.id as budget_id, ${EFFECTIVE_SENDER_SQL} as sender,
+         cl.frequency_cap_messages as cap_messages, cl.frequency_cap_window_days as cap_window_days
     from campaigns c
     join clients cl on cl.id = c.client_id
     join track15_narrative_steps s on s.campaign_id = c.id and s.step_number = ?

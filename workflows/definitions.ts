@@ -28,7 +28,7 @@ export interface CampaignPlan {
   windowEnd: number;
 }
 
-export type SkipReason = 'unsubscribed' | 'suppressed' | 'no_address' | 'control_group' | 'already_gave' | 'budget_exhausted';
+export type SkipReason = 'unsubscribed' | 'suppressed' | 'no_address' | 'control_group' | 'already_gave' | 'budget_exhausted' | 'frequency_cap';
 
 export interface StepTally {
   sent: number;

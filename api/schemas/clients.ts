@@ -18,12 +18,23 @@ export const Sender = z.strictObject({
   postal_address: text({ multiline: true }).trim().min(1).max(500).nullable().describe('Physical postal address printed in every message\'s footer (CAN-SPAM); lines separated by \\n'),
 });
 
+/**
+ * At most `max_messages` marketing emails per donor in any `window_days` days, across all the client's
+ * campaigns (checked at send time; a capped touchpoint is skipped with reason frequency_cap). Receipts and
+ * other transactional mail are not capped.
+ */
+export const FrequencyCap = z.strictObject({
+  max_messages: z.number().int().min(1).max(1000),
+  window_days: z.number().int().min(1).max(365),
+});
+
 export const SenderUpdate = Sender.partial().refine((sender) => Object.keys(sender).length > 0, 'name at least one sender field');
 
 export const ClientUpdate = z.strictObject({
   name: ClientCreate.shape.name,
   metadata: jsonObject,
   sender: SenderUpdate,
+  frequency_cap: FrequencyCap.nullable().describe('null: no cap'),
   historical_conversion_rate: z.number().gt(0).lt(1).multipleOf(0.00001).nullable()
     .describe('Share of a campaign audience that usually gives (0-1): the baseline of the pre-activation power estimate'),
   expected_lift_percent: z.number().gt(0).max(99_999).multipleOf(0.01).nullable()
@@ -38,6 +49,7 @@ export const Client = z.object({
   status: z.enum(['pending', 'active', 'paid', 'failed']),
   activation_token: z.string().nullable().describe('G and four digits: the code on the client\'s activation page'),
   sender: Sender,
+  frequency_cap: FrequencyCap.nullable(),
   historical_conversion_rate: decimal.nullable(),
   expected_lift_percent: decimal.nullable(),
   metadata: z.record(z.string(), z.unknown()),

@@ -5,7 +5,10 @@ import { notFound } from '../problem';
 import type { ClientUpdateInput } from '../schemas/clients';
 import { SENDER_VIEW_SQL, requireSendersOfRunningCampaigns, senderAssignments } from './sender-settings';
 
-const CLIENT_COLUMNS = `id, name, status, activation_token, ${SENDER_VIEW_SQL}, historical_conversion_rate, expected_lift_percent,
+const CLIENT_COLUMNS = `id, name, status, activation_token, ${SENDER_VIEW_SQL},
+  case when frequency_cap_messages is null then null
+       else json_build_object('max_messages', frequency_cap_messages, 'window_days', frequency_cap_window_days) end as frequency_cap,
+  historical_conversion_rate, expected_lift_percent,
   metadata, created_at, updated_at`;
 // A token taken between reading the taken set and inserting loses the race quietly (on conflict do
 // nothing); a fresh read and pick then almost always succeeds.
@@ -13,7 +16,7 @@ const TOKEN_ATTEMPTS = 5;
 
 export interface ClientRow {
   id: string; name: string; status: 'pending' | 'active' | 'paid' | 'failed'; activation_token: string | null;
-  sender: SenderSettings; historical_conversion_rate: string | null; expected_lift_percent: string | null;
+  sender: SenderSettings; frequency_cap: { max_messages: number; window_days: number } | null; historical_conversion_rate: string | null; expected_lift_percent: string | null;
   metadata: Record<string, unknown>; created_at: string; updated_at: string;
 }
 
@@ -47,7 +50,7 @@ export async function getClient(em: EntityManager, clientId: string): Promise<Cl
 const PLAIN_FIELDS = ['name', 'historical_conversion_rate', 'expected_lift_percent'] as const;
 
 /**
- * Changes the client's name, metadata, experiment defaults or sender identity (only the fields named). Refused with 409 when it
+ * Changes the client's name, metadata, experiment defaults, frequency cap or sender identity (only the fields named). Refused with 409 when it
  * would leave a running campaign without a From address or postal address.
  */
 export async function updateClient(em: EntityManager, clientId: string, input: ClientUpdateInput): Promise<ClientRow> {
@@ -57,6 +60,10 @@ export async function updateClient(em: EntityManager, clientId: string, input: C
   const columns = [...plain.map((field) => `${field} = ?`), ...(input.metadata !== undefined ? ['metadata = ?::jsonb'] : []),
     ...sender.columns.map((column) => `${column} = ?`)];
   const values = [...plain.map((field) => input[field]), ...(input.metadata !== undefined ? [JSON.stringify(input.metadata)] : []), ...sender.values];
+  if (input.frequency_cap !== undefined) {
+    columns.push('frequency_cap_messages = ?', 'frequency_cap_window_days = ?');
+    values.push(input.frequency_cap?.max_messages ?? null, input.frequency_cap?.window_days ?? null);
+  }
   await em.execute(`update clients set ${columns.join(', ')} where id = ?`, [...values, clientId]);
   if (input.sender) await requireSendersOfRunningCampaigns(em);
   return getClient(em, clientId);

@@ -38,7 +38,7 @@ export const CampaignDelivery = defineEntity({
     client: belongsToClient(),
     channel: choice(['email', 'sms'], 10).default('email'),
     status: choice(['pending', 'sent', 'delivered', 'opened', 'clicked', 'bounced', 'skipped', 'failed'], 20).default('pending'),
-    skipReason: choice(['unsubscribed', 'suppressed', 'no_address', 'control_group', 'already_gave', 'budget_exhausted'], 30).nullable(),
+    skipReason: choice(['unsubscribed', 'suppressed', 'no_address', 'control_group', 'already_gave', 'budget_exhausted', 'frequency_cap'], 30).nullable(),
     failureReason: p.text().nullable(),
     providerMessageId: varchar(255).nullable(),
     /** Tags one send attempt, so an attempt a crash interrupted can be matched with the provider's records. */
