@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { ApplicationFailure } from '@temporalio/activity';
+import { reportingCurrency } from '../domain/db/reporting-currency';
 import { asOperator, isUuid, withClient } from '../domain/db/tenancy';
+import { toDecimalString } from '../domain/money';
 import { type PaymentStatus, type RecordedStripeEvent, STRIPE_EVENT_STATUS, advancePayment, donationStatusFor } from '../domain/payment-status';
 import type { ActivityDeps } from '.';
 import { recalculateRfm } from './rfm-recalculation';
@@ -10,8 +11,13 @@ export interface StripeEventInput {
   eventId: string;
   type: RecordedStripeEvent;
   occurredAt: string;
+  /**
+   * When the money moved (ISO 8601): the charge's own creation time on charge events, so a refund that
+   * overtakes its success still dates the gift at the charge. Absent from events queued before it existed.
+   */
+  chargedAt?: string;
   paymentIntentId: string;
-  /** Minor units (cents), as Stripe counts. */
+  /** Minor units of `currency`, as Stripe counts (domain/money.ts). */
   amount: number;
   currency: string;
   /** The PaymentIntent's metadata (client, donor, campaign, payment ids set when the API created it). */
@@ -19,7 +25,15 @@ export interface StripeEventInput {
   failureReason: string | null;
 }
 
-export interface StripeEventOutcome { applied: boolean; paymentStatus: PaymentStatus | null; donationId: string | null }
+export interface StripeEventOutcome {
+  applied: boolean;
+  /** Why the event was acknowledged and left alone: not caused by the product, or a gift it refuses. */
+  ignored: string | null;
+  paymentStatus: PaymentStatus | null;
+  donationId: string | null;
+}
+
+const NOT_APPLIED: StripeEventOutcome = { applied: false, ignored: null, paymentStatus: null, donationId: null };
 
 interface PaymentRow { id: string; donor_id: string | null; campaign_id: string | null; status: PaymentStatus; amount: number; currency: string }
 
@@ -27,20 +41,22 @@ interface PaymentRow { id: string; donor_id: string | null; campaign_id: string 
  * Applies one Stripe event exactly once: the event id is recorded in the same transaction as its
  * effects, so a redelivered (or retried) event changes nothing. Statuses only move forward, so events
  * arriving out of order end in the same state as in order. A succeeded (or refunded) payment is a
- * donation, and the donor is rescored at once.
+ * donation dated when it was charged, and the donor is rescored at once.
+ *
+ * Every event type goes through the same door first: an event the product did not cause (its intent is
+ * unknown here and its metadata names no client of the product: another integration on the same Stripe
+ * account) is recorded as ignored at once and never retried. A charge event without metadata for one of
+ * the product's intents whose id the API failed to store (it crashed between Stripe's answer and its
+ * own write) is indistinguishable from such an event; the intent's own events carry the metadata.
  */
 export async function applyStripeEvent(deps: Pick<ActivityDeps, 'orm'>, event: StripeEventInput): Promise<StripeEventOutcome> {
-  const clientId = event.metadata.client_id ?? await clientOfIntent(deps, event.paymentIntentId);
-  if (!clientId) {
-    // Our intents carry their client; a charge may not, and its payment may not be stored yet (the API
-    // records the intent id just after Stripe answers). Retry until it is.
-    throw ApplicationFailure.create({ message: `no payment is recorded for ${event.paymentIntentId} yet`, type: 'UnknownPayment' });
-  }
+  const clientId = await clientOfEvent(deps, event);
+  if (!clientId) return ignore(deps, event, 'not caused by the product: no client in its metadata and an unknown payment intent');
   return withClient(deps.orm.em, clientId, async (em) => {
     const [fresh] = await em.execute<{ event_id: string }[]>(
       `insert into processed_webhook_events (provider, event_id, client_id) values ('stripe', ?, ?) on conflict do nothing returning event_id`,
       [event.eventId, clientId]);
-    if (!fresh) return { applied: false, paymentStatus: null, donationId: null };
+    if (!fresh) return NOT_APPLIED;
 
     const payment = await findOrCreatePayment(em, clientId, event);
     const status = advancePayment(payment.status, STRIPE_EVENT_STATUS[event.type]);
@@ -50,26 +66,50 @@ export async function applyStripeEvent(deps: Pick<ActivityDeps, 'orm'>, event: S
       [status, status === 'failed' ? event.failureReason : null, event.paymentIntentId, payment.id]);
 
     const donationStatus = donationStatusFor(status);
-    if (!donationStatus || !payment.donor_id) return { applied: true, paymentStatus: status, donationId: null };
+    if (!donationStatus || !payment.donor_id) return { applied: true, ignored: null, paymentStatus: status, donationId: null };
+    const reporting = await reportingCurrency(em, clientId);
+    if (reporting !== undefined && payment.currency !== reporting) {
+      // Only an intent made outside the product's API can be in another currency; the payment is kept,
+      // but a gift would add currencies in revenue and RFM.
+      const reason = `a ${payment.currency.toUpperCase()} payment is not a gift of a client that reports in ${reporting.toUpperCase()}`;
+      await em.execute(`update processed_webhook_events set ignored_reason = ? where provider = 'stripe' and event_id = ?`, [reason, event.eventId]);
+      return { applied: true, ignored: reason, paymentStatus: status, donationId: null };
+    }
+    const chargedAt = event.chargedAt ?? event.occurredAt;
+    // Whichever event arrives first creates the gift; the earliest charge time wins, so a refund that
+    // overtakes its success leaves the gift dated at the charge, with refunded_at set.
     const [donation] = await em.execute<{ id: string }[]>(
       `insert into donations (client_id, donor_id, campaign_id, amount, currency, status, source, donated_at, refunded_at, payment_id, stripe_payment_intent_id)
-       values (?, ?, ?, ?::numeric / 100, ?, ?, 'stripe', ?, case when ? = 'refunded' then ?::timestamptz end, ?, ?)
+       values (?, ?, ?, ?::numeric, ?, ?, 'stripe', ?, case when ? = 'refunded' then ?::timestamptz end, ?, ?)
        on conflict (stripe_payment_intent_id) do update
           set status = case when excluded.status = 'refunded' then 'refunded' else donations.status end,
+              donated_at = least(donations.donated_at, excluded.donated_at),
               refunded_at = coalesce(donations.refunded_at, excluded.refunded_at)
        returning id`,
-      [clientId, payment.donor_id, payment.campaign_id, payment.amount, payment.currency, donationStatus, event.occurredAt,
-        donationStatus, event.occurredAt, payment.id, event.paymentIntentId]);
+      [clientId, payment.donor_id, payment.campaign_id, toDecimalString(payment.amount, payment.currency), payment.currency, donationStatus,
+        chargedAt, donationStatus, event.type === 'charge.refunded' ? event.occurredAt : null, payment.id, event.paymentIntentId]);
     // A gift (or its refund) changes the donor's recency, frequency and value.
     await recalculateRfm(em, clientId, new Date(), payment.donor_id);
-    return { applied: true, paymentStatus: status, donationId: donation.id };
+    return { applied: true, ignored: null, paymentStatus: status, donationId: donation.id };
   });
 }
 
-async function clientOfIntent(deps: Pick<ActivityDeps, 'orm'>, paymentIntentId: string): Promise<string | undefined> {
+/** The client an event belongs to: the one whose payment has its intent, else the client its metadata names, if that client exists. */
+async function clientOfEvent(deps: Pick<ActivityDeps, 'orm'>, event: StripeEventInput): Promise<string | null> {
   const [row] = await asOperator(deps.orm.em, (em) => em.execute<{ client_id: string }[]>(
-    'select client_id from payments where stripe_payment_intent_id = ?', [paymentIntentId]));
-  return row?.client_id;
+    `(select client_id from payments where stripe_payment_intent_id = ?)
+     union all (select id from clients where id = ?::uuid) limit 1`,
+    [event.paymentIntentId, uuidOrNull(event.metadata.client_id)]));
+  return row?.client_id ?? null;
+}
+
+/** Acknowledges an event the product does not act on, recorded once (unattributed) with the reason. */
+async function ignore(deps: Pick<ActivityDeps, 'orm'>, event: StripeEventInput, reason: string): Promise<StripeEventOutcome> {
+  const [fresh] = await asOperator(deps.orm.em, (em) => em.execute<{ event_id: string }[]>(
+    `insert into processed_webhook_events (provider, event_id, client_id, outcome, ignored_reason) values ('stripe', ?, null, 'ignored', ?)
+     on conflict do nothing returning event_id`,
+    [event.eventId, reason]));
+  return fresh ? { ...NOT_APPLIED, ignored: reason } : NOT_APPLIED;
 }
 
 /** The payment the API stored when it created the intent; or, for an intent made elsewhere, a new one. */

@@ -14,6 +14,7 @@ import { Migration20261125001100LedgerWithoutEmailSendLink } from './Migration20
 import { Migration20261130030000EmailFacts } from './Migration20261130030000EmailFacts';
 import { Migration20261130080000LaunchSettings } from './Migration20261130080000LaunchSettings';
 import { Migration20261130030100UnsubscribeGroups } from './Migration20261130030100UnsubscribeGroups';
+import { Migration20261130040000MoneyCurrency } from './Migration20261130040000MoneyCurrency';
 
 /** Applied in this order; a new migration is appended here. */
 export const migrationsList: MigrationObject[] = [
@@ -32,4 +33,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261130030000EmailFacts', class: Migration20261130030000EmailFacts },
   { name: 'Migration20261130080000LaunchSettings', class: Migration20261130080000LaunchSettings },
   { name: 'Migration20261130030100UnsubscribeGroups', class: Migration20261130030100UnsubscribeGroups },
+  { name: 'Migration20261130040000MoneyCurrency', class: Migration20261130040000MoneyCurrency },
 ];

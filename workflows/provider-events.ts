@@ -11,8 +11,8 @@ import type { StripeEventInput } from '../activities/stripe-events';
  */
 const { applyStripeEvent } = proxyActivities<CampaignActivities>({
   startToCloseTimeout: '30 seconds',
-  // A charge event can overtake the API's write of its intent id: retry for a while, then leave the
-  // failed run in the Temporal UI for an operator.
+  // An event the product did not cause is recorded as ignored on the first attempt; these retries are
+  // for outages (the database down): retry for a while, then leave the failed run in the Temporal UI.
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 30 },
 });
 

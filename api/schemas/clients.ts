@@ -1,9 +1,12 @@
 import { z } from 'zod';
 import { ClientParams, decimal, jsonObject, text, timestamp, uuid } from './common';
+import { currencyCode } from './money';
 
 export const ClientCreate = z.strictObject({
   name: text().trim().min(1).max(255),
   metadata: jsonObject.default({}),
+  reporting_currency: currencyCode.default('usd')
+    .describe('ISO 4217 code of every gift of this client (usd when omitted): gifts in another currency are refused, so revenue and RFM never add currencies'),
 });
 
 /**
@@ -53,6 +56,7 @@ export const Client = z.object({
   historical_conversion_rate: decimal.nullable(),
   expected_lift_percent: decimal.nullable(),
   metadata: z.record(z.string(), z.unknown()),
+  reporting_currency: z.string().describe('Lowercase ISO 4217 code that every gift, revenue figure and RFM monetary score of this client is in'),
   created_at: timestamp,
   updated_at: timestamp,
 });

@@ -1,13 +1,14 @@
 import { z } from 'zod';
-import { amount, decimal, page, pagination, timestamp, uuid } from './common';
+import { decimal, page, pagination, timestamp, uuid } from './common';
+import { giftCurrency, majorAmount } from './money';
 
 export const DONATION_STATUSES = ['pending', 'succeeded', 'failed', 'refunded'] as const;
 
 export const DonationCreate = z.strictObject({
   donor_id: uuid,
   campaign_id: uuid.nullish().describe('The campaign the gift is attributed to'),
-  amount: amount.describe('In major units (e.g. 50.00)'),
-  currency: z.string().regex(/^[A-Za-z]{3}$/, 'must be a three-letter ISO 4217 code').transform((code) => code.toLowerCase()).default('usd'),
+  amount: majorAmount,
+  currency: giftCurrency,
   donated_at: z.iso.datetime({ offset: true }).optional().describe('When the gift was made; now when omitted'),
   status: z.enum(['pending', 'succeeded']).default('succeeded'),
 });

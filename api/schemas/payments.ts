@@ -1,11 +1,12 @@
 import { z } from 'zod';
-import { amount, uuid } from './common';
+import { uuid } from './common';
+import { giftCurrency, majorAmount } from './money';
 
 export const DonationIntentCreate = z.strictObject({
   donor_id: uuid,
   campaign_id: uuid.nullish().describe('The campaign the gift is attributed to'),
-  amount: amount.describe('In major units (e.g. 50.00)'),
-  currency: z.string().regex(/^[A-Za-z]{3}$/, 'must be a three-letter ISO 4217 code').transform((code) => code.toLowerCase()).default('usd'),
+  amount: majorAmount,
+  currency: giftCurrency,
   idempotency_key: z.string().regex(/^[\x21-\x7e]{8,200}$/, 'must be 8-200 printable ASCII characters without spaces')
     .describe('Your key for this donation attempt: sending it again (after a timeout, say) returns the same PaymentIntent instead of creating another'),
 });

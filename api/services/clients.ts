@@ -9,7 +9,7 @@ const CLIENT_COLUMNS = `id, name, status, activation_token, ${SENDER_VIEW_SQL},
   case when frequency_cap_messages is null then null
        else json_build_object('max_messages', frequency_cap_messages, 'window_days', frequency_cap_window_days) end as frequency_cap,
   historical_conversion_rate, expected_lift_percent,
-  metadata, created_at, updated_at`;
+  metadata, reporting_currency, created_at, updated_at`;
 // A token taken between reading the taken set and inserting loses the race quietly (on conflict do
 // nothing); a fresh read and pick then almost always succeeds.
 const TOKEN_ATTEMPTS = 5;
@@ -17,19 +17,19 @@ const TOKEN_ATTEMPTS = 5;
 export interface ClientRow {
   id: string; name: string; status: 'pending' | 'active' | 'paid' | 'failed'; activation_token: string | null;
   sender: SenderSettings; frequency_cap: { max_messages: number; window_days: number } | null; historical_conversion_rate: string | null; expected_lift_percent: string | null;
-  metadata: Record<string, unknown>; created_at: string; updated_at: string;
+  metadata: Record<string, unknown>; reporting_currency: string; created_at: string; updated_at: string;
 }
 
 /** Needs the operator role: picking a free activation token reads every client's. */
-export async function createClient(em: EntityManager, input: { name: string; metadata: Record<string, unknown> }): Promise<ClientRow> {
+export async function createClient(em: EntityManager, input: { name: string; metadata: Record<string, unknown>; reporting_currency: string }): Promise<ClientRow> {
   for (let attempt = 1; ; attempt++) {
     const taken = new Set((await em.execute<{ token: string }[]>(
       'select activation_token as token from clients where activation_token is not null')).map((row) => row.token));
     const token = generateActivationToken((candidate) => taken.has(candidate), taken.size, Math.random);
     const [row] = await em.execute<ClientRow[]>(
-      `insert into clients (name, activation_token, metadata) values (?, ?, ?::jsonb)
+      `insert into clients (name, activation_token, metadata, reporting_currency) values (?, ?, ?::jsonb, ?)
        on conflict (activation_token) do nothing returning ${CLIENT_COLUMNS}`,
-      [input.name, token, JSON.stringify(input.metadata)],
+      [input.name, token, JSON.stringify(input.metadata), input.reporting_currency],
     );
     if (row) return row;
     if (attempt >= TOKEN_ATTEMPTS) throw new Error(`no free activation token after ${TOKEN_ATTEMPTS} attempts`);

@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import type { Donation } from '../schemas/donations';
 import { recalculateRfm } from '../../activities/rfm-recalculation';
 import { requireCampaign } from './campaign-guard';
+import { giftMoney } from './gift-money';
 import { requireDonor } from './donors';
 
 type DonationRow = z.input<typeof Donation>;
@@ -10,20 +11,22 @@ type DonationRow = z.input<typeof Donation>;
 const DONATION_COLUMNS = 'id, client_id, donor_id, campaign_id, amount, currency, status, source, donated_at, refunded_at, created_at';
 
 export interface OfflineGift {
-  donor_id: string; campaign_id?: string | null; amount: number; currency: string; donated_at?: string; status: 'pending' | 'succeeded';
+  donor_id: string; campaign_id?: string | null; amount: number; currency?: string; donated_at?: string; status: 'pending' | 'succeeded';
 }
 
 /**
- * An offline gift (cheque, cash, bank transfer): the donor and campaign must be the client's. A gift
+ * An offline gift (cheque, cash, bank transfer): the donor and campaign must be the client's, the amount
+ * in the client's reporting currency with at most its decimals (gift-money.ts). A gift
  * that counts rescores its donor at once, so segment-based messages see it (one statement, one donor).
  */
 export async function recordDonation(em: EntityManager, clientId: string, gift: OfflineGift): Promise<DonationRow> {
   await requireDonor(em, gift.donor_id, 'body.donor_id');
   if (gift.campaign_id) await requireCampaign(em, gift.campaign_id, { field: 'body.campaign_id' });
+  const money = await giftMoney(em, clientId, gift);
   const [row] = await em.execute<DonationRow[]>(
     `insert into donations (client_id, donor_id, campaign_id, amount, currency, status, source, donated_at)
      values (?, ?, ?, ?, ?, ?, 'offline', coalesce(?::timestamptz, now())) returning ${DONATION_COLUMNS}`,
-    [clientId, gift.donor_id, gift.campaign_id ?? null, gift.amount, gift.currency, gift.status, gift.donated_at ?? null],
+    [clientId, gift.donor_id, gift.campaign_id ?? null, money.decimal, money.currency, gift.status, gift.donated_at ?? null],
   );
   if (gift.status === 'succeeded') await recalculateRfm(em, clientId, new Date(), gift.donor_id);
   return row;

@@ -1,9 +1,11 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import Stripe from 'stripe';
 import type { z } from 'zod';
-import { Problem, conflict } from '../problem';
+import { chargeIncrement, toMajorUnits } from '../../domain/money';
+import { Problem, conflict, invalid } from '../problem';
 import type { DonationIntent, DonationIntentCreate } from '../schemas/payments';
 import { requireCampaign } from './campaign-guard';
+import { type GiftMoney, giftMoney } from './gift-money';
 import { requireDonor } from './donors';
 
 type IntentRequest = z.output<typeof DonationIntentCreate>;
@@ -23,20 +25,20 @@ interface PaymentRow { id: string; donor_id: string | null; campaign_id: string 
  */
 export async function createDonationIntent(inClient: InClient, stripe: Stripe, clientId: string, request: IntentRequest): Promise<IntentResponse> {
   const idempotencyKey = `donation:${clientId}:${request.idempotency_key}`;
-  const cents = Math.round(request.amount * 100);
-  const { payment, created } = await inClient(async (em) => {
+  const { payment, created, money } = await inClient(async (em) => {
     await requireDonor(em, request.donor_id, 'body.donor_id');
     if (request.campaign_id) await requireCampaign(em, request.campaign_id, { field: 'body.campaign_id' });
+    const money = await chargeableMoney(em, clientId, request);
     const [inserted] = await em.execute<PaymentRow[]>(
       `insert into payments (client_id, donor_id, campaign_id, idempotency_key, amount, currency, status)
        values (?, ?, ?, ?, ?, ?, 'pending') on conflict (idempotency_key) do nothing returning ${PAYMENT_COLUMNS}`,
-      [clientId, request.donor_id, request.campaign_id ?? null, idempotencyKey, cents, request.currency]);
-    if (inserted) return { payment: inserted, created: true };
+      [clientId, request.donor_id, request.campaign_id ?? null, idempotencyKey, money.minor, money.currency]);
+    if (inserted) return { payment: inserted, created: true, money };
     const [existing] = await em.execute<PaymentRow[]>(`select ${PAYMENT_COLUMNS} from payments where idempotency_key = ?`, [idempotencyKey]);
-    return { payment: existing, created: false };
+    return { payment: existing, created: false, money };
   });
   if (payment.donor_id !== request.donor_id || payment.campaign_id !== (request.campaign_id ?? null)
-    || payment.amount !== cents || payment.currency !== request.currency) {
+    || payment.amount !== money.minor || payment.currency !== money.currency) {
     throw conflict('idempotency_key was already used for a different donation; use a new key for a new attempt',
       { errors: [{ field: 'body.idempotency_key', message: 'already used for a different donation' }] });
   }
@@ -46,8 +48,8 @@ export async function createDonationIntent(inClient: InClient, stripe: Stripe, c
     return answer(payment, payment.stripe_payment_intent_id, intent.client_secret, true);
   }
   const intent = await callStripe(() => stripe.paymentIntents.create({
-    amount: cents,
-    currency: request.currency,
+    amount: money.minor,
+    currency: money.currency,
     automatic_payment_methods: { enabled: true },
     metadata: { client_id: clientId, donor_id: request.donor_id, campaign_id: request.campaign_id ?? '', payment_id: payment.id },
   }, { idempotencyKey }));
@@ -60,12 +62,27 @@ export async function createDonationIntent(inClient: InClient, stripe: Stripe, c
   return answer(payment, stored, stored === intent.id ? intent.client_secret : null, !created);
 }
 
+/**
+ * The gift's money (gift-money.ts), which Stripe must also be able to charge: in minor units that are a
+ * multiple of the currency's charge increment (whole krónur for ISK, a last digit 0 for KWD and the other
+ * three-decimal currencies; Stripe's "special cases"), else 400 naming `amount` before Stripe is called.
+ */
+async function chargeableMoney(em: EntityManager, clientId: string, request: IntentRequest): Promise<GiftMoney> {
+  const money = await giftMoney(em, clientId, request);
+  const step = chargeIncrement(money.currency);
+  if (money.minor % step !== 0) {
+    const whole = toMajorUnits(step, money.currency);
+    throw invalid([{ field: 'body.amount', message: `Stripe charges ${money.currency.toUpperCase()} in steps of ${whole}` }]);
+  }
+  return money;
+}
+
 const PAYMENT_COLUMNS = 'id, donor_id, campaign_id, amount, currency, status, stripe_payment_intent_id';
 
 function answer(payment: PaymentRow, intentId: string, clientSecret: string | null, replayed: boolean): IntentResponse {
   return {
     payment_id: payment.id, payment_intent_id: intentId, client_secret: clientSecret, status: payment.status,
-    amount: payment.amount / 100, currency: payment.currency, replayed,
+    amount: toMajorUnits(payment.amount, payment.currency), currency: payment.currency, replayed,
   };
 }
 

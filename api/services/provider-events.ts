@@ -41,11 +41,14 @@ export function stripeEventInput(event: Stripe.Event): StripeEventInput | null {
     const intentId = typeof charge.payment_intent === 'string' ? charge.payment_intent : charge.payment_intent?.id;
     // A partial refund leaves the gift standing; only a full refund takes it out of RFM and analytics.
     if (!intentId || charge.amount_refunded < charge.amount) return null;
-    return { eventId: event.id, type: event.type, occurredAt, paymentIntentId: intentId, amount: charge.amount, currency: charge.currency, metadata: charge.metadata ?? {}, failureReason: null };
+    return {
+      eventId: event.id, type: event.type, occurredAt, chargedAt: Number.isInteger(charge.created) ? new Date(charge.created * 1000).toISOString() : occurredAt, paymentIntentId: intentId,
+      amount: charge.amount, currency: charge.currency, metadata: charge.metadata ?? {}, failureReason: null,
+    };
   }
   const intent = event.data.object as Stripe.PaymentIntent;
   return {
-    eventId: event.id, type: event.type, occurredAt, paymentIntentId: intent.id, amount: intent.amount, currency: intent.currency,
+    eventId: event.id, type: event.type, occurredAt, chargedAt: occurredAt, paymentIntentId: intent.id, amount: intent.amount, currency: intent.currency,
     metadata: intent.metadata ?? {}, failureReason: intent.last_payment_error?.message ?? null,
   };
 }

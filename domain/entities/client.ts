@@ -15,6 +15,8 @@ export const Client = defineEntity({
     // Lazy: clients and content versions point at each other.
     currentVersion: () => p.manyToOne(ContentVersion).ref().nullable().deleteRule('set null').foreignKeyName('fk_clients_current_version'),
     metadata: jsonObject(),
+    /** Lowercase ISO 4217 code every gift of the client is in, so reports never add currencies. */
+    reportingCurrency: p.character().length(3).default('usd'),
     /** When the client's RFM scores were last recalculated (donor rows change only when their scores do). */
     rfmCalculatedAt: p.datetime().columnType('timestamptz').nullable(),
     ...senderIdentity(),

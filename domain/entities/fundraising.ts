@@ -147,7 +147,8 @@ export const Donation = defineEntity({
     client: belongsToClient(),
     donor: p.manyToOne(Donor).ref().deleteRule('cascade'),
     campaign: p.manyToOne(Campaign).ref().nullable().deleteRule('set null'),
-    amount: numeric(12, 2),
+    /** Major units with the currency's own decimals (domain/money.ts); a trigger keeps the currency the client's reporting currency. */
+    amount: p.decimal(),
     currency: p.character().length(3).default('usd'),
     status: choice(['pending', 'succeeded', 'failed', 'refunded'], 20).default('succeeded'),
     donatedAt: p.datetime().defaultRaw('now()'),

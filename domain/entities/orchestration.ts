@@ -84,6 +84,9 @@ export const ProcessedWebhookEvent = defineEntity({
     eventId: varchar(255).primary(),
     client: p.manyToOne(Client).ref().nullable().deleteRule('cascade'),
     receivedAt: p.datetime().defaultRaw('now()'),
+    /** `ignored`: an event the product did not cause (another integration on the same account). */
+    outcome: choice(['applied', 'ignored'], 20).default('applied'),
+    ignoredReason: p.text().nullable(),
   },
 });
 export type IProcessedWebhookEvent = InferEntity<typeof ProcessedWebhookEvent>;

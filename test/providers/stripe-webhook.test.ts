@@ -144,8 +144,51 @@ describe('Stripe webhook', () => {
       amount: 700, currency: 'usd', metadata: { client_id: client.id, payment_id: gift.paymentId }, failureReason: null,
     };
     expect(await applyStripeEvent(h.activityDeps, input)).toMatchObject({ applied: true, paymentStatus: 'succeeded' });
-    expect(await applyStripeEvent(h.activityDeps, input)).toEqual({ applied: false, paymentStatus: null, donationId: null });
+    expect(await applyStripeEvent(h.activityDeps, input)).toEqual({ applied: false, ignored: null, paymentStatus: null, donationId: null });
     expect(await donationsOf(gift.intentId)).toHaveLength(1);
+  });
+
+  it('a refund that overtakes its success leaves the gift dated at the charge, with refunded_at set', async () => {
+    const gift = await newIntent(40);
+    const chargedAt = Math.floor(Date.now() / 1000) - 3_600;
+    const refund = stripeEvent('charge.refunded', {
+      id: `ch_${gift.intentId}`, object: 'charge', created: chargedAt, payment_intent: gift.intentId, amount: 4000, amount_refunded: 4000, currency: 'usd', metadata: {},
+    });
+    await deliverAndApply([refund, gift.succeeded()]);
+    const [row] = await api.fixtures.query<{ status: string; donated_at: Date; refunded_at: Date | null }>(
+      'select status, donated_at, refunded_at from donations where stripe_payment_intent_id = $1', [gift.intentId]);
+    expect(row.status).toBe('refunded');
+    expect(row.donated_at.getTime()).toBe(chargedAt * 1000);
+    expect(row.refunded_at?.getTime()).toBeGreaterThan(chargedAt * 1000);
+    expect(await payment(gift.paymentId)).toEqual({ status: 'refunded', failure_reason: null });
+  });
+
+  it('events the product did not cause, of every type it handles, are acknowledged and recorded as ignored at once', async () => {
+    const before = await api.fixtures.query('select count(*)::int as payments from payments');
+    const foreignIntent = { id: 'pi_other_integration', object: 'payment_intent', amount: 9900, currency: 'usd' };
+    const events = [
+      stripeEvent('payment_intent.succeeded', { ...foreignIntent, status: 'succeeded', metadata: { order_id: '1234' } }),
+      stripeEvent('payment_intent.payment_failed', { ...foreignIntent, status: 'requires_payment_method', metadata: {}, last_payment_error: { message: 'declined' } }),
+      stripeEvent('charge.refunded', { id: 'ch_other', object: 'charge', payment_intent: 'pi_other_integration', amount: 9900, amount_refunded: 9900, currency: 'usd', metadata: {} }),
+      // Another integration's own "client_id" is not one of the product's clients.
+      stripeEvent('payment_intent.succeeded', { ...foreignIntent, id: 'pi_other_2', status: 'succeeded', metadata: { client_id: 'cus_42' } }),
+      stripeEvent('payment_intent.succeeded', { ...foreignIntent, id: 'pi_other_3', status: 'succeeded', metadata: { client_id: '5b0c6c52-3c1e-4d7e-9d6e-6a1f4f0d8a11' } }),
+    ];
+    for (const event of events) {
+      const response = await deliver(event);
+      expect(response.statusCode).toBe(200);
+      const handle = api.app.temporal.workflow.getHandle(`stripe-event-${event.id}`);
+      expect(await handle.result()).toEqual({ applied: false, ignored: expect.stringMatching(/not caused by the product/), paymentStatus: null, donationId: null });
+      // Done on the first attempt: nothing was retried.
+      const history = await handle.fetchHistory();
+      expect(history.events?.filter((e) => e.activityTaskScheduledEventAttributes).length).toBe(1);
+      expect(history.events?.find((e) => e.activityTaskStartedEventAttributes)?.activityTaskStartedEventAttributes?.attempt).toBe(1);
+    }
+    const recorded = await api.fixtures.query<{ outcome: string; client_id: string | null }>(
+      'select outcome, client_id from processed_webhook_events where event_id = any($1)', [events.map((event) => event.id)]);
+    expect(recorded).toEqual(events.map(() => ({ outcome: 'ignored', client_id: null })));
+    expect(await api.fixtures.query('select count(*)::int as payments from payments')).toEqual(before);
+    expect((await deliver(events[0])).json()).toMatchObject({ duplicate: true });
   });
 
   it('refuses forged, altered, unsigned and stale requests with 400, writing nothing', async () => {
