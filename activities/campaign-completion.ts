@@ -13,8 +13,9 @@ export interface CampaignAnalytics {
 }
 
 /**
- * Control versus test from the donations attributed to the campaign (succeeded, so refunds are out):
- * a recipient converts when they gave at least once.
+ * Control versus test from the donations attributed to the campaign (succeeded, so refunds are out;
+ * dated up to now, so a mistyped future date is not a conversion yet): a recipient converts when they
+ * gave at least once. Every gift of a client is in its reporting currency, so revenue adds one currency.
  */
 export async function campaignAnalytics(em: EntityManager, campaignId: string): Promise<CampaignAnalytics> {
   const rows = await em.execute<{ recipient_group: 'test' | 'control'; recipients: number; conversions: number; revenue: string }[]>(
@@ -22,7 +23,7 @@ export async function campaignAnalytics(em: EntityManager, campaignId: string): 
             coalesce(sum(g.revenue), 0) as revenue
        from campaign_recipients r
        left join (select donor_id, sum(amount) as revenue from donations
-                   where campaign_id = ? and status = 'succeeded' group by donor_id) g on g.donor_id = r.donor_id
+                   where campaign_id = ? and status = 'succeeded' and donated_at <= now() group by donor_id) g on g.donor_id = r.donor_id
       where r.campaign_id = ?
       group by r.recipient_group`,
     [campaignId, campaignId],

@@ -386,8 +386,9 @@ const PAGE_SQL = `
                   where p.donor_id = d.id and p.category in ('marketing', 'all')
                     and (not p.email_enabled or p.unsubscribed_at is not null)) as unsubscribed,
          -- Only a conversion ask skips those who already gave; other steps need not look (CASE is lazy).
+         -- "During the campaign" is from activation until now: a gift dated later is not a gift yet.
          case when ?::boolean then exists (select 1 from donations g
-                  where g.donor_id = d.id and g.status = 'succeeded' and g.donated_at >= ?) else false end as gave,
+                  where g.donor_id = d.id and g.status = 'succeeded' and g.donated_at between ? and now()) else false end as gave,
          -- A primary-key lookup per row: a join here lets stale statistics pick a plan that rescans the step.
          (select l.status from campaign_deliveries l
            where l.campaign_id = r.campaign_id and l.step_number = ? and l.donor_id = r.donor_id) as ledger_status

@@ -25,7 +25,8 @@ export class Migration20261130040000MoneyCurrency extends Migration {
         reporting char(3);
       begin
         select reporting_currency into reporting from clients where id = new.client_id;
-        if new.currency is distinct from reporting then
+        -- A client this transaction may not see is row-level security's to refuse.
+        if reporting is not null and new.currency is distinct from reporting then
           raise exception 'donation currency % differs from the client''s reporting currency %', new.currency, reporting
             using errcode = 'check_violation', column = 'currency', table = 'donations';
         end if;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { decimal, page, pagination, timestamp, uuid } from './common';
+import { pastInstant } from './dates';
 import { giftCurrency, majorAmount } from './money';
 
 export const DONATION_STATUSES = ['pending', 'succeeded', 'failed', 'refunded'] as const;
@@ -9,7 +10,7 @@ export const DonationCreate = z.strictObject({
   campaign_id: uuid.nullish().describe('The campaign the gift is attributed to'),
   amount: majorAmount,
   currency: giftCurrency,
-  donated_at: z.iso.datetime({ offset: true }).optional().describe('When the gift was made; now when omitted'),
+  donated_at: pastInstant.optional().describe('When the gift was made (ISO 8601 with offset, not in the future); now when omitted'),
   status: z.enum(['pending', 'succeeded']).default('succeeded'),
 });
 

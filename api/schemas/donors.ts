@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { RFM_SEGMENTS } from '../../domain/rfm';
 import { isValidTimeZone } from '../../domain/schedule';
 import { DonorParams, jsonObject, page, pagination, text, timestamp, uuid } from './common';
+import { pastInstant } from './dates';
 
 export const DONOR_STAGES = ['lead', 'marketing', 'trial', 'active', 'churned', 'dormant'] as const;
 export const DONOR_SOURCES = ['website', 'sms_campaign', 'email_campaign', 'referral', 'organic', 'paid_ads', 'social', 'other', 'import'] as const;
@@ -77,7 +78,7 @@ export const ImportBody = z.union([
 ]);
 
 export const RfmRecalculation = z.strictObject({
-  as_of: z.iso.datetime({ offset: true }).optional().describe('Score as of this time; now when omitted'),
+  as_of: pastInstant.optional().describe('Score as of this time (ISO 8601 with offset, not in the future); now when omitted'),
   donor_id: uuid.optional().describe('Only this donor; all the client\'s donors when omitted'),
 }).optional();
 

@@ -17,7 +17,7 @@ export async function analyticsReport(em: EntityManager, campaignId: string) {
             count(g.donor_id)::int as conversions, coalesce(sum(g.revenue), 0) as revenue
        from campaign_recipients r
        left join (select donor_id, sum(amount) as revenue from donations
-                   where campaign_id = ? and status = 'succeeded' group by donor_id) g on g.donor_id = r.donor_id
+                   where campaign_id = ? and status = 'succeeded' and donated_at <= now() group by donor_id) g on g.donor_id = r.donor_id
       where r.campaign_id = ?
       group by 1, 2 order by 1 nulls last, 2`,
     [campaignId, campaignId],

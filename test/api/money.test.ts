@@ -112,3 +112,53 @@ describe('money at the API', () => {
       [clients.Dollars.id, clients.Dollars.donorId])).rejects.toThrow(/differs from the client's reporting currency usd/);
   });
 });
+
+/** Dates are plausible (issue 10, item 6): one rule (api/schemas/dates.ts) for every past instant a caller sends. */
+describe('plausible dates', () => {
+  let api: ApiHarness;
+  let client: { id: string; key: string };
+  let donorId: string;
+
+  beforeAll(async () => {
+    api = await startApi();
+    client = await api.client('Dates Org');
+    [donorId] = await api.fixtures.donors(client.id, [{ email: 'dated@donors.test' }]);
+  });
+  afterAll(async () => {
+    await api?.close();
+  });
+
+  const gift = (donatedAt: string) => api.call(client.key, {
+    method: 'POST', url: `/v1/clients/${client.id}/donations`, payload: { donor_id: donorId, amount: 10, donated_at: donatedAt },
+  });
+  const inMinutes = (minutes: number) => new Date(Date.now() + minutes * 60_000).toISOString();
+
+  it.each([
+    ['2062-01-01T00:00:00Z', /must not be in the future/],
+    [inMinutes(10), /must not be in the future/],
+    ['1899-12-31T23:59:59Z', /must not be before 1900/],
+    ['0202-01-01T00:00:00Z', /must not be before 1900/],
+  ])('a gift dated %s is refused naming donated_at, writing nothing', async (donatedAt, message) => {
+    const before = await databaseFingerprint(api.fixtures);
+    const response = await gift(donatedAt);
+    expect(response.statusCode).toBe(400);
+    expect(response.json().errors).toEqual([{ field: 'body.donated_at', message: expect.stringMatching(message) }]);
+    expect(await databaseFingerprint(api.fixtures)).toBe(before);
+  });
+
+  it('accepts the past and a few minutes of clock skew', async () => {
+    for (const donatedAt of [inMinutes(3), '2024-02-29T12:00:00+09:00', '1995-06-01T00:00:00Z']) {
+      const response = await gift(donatedAt);
+      expect(response.statusCode).toBe(201);
+      expect(Date.parse(response.json().donated_at)).toBe(Date.parse(donatedAt));
+    }
+  });
+
+  it('an RFM as_of in the future is refused naming as_of', async () => {
+    const response = await api.call(client.key, {
+      method: 'POST', url: `/v1/clients/${client.id}/rfm/recalculate`, payload: { as_of: '2062-01-01T00:00:00Z' },
+    });
+    expect(response.statusCode).toBe(400);
+    expect(response.json().errors).toEqual([{ field: 'body.as_of', message: expect.stringMatching(/must not be in the future/) }]);
+  });
+});

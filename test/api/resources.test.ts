@@ -86,9 +86,9 @@ describe('donors, donations, campaigns and steps', () => {
     it('records offline gifts, rescoring the donor, and lists them by donor and campaign', async () => {
       const donor = (await call('POST', '/donors', { email: 'giver@example.org' })).json();
       const campaign = (await call('POST', '/campaigns', { name: 'Appeal' })).json();
-      const gift = await call('POST', '/donations', { donor_id: donor.id, campaign_id: campaign.id, amount: 125.5, currency: 'EUR' });
+      const gift = await call('POST', '/donations', { donor_id: donor.id, campaign_id: campaign.id, amount: 125.5, currency: 'USD' });
       expect(gift.statusCode).toBe(201);
-      expect(gift.json()).toMatchObject({ amount: 125.5, currency: 'eur', source: 'offline', status: 'succeeded' });
+      expect(gift.json()).toMatchObject({ amount: 125.5, currency: 'usd', source: 'offline', status: 'succeeded' });
       await call('POST', '/donations', { donor_id: donor.id, amount: 10 });
       expect((await call('GET', `/donations?donor_id=${donor.id}`)).json().items).toHaveLength(2);
       expect((await call('GET', `/donations?campaign_id=${campaign.id}`)).json().items.map((d: { amount: number }) => d.amount)).toEqual([125.5]);
