@@ -6,6 +6,7 @@ import { isCurrencyCode } from '../../domain/money';
  * as Stripe writes it. Metals, fund and testing codes (XAU, XTS…) are refused.
  */
 export const currencyCode = z.string()
+  .regex(/^[A-Za-z]{3}$/, { message: 'must be a three-letter ISO 4217 currency code such as usd, eur or jpy', abort: true })
   .refine(isCurrencyCode, 'must be an ISO 4217 currency code such as usd, eur or jpy')
   .transform((code) => code.toLowerCase())
   .meta({ example: 'usd' });
