@@ -3,6 +3,7 @@ import { asOperator, withClient } from '../domain/db/tenancy';
 import type { CampaignStage, CampaignWorkflowInput } from '../workflows/definitions';
 import { loadCampaignPlan, recordCampaignStage } from './campaign-plan';
 import { completeCampaign } from './campaign-completion';
+import { failFastOnBadData } from './data-failures';
 import { createDeliverBatch } from './deliver-batch';
 import { webhookMetrics } from './metrics';
 import { recalculateRfm } from './rfm-recalculation';
@@ -21,10 +22,13 @@ export interface ActivityDeps {
   batchSize?: number;
 }
 
-/** The activities the campaign workflows call, bound to their dependencies (samples-typescript style). */
+/**
+ * The activities the campaign workflows call, bound to their dependencies (samples-typescript style).
+ * A call the database refuses for its data fails once, non-retryable (data-failures.ts).
+ */
 export function createActivities(deps: ActivityDeps) {
   const inClient = <T>(clientId: string, work: Parameters<typeof withClient<T>>[2]) => withClient(deps.orm.em, clientId, work);
-  return {
+  return failFastOnBadData({
     loadCampaignPlan: (input: CampaignWorkflowInput) => inClient(input.clientId, (em) => loadCampaignPlan(em, input)),
     recordCampaignStage: (input: CampaignWorkflowInput & { stage: Exclude<CampaignStage, 'completed'>; reason?: string }) =>
       inClient(input.clientId, (em) => recordCampaignStage(em, input)),
@@ -48,7 +52,7 @@ export function createActivities(deps: ActivityDeps) {
       (await em.execute<{ id: string }[]>('select id from clients order by id')).map((row) => row.id)),
     recalculateClientRfm: (input: { clientId: string; asOf: string }) =>
       inClient(input.clientId, (em) => recalculateRfm(em, input.clientId, new Date(input.asOf))),
-  };
+  });
 }
 
 export type CampaignActivities = ReturnType<typeof createActivities>;

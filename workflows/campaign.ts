@@ -3,6 +3,7 @@ import {
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { CampaignActivities } from '../activities';
+import { textFault } from '../domain/text';
 import {
   type CampaignPlan, type CampaignStatus, type CampaignWorkflowInput, type PauseRequest, type StepTally, type StopRequest,
   haltSignal, holdSignal, pauseUpdate, resumeUpdate, statusQuery, stopUpdate, touchpointWorkflowId,
@@ -45,7 +46,7 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
   setHandler(pauseUpdate, async ({ reason }: PauseRequest) => {
     await pause(reason?.trim() || 'paused by a campaign manager');
     return arc.status();
-  }, { validator: (_request: PauseRequest) => arc.refusePause() });
+  }, { validator: ({ reason }: PauseRequest) => arc.refusePause(reason) });
   setHandler(resumeUpdate, async () => {
     arc.resume();
     upsertSearchAttributes([{ key: StageKey, value: 'active' }]);
@@ -94,6 +95,16 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
   return arc.status();
 }
 
+/** The API checks reasons too; the workflow checks again, so no client can hand it text the database refuses. */
+const MAX_REASON_LENGTH = 500;
+
+function refuseBadReason(reason: unknown): void {
+  if (typeof reason !== 'string') throw new Error('the reason must be text');
+  const fault = textFault(reason);
+  if (fault) throw new Error(`the reason ${fault}`);
+  if (reason.length > MAX_REASON_LENGTH) throw new Error(`the reason is longer than ${MAX_REASON_LENGTH} characters`);
+}
+
 /** The arc's live state; every clock reading is workflow time, so replay sees the same values. */
 class ArcState {
   plan: CampaignPlan | null = null;
@@ -125,7 +136,8 @@ class ArcState {
     }
   }
 
-  refusePause(): void {
+  refusePause(reason: string | undefined): void {
+    if (reason !== undefined) refuseBadReason(reason);
     if (this.ended || this.stopReason) throw new Error('the campaign has ended; there is nothing to pause');
     if (this.paused) throw new Error(`the campaign is already paused (${this.pauseReason})`);
   }
@@ -137,6 +149,7 @@ class ArcState {
 
   refuseStop(reason: string): void {
     if (typeof reason !== 'string' || reason.trim() === '') throw new Error('a stop needs a reason');
+    refuseBadReason(reason);
     if (this.ended || this.stopReason) throw new Error('the campaign has already ended');
   }
 
