@@ -75,4 +75,17 @@ describe('suppressions stay within their client at SendGrid', () => {
     await stopCampaign(h.lifecycle, campaignB, 'test done');
     await h.result(campaignB);
   }, 90_000);
+
+  it('a client\'s first opt-out creates its group through SendGrid\'s 429s and 5xx: one group, recorded once, the suppression in it', async () => {
+    const c = await api.client('Clinic C');
+    const [donorC] = await api.fixtures.donors(c.id, [{ email: SHARED }]);
+    h.sink.failFor(2_500, { status: 429, retryAfterSeconds: 1 });
+    expect((await preference(c, donorC, 'all', { unsubscribed: true })).statusCode).toBe(200);
+    await eventually(async () => (suppressedIn(await groupOf(c.id)).includes(SHARED) ? true : undefined), 30_000, 'C\'s suppression');
+    const groupRequests = h.sink.requests.filter((r) => r.path === '/v3/asm/groups');
+    expect(groupRequests.some((r) => r.status === 429)).toBe(true); // the premise: creation met the rate limit
+    expect(h.sink.unsubscribeGroups().filter((g) => g.description.includes(c.id))).toHaveLength(1);
+    expect(await recordedGroups(c.id)).toHaveLength(1);
+    expect(h.sink.suppressions().global).toEqual([]);
+  }, 60_000);
 });
