@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { ApplicationFailure, Context, heartbeat } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import { withClient } from '../domain/db/tenancy';
 import { groupBy } from '../domain/group-by';
 import { type CoreStory, type NarrativeStepDraft, isConversionAsk } from '../domain/narrative';
@@ -10,12 +10,16 @@ import type { RfmSegment } from '../domain/rfm';
 import { signUnsubscribeToken } from '../domain/unsubscribe-token';
 import { type SkipReason, type StepTally, emptyTally } from '../workflows/definitions';
 import type { ActivityDeps } from '.';
-import { acceptedRecipients, providerFailure, rejectedRecipient } from './sendgrid';
+import { acceptedRecipients, providerFailure, rejectedRecipient, sendMail } from './sendgrid';
 import { lockBudget, reserveBudget, settleBudget, type BudgetReservation } from './budget-spend';
 import { deliveryMetrics } from './metrics';
 import { type FrequencyCap, overCap } from './frequency-cap';
 import { EFFECTIVE_SENDER_SQL } from './sender-identity';
 import { unsubscribeGroupId } from './unsubscribe-groups';
+import { LaneFence } from './delivery/lane-fence';
+import {
+  type ProviderOutcome, type Settled, type SettlementScope, UNSENT_STATUSES, countStat, pageTally, releaseUnsent, settleOutcome,
+} from './delivery/ledger-settlement';
 
 /** SendGrid accepts at most 1,000 personalizations per request. */
 export const MAX_BATCH_SIZE = 1000;
@@ -63,53 +67,74 @@ interface Claim {
 
 /**
  * Delivers one touchpoint to one page of recipients, at most once per (campaign, step, donor):
+ * 0. fence: the attempt holds its lane (delivery/lane-fence.ts) from here to the end, so an earlier
+ *    attempt of this batch that Temporal gave up on, but that still runs, has finished or died before
+ *    this one touches the lane's rows; every provider call first proves the fence and the claim hold;
  * 1. claim: in one transaction, decide each recipient's fate and write its ledger row — skipped rows
- *    settle at once, rows to send are written `pending` before any provider call;
+ *    settle at once, rows to send are written `pending` under this attempt's claim token (`send_key`)
+ *    before any provider call;
  * 2. send: one SendGrid request per message variant (segment), settling each as soon as it is accepted;
  * 3. on 429/5xx the still-unsent claims are released and the activity fails, so Temporal retries it
- *    with backoff; the retry skips settled rows and sends only what is left.
- * Rows a killed attempt left `pending` (sent or not, nobody knows) are settled from SendGrid's own
+ *    with backoff; the retry skips settled rows and sends only what is left. Rows whose request got no
+ *    answer (a cut connection, a cancelled attempt) stay pending: nobody knows whether they left.
+ * Rows an earlier attempt left pending (sent or not, nobody knows) are settled from SendGrid's own
  * record of what it accepted before anything else happens, so a crash causes neither a gap nor a
- * second email.
+ * second email. Only rows a settlement changes are counted (campaigns.stats, metrics, tallies).
  */
 export function createDeliverBatch(deps: ActivityDeps) {
   const batchSize = Math.min(deps.batchSize ?? MAX_BATCH_SIZE, MAX_BATCH_SIZE);
+  const databaseUrl = deps.orm.config.get('clientUrl')!;
 
   return async function deliverBatch(input: DeliverBatchInput): Promise<DeliverBatchResult> {
-    const inClient = <T>(work: (em: EntityManager) => Promise<T>) => withClient(deps.orm.em, input.clientId, work);
-    const sendKey = randomUUID();
-    // Only a retry can find rows an earlier attempt of this very batch left pending.
-    const reconciled = Context.current().info.attempt > 1 ? await reconcileUnknownOutcomes(deps, input) : [];
-    heartbeat();
-    // Campaign mail goes out under the client's own unsubscribe group (its opt-outs, no other client's),
-    // looked up before anything is claimed, so a SendGrid failure creating it leaves nothing pending.
-    const groupId = await unsubscribeGroupId(deps, input.clientId, 'marketing');
-    const claim = await inClient((em) => claimPage(em, input, batchSize, sendKey));
-    deliveryMetrics.skipped(claim.skips);
-    deliveryMetrics.settled(reconciled, claim.budget);
-    const mailer = new VariantMailer(deps, input, claim.context, sendKey, groupId);
-
-    // Segment variants go out side by side. Whatever SendGrid accepted is settled, even when another
-    // variant failed; then either the unsent claims are released for the retry, or the page is tallied.
-    const sends = await Promise.allSettled([...groupBy(claim.toSend, (row) => row.segment).values()].map((group) => mailer.send(group)));
-    const accepted = sends.flatMap((send) => (send.status === 'fulfilled' ? [send.value] : []));
-    const failure = sends.find((send): send is PromiseRejectedResult => send.status === 'rejected');
-    const tally = await inClient(async (em) => {
-      if (claim.budget) await lockBudget(em, claim.budget.budgetId);
-      await settleSends(em, input, { sent: accepted.flatMap((o) => o.sent), failed: accepted.flatMap((o) => o.failed) });
-      if (failure) {
-        await releaseUnsent(em, input, sendKey);
-        return null;
-      }
-      const settled = claim.settledBefore ? await pageTally(em, input, claim.pageDonorIds) : claimTally(claim.skips, accepted);
-      if (claim.budget) await settleBudget(em, claim.budget, settled.sent);
-      return settled;
-    });
-    deliveryMetrics.settled(accepted, claim.budget);
-    if (!tally) throw asActivityFailure(failure?.reason);
-    if (claim.budget?.exhausted) tally.budgetExhausted = true;
-    return { tally, nextCursor: claim.pageFull ? claim.pageDonorIds.at(-1)! : null };
+    const fence = await LaneFence.acquire(databaseUrl, input);
+    try {
+      return await deliverFenced(deps, input, batchSize, fence);
+    } finally {
+      await fence.release();
+    }
   };
+}
+
+async function deliverFenced(deps: ActivityDeps, input: DeliverBatchInput, batchSize: number, fence: LaneFence): Promise<DeliverBatchResult> {
+  const inClient = <T>(work: (em: EntityManager) => Promise<T>) => withClient(deps.orm.em, input.clientId, work);
+  const sendKey = randomUUID();
+  const scope: SettlementScope = { campaignId: input.campaignId, clientId: input.clientId, stepNumber: input.stepNumber, sendKey };
+  // Only a retry can find rows an earlier attempt of this very batch left pending.
+  const reconciled = Context.current().info.attempt > 1 ? await reconcileUnknownOutcomes(deps, input) : [];
+  // Campaign mail goes out under the client's own unsubscribe group (its opt-outs, no other client's),
+  // looked up before anything is claimed, so a SendGrid failure creating it leaves nothing pending.
+  const groupId = await unsubscribeGroupId(deps, input.clientId, 'marketing');
+  const claim = await inClient((em) => claimPage(em, input, batchSize, sendKey));
+  deliveryMetrics.skipped(claim.skips);
+  deliveryMetrics.settled(reconciled, claim.budget);
+  const mailer = new VariantMailer(deps, input, claim.context, sendKey, groupId, fence);
+
+  // Segment variants go out side by side. Whatever SendGrid accepted is settled, even when another
+  // variant failed; then either the unsent claims are released for the retry, or the page is tallied.
+  const groups = [...groupBy(claim.toSend, (row) => row.segment).values()];
+  const sends = await Promise.allSettled(groups.map((group) => mailer.send(group)));
+  const accepted = sends.flatMap((send) => (send.status === 'fulfilled' ? [send.value] : []));
+  const failure = sends.find((send): send is PromiseRejectedResult => send.status === 'rejected');
+  // A request that got no HTTP answer may have been accepted: its rows stay pending for the provider's record.
+  const unanswered = groups.flatMap((group, i) => {
+    const send = sends[i];
+    return send.status === 'rejected' && !answeredByProvider(send.reason) ? group.map((row) => row.donor_id) : [];
+  });
+  const { settled, tally } = await inClient(async (em) => {
+    if (claim.budget) await lockBudget(em, claim.budget.budgetId);
+    const changed = await settleOutcome(em, scope, { sent: accepted.flatMap((o) => o.sent), failed: accepted.flatMap((o) => o.failed) });
+    if (failure) {
+      await releaseUnsent(em, scope, unanswered);
+      return { settled: changed, tally: null };
+    }
+    const page = claim.settledBefore ? await pageTally(em, scope, claim.pageDonorIds) : claimTally(claim.skips, changed);
+    if (claim.budget) await settleBudget(em, claim.budget, page.sent);
+    return { settled: changed, tally: page };
+  });
+  deliveryMetrics.settled([settled], claim.budget);
+  if (!tally) throw asActivityFailure(failure?.reason);
+  if (claim.budget?.exhausted) tally.budgetExhausted = true;
+  return { tally, nextCursor: claim.pageFull ? claim.pageDonorIds.at(-1)! : null };
 }
 
 async function claimPage(em: EntityManager, input: DeliverBatchInput, batchSize: number, sendKey: string): Promise<Claim> {
@@ -138,9 +163,10 @@ async function claimPage(em: EntityManager, input: DeliverBatchInput, batchSize:
     donor_id: row.donor_id, status: skip ? 'skipped' : 'pending', skip_reason: skip,
   }));
   if (ledger.length > 0) {
-    await em.execute(INSERT_LEDGER_SQL, [input.campaignId, input.stepNumber, input.clientId, context.channel, sendKey, JSON.stringify(ledger)]);
-    const skipped = ledger.filter((l) => l.status === 'skipped').length;
-    if (skipped > 0) await em.execute('select increment_campaign_stat(?, ?, ?)', [input.campaignId, 'skipped', skipped]);
+    const inserted = await em.execute<{ status: string }[]>(INSERT_LEDGER_SQL, [
+      input.campaignId, input.stepNumber, input.clientId, context.channel, sendKey, JSON.stringify(ledger),
+    ]);
+    await countStat(em, input.campaignId, 'skipped', inserted.filter((row) => row.status === 'skipped').length);
   }
   return {
     context, toSend, skips: decisions.flatMap((d) => (d.skip ? [d.skip] : [])), settledBefore: fresh.length < page.length,
@@ -185,8 +211,6 @@ async function loadStepContext(em: EntityManager, input: DeliverBatchInput): Pro
   };
 }
 
-interface SendOutcome { sent: { row: Pick<PageRow, 'donor_id' | 'email'>; messageId: string | null }[]; failed: { row: Pick<PageRow, 'donor_id'>; reason: string }[] }
-
 /** The per-donor fields a rendered variant leaves for SendGrid to fill in, as `{{tag}}`. */
 const SUBSTITUTION_TAGS = ['first_name', 'last_name', 'email', 'unsubscribe_url'] as const;
 type SubstitutionTag = (typeof SUBSTITUTION_TAGS)[number];
@@ -204,9 +228,10 @@ class VariantMailer {
     private readonly context: StepContext,
     private readonly sendKey: string,
     private readonly groupId: number,
+    private readonly fence: LaneFence,
   ) {}
 
-  async send(group: PageRow[]): Promise<SendOutcome> {
+  async send(group: PageRow[]): Promise<ProviderOutcome> {
     // Campaigns activated before clients had sender identities go out from the deployment's EMAIL_FROM.
     const { sender } = this.context;
     const from = sender.from_email ? { email: sender.from_email, name: sender.from_name ?? undefined } : { email: this.deps.from };
@@ -219,12 +244,14 @@ class VariantMailer {
     });
     const rendered = sender.postal_address ? withSenderFooter(body, { fromName: sender.from_name, postalAddress: sender.postal_address }) : body;
     const used = SUBSTITUTION_TAGS.filter((tag) => [rendered.subject, rendered.html, rendered.text].some((part) => part.includes(`{{${tag}}}`)));
-    const failed: SendOutcome['failed'] = [];
+    const failed: ProviderOutcome['failed'] = [];
     let remaining = group;
     // A 400 names one bad address: fail that delivery alone and resend the others.
     while (remaining.length > 0) {
+      // Every call, the first and each resend after a 400, first proves this attempt still owns the rows.
+      await this.fence.assertHeld({ lane: this.input, sendKey: this.sendKey, donorIds: remaining.map((row) => row.donor_id) });
       try {
-        const [response] = await this.deps.sendgrid.mail.send({
+        const [response] = await sendMail(this.deps.sendgrid, Context.current().cancellationSignal, {
           from,
           replyTo: sender.reply_to ?? undefined,
           subject: rendered.subject,
@@ -241,11 +268,11 @@ class VariantMailer {
           personalizations: remaining.map((row) => this.personalization(row, used)),
         });
         const messageId = String(response.headers['x-message-id'] ?? '') || null;
-        return { sent: remaining.map((row) => ({ row, messageId })), failed };
+        return { sent: remaining.map((row) => ({ donorId: row.donor_id, email: row.email, messageId })), failed };
       } catch (error) {
         const rejected = rejectedRecipient(error);
         if (!rejected || !remaining[rejected.index]) throw error;
-        failed.push({ row: remaining[rejected.index], reason: rejected.reason });
+        failed.push({ donorId: remaining[rejected.index].donor_id, reason: rejected.reason });
         remaining = remaining.filter((_, index) => index !== rejected.index);
       }
     }
@@ -272,25 +299,12 @@ class VariantMailer {
   }
 }
 
-async function settleSends(em: EntityManager, input: DeliverBatchInput, outcome: SendOutcome): Promise<void> {
-  if (outcome.sent.length > 0) {
-    const sent = outcome.sent.map(({ row, messageId }) => ({ donor_id: row.donor_id, email: row.email, message_id: messageId }));
-    await em.execute(SETTLE_SENT_SQL, [input.clientId, input.campaignId, input.stepNumber, JSON.stringify(sent)]);
-    await em.execute('select increment_campaign_stat(?, ?, ?)', [input.campaignId, 'sent', outcome.sent.length]);
-  }
-  if (outcome.failed.length > 0) {
-    const failed = outcome.failed.map(({ row, reason }) => ({ donor_id: row.donor_id, reason }));
-    await em.execute(SETTLE_FAILED_SQL, [input.campaignId, input.stepNumber, input.clientId, JSON.stringify(failed)]);
-    await em.execute('select increment_campaign_stat(?, ?, ?)', [input.campaignId, 'failed', outcome.failed.length]);
-  }
-}
-
 /**
  * Settles what a killed attempt left pending: recipients SendGrid accepted become `sent`, the others
  * are released so this attempt decides and sends them afresh. Only one page of a lane is in flight at
  * a time, so every pending row of the lane past the cursor belongs to this page.
  */
-async function reconcileUnknownOutcomes(deps: ActivityDeps, input: DeliverBatchInput): Promise<SendOutcome[]> {
+async function reconcileUnknownOutcomes(deps: ActivityDeps, input: DeliverBatchInput): Promise<Settled[]> {
   const inClient = <T>(work: (em: EntityManager) => Promise<T>) => withClient(deps.orm.em, input.clientId, work);
   const stale = await inClient((em) => em.execute<{ donor_id: string; email: string | null; send_key: string }[]>(
     `select l.donor_id, d.email, l.send_key
@@ -298,64 +312,33 @@ async function reconcileUnknownOutcomes(deps: ActivityDeps, input: DeliverBatchI
       where l.campaign_id = ? and l.step_number = ? and l.status = 'pending' and (?::uuid is null or l.donor_id > ?::uuid)
         and exists (select 1 from campaign_recipients r where r.campaign_id = l.campaign_id and r.donor_id = l.donor_id and r.shard = ?)`,
     [input.campaignId, input.stepNumber, input.afterDonorId, input.afterDonorId, input.shard]));
-  const settled: SendOutcome[] = [];
+  const settled: Settled[] = [];
   for (const sendKey of new Set(stale.map((row) => row.send_key))) {
     const accepted = await acceptedRecipients(deps.sendgrid.client, sendKey).catch((error: unknown) => { throw providerFailure(error); });
     const rows = stale.filter((row) => row.send_key === sendKey);
     const sent = rows.filter((row) => row.email && accepted.has(row.email.toLowerCase()))
-      .map((row) => ({ row, messageId: accepted.get(row.email!.toLowerCase())! }));
-    await inClient(async (em) => {
-      await settleSends(em, input, { sent, failed: [] });
-      await releaseUnsent(em, input, sendKey);
-    });
-    settled.push({ sent, failed: [] });
+      .map((row) => ({ donorId: row.donor_id, email: row.email, messageId: accepted.get(row.email!.toLowerCase())! }));
+    const scope: SettlementScope = { campaignId: input.campaignId, clientId: input.clientId, stepNumber: input.stepNumber, sendKey };
+    settled.push(await inClient(async (em) => {
+      const changed = await settleOutcome(em, scope, { sent, failed: [] });
+      await releaseUnsent(em, scope);
+      return changed;
+    }));
   }
   return settled;
 }
 
-async function releaseUnsent(em: EntityManager, input: DeliverBatchInput, sendKey: string): Promise<void> {
-  await em.execute(
-    `delete from campaign_deliveries where campaign_id = ? and step_number = ? and status = 'pending' and send_key = ?`,
-    [input.campaignId, input.stepNumber, sendKey],
-  );
-}
-
-/** The page's counts when this attempt decided every recipient of it: no need to read them back. */
-function claimTally(skips: SkipReason[], outcomes: SendOutcome[]): StepTally {
-  const tally: StepTally = { ...emptyTally(), skipped: skips.length };
+/** The page's counts when this attempt decided every recipient of it, from what its settlement changed. */
+function claimTally(skips: SkipReason[], settled: Settled): StepTally {
+  const tally: StepTally = { ...emptyTally(), skipped: skips.length, sent: settled.sent.length, failed: settled.failed.length };
   for (const reason of skips) tally.skipReasons[reason] = (tally.skipReasons[reason] ?? 0) + 1;
-  for (const outcome of outcomes) {
-    tally.sent += outcome.sent.length;
-    tally.failed += outcome.failed.length;
-  }
   return tally;
 }
 
-/** The page's final ledger counts, so a retried batch reports what earlier attempts settled too. */
-async function pageTally(em: EntityManager, input: DeliverBatchInput, donorIds: string[]): Promise<StepTally> {
-  const tally = emptyTally();
-  if (donorIds.length === 0) return tally;
-  const rows = await em.execute<{ status: string; skip_reason: SkipReason | null; n: number }[]>(
-    // LIMIT 1 keeps the lateral subquery a primary-key lookup per donor, whatever the statistics say.
-    `select l.status, l.skip_reason, count(*)::int as n
-       from json_array_elements_text(?::json) as page(donor_id),
-            lateral (select status, skip_reason from campaign_deliveries
-                      where campaign_id = ? and step_number = ? and donor_id = page.donor_id::uuid limit 1) l
-      group by l.status, l.skip_reason`,
-    [JSON.stringify(donorIds), input.campaignId, input.stepNumber],
-  );
-  for (const { status, skip_reason, n } of rows) {
-    if (status === 'skipped') {
-      tally.skipped += n;
-      if (skip_reason) tally.skipReasons[skip_reason] = (tally.skipReasons[skip_reason] ?? 0) + n;
-    } else if (status === 'failed') tally.failed += n;
-    else if (!UNSENT_STATUSES.has(status)) tally.sent += n;
-  }
-  return tally;
+/** An error carrying the provider's HTTP status: the request was answered, so it was refused, not lost. */
+function answeredByProvider(error: unknown): boolean {
+  return typeof (error as { code?: unknown }).code === 'number';
 }
-
-/** Ledger statuses of a message that did not (or not yet) leave; every other status means it was sent. */
-const UNSENT_STATUSES = new Set(['pending', 'skipped', 'failed']);
 
 function asActivityFailure(error: unknown): ApplicationFailure {
   return error instanceof ApplicationFailure ? error : providerFailure(error);
@@ -402,25 +385,5 @@ const INSERT_LEDGER_SQL = `
   insert into campaign_deliveries (campaign_id, step_number, donor_id, client_id, channel, status, skip_reason, send_key, settled_at, attempts)
   select ?, ?, x.donor_id, ?, ?, x.status, x.skip_reason, ?, case when x.status = 'skipped' then now() end, 1
     from json_to_recordset(?::json) as x(donor_id uuid, status text, skip_reason text)
-  on conflict do nothing`;
-
-// Settling writes through the ledger's primary key (an upsert onto the row the claim wrote), so each row
-// is one index lookup. An UPDATE ... FROM joined on donor_id let statistics that lag a fast-growing ledger
-// pick a plan reading the step's whole ledger for every page: quadratic over a touchpoint.
-const SETTLE_SENT_SQL = `
-  with sent as (
-    insert into email_sends (client_id, campaign_id, step_number, donor_id, email_address, status, sendgrid_message_id, sent_at)
-    select ?, ?, ?, x.donor_id, x.email, 'sent', x.message_id, now()
-      from json_to_recordset(?::json) as x(donor_id uuid, email text, message_id text)
-    on conflict do nothing
-    returning client_id, campaign_id, step_number, donor_id, sendgrid_message_id)
-  insert into campaign_deliveries (campaign_id, step_number, donor_id, client_id, status, provider_message_id, settled_at)
-  select campaign_id, step_number, donor_id, client_id, 'sent', sendgrid_message_id, now() from sent
-  on conflict (campaign_id, step_number, donor_id) do update
-     set status = excluded.status, provider_message_id = excluded.provider_message_id, settled_at = excluded.settled_at`;
-
-const SETTLE_FAILED_SQL = `
-  insert into campaign_deliveries (campaign_id, step_number, donor_id, client_id, status, failure_reason, settled_at)
-  select ?, ?, x.donor_id, ?, 'failed', x.reason, now() from json_to_recordset(?::json) as x(donor_id uuid, reason text)
-  on conflict (campaign_id, step_number, donor_id) do update
-     set status = excluded.status, failure_reason = excluded.failure_reason, settled_at = excluded.settled_at`;
+  on conflict do nothing
+  returning status`;

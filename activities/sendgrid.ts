@@ -2,7 +2,7 @@ import { Client } from '@sendgrid/client';
 import type { ClientRequest } from '@sendgrid/client/src/request';
 import type { ClientResponse } from '@sendgrid/client/src/response';
 import type { ResponseError } from '@sendgrid/helpers/classes';
-import { MailService } from '@sendgrid/mail';
+import { type MailDataRequired, MailService } from '@sendgrid/mail';
 import { ApplicationFailure } from '@temporalio/activity';
 import { sendRequestIdOf } from '../domain/email-events';
 import { observeProviderCall, pathTemplate } from '../domain/telemetry/provider-calls';
@@ -19,10 +19,19 @@ export function createSendGrid(apiKey: string, baseUrl: string): SendGrid {
   return { mail, client };
 }
 
-/** @sendgrid/client, each request traced and measured (domain/telemetry/provider-calls.ts): every SendGrid call goes through it. */
+/**
+ * @sendgrid/client, each request traced and measured (domain/telemetry/provider-calls.ts): every SendGrid
+ * call goes through it. The library builds its axios options from a fixed list of fields; this client
+ * also passes an AbortSignal through, so a cancelled activity abandons its HTTP call (see sendMail).
+ */
 class ObservedClient extends Client {
   constructor(private readonly baseUrl: string) {
     super();
+  }
+
+  override createRequest(data: ClientRequest & { signal?: AbortSignal }): ClientRequest {
+    const request = super.createRequest(data);
+    return data.signal ? ({ ...request, signal: data.signal } as ClientRequest) : request;
   }
 
   override request(data: ClientRequest, cb?: (err: ResponseError, response: [ClientResponse, unknown]) => void): Promise<[ClientResponse, unknown]> {
@@ -38,6 +47,18 @@ class ObservedClient extends Client {
     if (!cb) return result;
     return result.then((response) => cb(null as unknown as ResponseError, response), (error: ResponseError) => cb(error, null as unknown as [ClientResponse, unknown])) as never;
   }
+}
+
+/**
+ * `mail.send(data)` whose HTTP call is abandoned when `signal` aborts (then it rejects with axios'
+ * CanceledError, which carries no HTTP status: whether SendGrid accepted the mail is unknown).
+ */
+export function sendMail(sendgrid: SendGrid, signal: AbortSignal, data: MailDataRequired) {
+  const client = Object.create(sendgrid.client) as Client;
+  client.request = (request, cb) => sendgrid.client.request({ ...request, signal } as ClientRequest, cb);
+  const mail = Object.create(sendgrid.mail) as MailService;
+  mail.setClient(client);
+  return mail.send(data);
 }
 
 /**

@@ -1,0 +1,88 @@
+import { Context, heartbeat } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import { Client as PgClient } from 'pg';
+
+/** One lane of one touchpoint: the unit two attempts of a delivery batch could collide on. */
+export interface Lane { campaignId: string; clientId: string; stepNumber: number; shard: number }
+
+/** How often a waiting or sending attempt tells Temporal it is alive (the SDK throttles what it forwards). */
+const HEARTBEAT_EVERY_MS = 1_000;
+/** How often an attempt waiting for the lane tries the lock again. */
+const RETRY_LOCK_EVERY_MS = 250;
+/** A fence check that gets no answer in this time counts as a lost fence: better no send than a doubtful one. */
+const FENCE_QUERY_TIMEOUT_MS = 10_000;
+
+/**
+ * The fence around one delivery lane, held by one activity attempt from before it reconciles and claims
+ * until after it has settled: a PostgreSQL session advisory lock on a connection of its own. A later
+ * attempt of the same batch (Temporal retries a batch whose heartbeats stopped, even though the first
+ * attempt may still be running: a slow provider answer, a paused event loop, a worker cut off from
+ * Temporal but not from the database) waits here until the earlier attempt has finished or died (its
+ * session ends, and PostgreSQL drops the lock with it). So two attempts can never both send the same
+ * (campaign, step, donor), whatever their timing.
+ *
+ * Holding the fence is checked before every provider call (`assertHeld`): the lock session must still
+ * answer, and every row about to be sent must still be pending under this attempt's claim token
+ * (`send_key`). While held, the attempt heartbeats, so a healthy but slow call is not taken for dead.
+ */
+export class LaneFence {
+  private lost: Error | null = null;
+
+  private constructor(private readonly session: PgClient, private readonly lockKey: string, private readonly ticker: NodeJS.Timeout) {}
+
+  /**
+   * Waits (heartbeating, and giving up when the activity is cancelled) until no other attempt holds the
+   * lane, then holds it. `databaseUrl` is the application role's URL; the lock session is scoped to the
+   * lane's client, as every other session of the application is.
+   */
+  static async acquire(databaseUrl: string, lane: Lane): Promise<LaneFence> {
+    const context = Context.current();
+    const session = new PgClient({ connectionString: databaseUrl, query_timeout: FENCE_QUERY_TIMEOUT_MS, application_name: 'track15-lane-fence' });
+    const lockKey = `delivery-lane:${lane.campaignId}:${lane.stepNumber}:${lane.shard}`;
+    const ticker = setInterval(() => heartbeat(), HEARTBEAT_EVERY_MS);
+    const fence = new LaneFence(session, lockKey, ticker);
+    // A session that dies while idle reports it here; without a listener the error would end the process.
+    session.on('error', (error) => { fence.lost = error; });
+    try {
+      heartbeat();
+      await session.connect();
+      await session.query(`select set_config('app.client_id', $1, false)`, [lane.clientId]);
+      for (;;) {
+        const { rows: [{ locked }] } = await session.query<{ locked: boolean }>(
+          'select pg_try_advisory_lock(hashtextextended($1, 0)) as locked', [lockKey]);
+        if (locked) return fence;
+        await context.sleep(RETRY_LOCK_EVERY_MS);
+      }
+    } catch (error) {
+      await fence.release();
+      throw error;
+    }
+  }
+
+  /**
+   * Proves, just before a provider call, that this attempt still holds the lane and that each of
+   * `donorIds` is still pending under its claim token; throws (retryably) otherwise, without sending.
+   */
+  async assertHeld(claim: { lane: Lane; sendKey: string; donorIds: string[] }): Promise<void> {
+    Context.current().cancellationSignal.throwIfAborted();
+    if (this.lost) throw fenceLost(this.lost.message);
+    const { rows: [{ held, claimed }] } = await this.session.query<{ held: boolean; claimed: number }>(
+      `select exists (select 1 from pg_locks where locktype = 'advisory' and pid = pg_backend_pid() and granted
+                        and ((classid::bigint << 32) | objid::bigint) = hashtextextended($1, 0)) as held,
+              (select count(*)::int from campaign_deliveries
+                where campaign_id = $2 and step_number = $3 and donor_id = any($4::uuid[]) and status = 'pending' and send_key = $5) as claimed`,
+      [this.lockKey, claim.lane.campaignId, claim.lane.stepNumber, claim.donorIds, claim.sendKey]);
+    if (!held) throw fenceLost('the lane lock is no longer held');
+    if (claimed !== claim.donorIds.length) throw fenceLost(`${claim.donorIds.length - claimed} of the rows to send are no longer claimed by this attempt`);
+  }
+
+  /** Lets the next attempt in: ending the session drops the lock even if the unlock cannot be said. */
+  async release(): Promise<void> {
+    clearInterval(this.ticker);
+    await this.session.end().catch(() => undefined);
+  }
+}
+
+function fenceLost(why: string): ApplicationFailure {
+  return ApplicationFailure.create({ message: `delivery fence lost, nothing sent: ${why}`, type: 'DeliveryFenceLost' });
+}

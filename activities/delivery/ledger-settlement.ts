@@ -1,0 +1,114 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { type SkipReason, type StepTally, emptyTally } from '../../workflows/definitions';
+
+/** Where a settlement applies: one step of one campaign, rows claimed under one attempt's `send_key`. */
+export interface SettlementScope { campaignId: string; clientId: string; stepNumber: number; sendKey: string }
+
+/** What a provider call decided, per recipient. */
+export interface ProviderOutcome {
+  sent: { donorId: string; email: string | null; messageId: string | null }[];
+  failed: { donorId: string; reason: string }[];
+}
+
+/** Rows a settlement actually moved out of `pending`: what may be counted, once. */
+export interface Settled { sent: string[]; failed: { donorId: string; reason: string }[] }
+
+/**
+ * Settles the pending ledger rows claimed under `scope.sendKey` from what the provider said, and adds to
+ * `campaigns.stats` only the rows this very statement changed: a row another attempt (or an earlier
+ * settlement) already settled is neither rewritten nor counted again.
+ */
+export async function settleOutcome(em: EntityManager, scope: SettlementScope, outcome: ProviderOutcome): Promise<Settled> {
+  const settled: Settled = { sent: [], failed: [] };
+  if (outcome.sent.length > 0) {
+    const sent = outcome.sent.map((s) => ({ donor_id: s.donorId, email: s.email, message_id: s.messageId }));
+    const rows = await em.execute<{ donor_id: string }[]>(SETTLE_SENT_SQL, [
+      JSON.stringify(sent), scope.campaignId, scope.stepNumber, scope.clientId, scope.sendKey, scope.clientId, scope.campaignId, scope.stepNumber,
+    ]);
+    settled.sent = rows.map((row) => row.donor_id);
+  }
+  if (outcome.failed.length > 0) {
+    const failed = outcome.failed.map((f) => ({ donor_id: f.donorId, reason: f.reason }));
+    const rows = await em.execute<{ donor_id: string; failure_reason: string }[]>(SETTLE_FAILED_SQL, [
+      scope.campaignId, scope.stepNumber, scope.clientId, scope.sendKey, JSON.stringify(failed),
+    ]);
+    settled.failed = rows.map((row) => ({ donorId: row.donor_id, reason: row.failure_reason }));
+  }
+  await countStat(em, scope.campaignId, 'sent', settled.sent.length);
+  await countStat(em, scope.campaignId, 'failed', settled.failed.length);
+  return settled;
+}
+
+/** Adds `n` to one of `campaigns.stats`' counters (seed 002's increment_campaign_stat, atomic). */
+export async function countStat(em: EntityManager, campaignId: string, stat: 'sent' | 'failed' | 'skipped', n: number): Promise<void> {
+  if (n > 0) await em.execute('select increment_campaign_stat(?, ?, ?)', [campaignId, stat, n]);
+}
+
+/**
+ * Gives up this attempt's pending claims so a later attempt decides and sends them afresh, except the
+ * rows in `keepPending`: those went out in a request whose answer never came (a cut connection, a
+ * cancelled call), so only the provider's own record can tell whether they were sent.
+ */
+export async function releaseUnsent(em: EntityManager, scope: SettlementScope, keepPending: string[] = []): Promise<void> {
+  await em.execute(
+    `delete from campaign_deliveries
+      where campaign_id = ? and step_number = ? and status = 'pending' and send_key = ?
+        and donor_id not in (select kept::uuid from json_array_elements_text(?::json) as k(kept))`,
+    [scope.campaignId, scope.stepNumber, scope.sendKey, JSON.stringify(keepPending)],
+  );
+}
+
+/** Ledger statuses of a message that did not (or not yet) leave; every other status means it was sent. */
+export const UNSENT_STATUSES = new Set(['pending', 'skipped', 'failed']);
+
+/** The page's final ledger counts, so a retried batch reports what earlier attempts settled too. */
+export async function pageTally(em: EntityManager, scope: Omit<SettlementScope, 'sendKey'>, donorIds: string[]): Promise<StepTally> {
+  const tally = emptyTally();
+  if (donorIds.length === 0) return tally;
+  const rows = await em.execute<{ status: string; skip_reason: SkipReason | null; n: number }[]>(
+    // LIMIT 1 keeps the lateral subquery a primary-key lookup per donor, whatever the statistics say.
+    `select l.status, l.skip_reason, count(*)::int as n
+       from json_array_elements_text(?::json) as page(donor_id),
+            lateral (select status, skip_reason from campaign_deliveries
+                      where campaign_id = ? and step_number = ? and donor_id = page.donor_id::uuid limit 1) l
+      group by l.status, l.skip_reason`,
+    [JSON.stringify(donorIds), scope.campaignId, scope.stepNumber],
+  );
+  for (const { status, skip_reason, n } of rows) {
+    if (status === 'skipped') {
+      tally.skipped += n;
+      if (skip_reason) tally.skipReasons[skip_reason] = (tally.skipReasons[skip_reason] ?? 0) + n;
+    } else if (status === 'failed') tally.failed += n;
+    else if (!UNSENT_STATUSES.has(status)) tally.sent += n;
+  }
+  return tally;
+}
+
+// Settling writes through the ledger's primary key (an upsert onto the row the claim wrote), so each row
+// is one index lookup. An UPDATE ... FROM joined on donor_id let statistics that lag a fast-growing ledger
+// pick a plan reading the step's whole ledger for every page: quadratic over a touchpoint. The upsert's
+// WHERE leaves rows that are no longer this claim's pending rows alone, and RETURNING yields only the rows
+// it changed, which are then the only ones counted and recorded in email_sends.
+const SETTLE_SENT_SQL = `
+  with page as (select * from json_to_recordset(?::json) as x(donor_id uuid, email text, message_id text)),
+  settled as (
+    insert into campaign_deliveries (campaign_id, step_number, donor_id, client_id, status, provider_message_id, send_key, settled_at)
+    select ?, ?, page.donor_id, ?, 'sent', page.message_id, ?, now() from page
+    on conflict (campaign_id, step_number, donor_id) do update
+       set status = excluded.status, provider_message_id = excluded.provider_message_id, settled_at = excluded.settled_at
+     where campaign_deliveries.status = 'pending' and campaign_deliveries.send_key = excluded.send_key
+    returning donor_id, provider_message_id),
+  recorded as (
+    insert into email_sends (client_id, campaign_id, step_number, donor_id, email_address, status, sendgrid_message_id, sent_at)
+    select ?, ?, ?, settled.donor_id, page.email, 'sent', settled.provider_message_id, now()
+      from settled join page on page.donor_id = settled.donor_id
+    on conflict do nothing)
+  select donor_id from settled`;
+
+const SETTLE_FAILED_SQL = `
+  insert into campaign_deliveries (campaign_id, step_number, donor_id, client_id, status, send_key, failure_reason, settled_at)
+  select ?, ?, x.donor_id, ?, 'failed', ?, x.reason, now() from json_to_recordset(?::json) as x(donor_id uuid, reason text)
+  on conflict (campaign_id, step_number, donor_id) do update
+     set status = excluded.status, failure_reason = excluded.failure_reason, settled_at = excluded.settled_at
+   where campaign_deliveries.status = 'pending' and campaign_deliveries.send_key = excluded.send_key
+  returning donor_id, failure_reason`;
