@@ -1,10 +1,10 @@
-import { WorkflowNotFoundError } from '@temporalio/client';
+import { WorkflowNotFoundError, WorkflowUpdateRPCTimeoutOrCancelledError, isGrpcServiceError } from '@temporalio/client';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { ActivationRefusedError, CampaignNotFoundError } from '../activities/activation';
 import { TokenSpaceExhaustedError } from '../domain/activation-token';
 import { TemplateError } from '../domain/message-template';
 import { CampaignCommandRefusedError } from '../workflows/lifecycle';
-import { type FieldError, Problem, conflict, invalid, notFound } from './problem';
+import { type FieldError, Problem, conflict, invalid, notFound, unavailable } from './problem';
 
 /** Fastify names the part of the request it validated `querystring`; a client thinks of it as the query. */
 const CONTEXT_NAMES: Record<string, string> = { body: 'body', querystring: 'query', params: 'params', headers: 'header' };
@@ -37,7 +37,42 @@ export function toProblem(error: unknown): Problem {
   }
   if (error instanceof TokenSpaceExhaustedError) return new Problem(503, 'Service Unavailable', error.message);
   const e = (typeof error === 'object' && error !== null ? error : {}) as ErrorLike;
-  return fastifyProblem(e) ?? databaseProblem(e) ?? clientErrorProblem(e) ?? new Problem(500, 'Internal Server Error', 'the request failed; the error has been logged');
+  return outageProblem(error) ?? fastifyProblem(e) ?? databaseProblem(e) ?? clientErrorProblem(e) ?? new Problem(500, 'Internal Server Error', 'the request failed; the error has been logged');
+}
+
+/** How long a client should wait before trying again after an outage answer. */
+export const OUTAGE_RETRY_AFTER_SECONDS = 5;
+
+/**
+ * Node's socket errors and PostgreSQL's SQLSTATEs that mean "the database is unreachable, going down or
+ * starting" (PostgreSQL Appendix A: class 08 connection exception; 57P01 admin_shutdown, 57P02
+ * crash_shutdown, 57P03 cannot_connect_now; 53300 too_many_connections).
+ */
+const DATABASE_UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'EAI_AGAIN', 'ENOTFOUND',
+  '57P01', '57P02', '57P03', '53300',
+]);
+/** What node-postgres and knex say, without a code, when the connection dropped or never came. */
+const DATABASE_UNAVAILABLE_MESSAGE = /Connection terminated|connection error and is not queryable|Timeout acquiring a connection|the database system is (starting up|shutting down|in recovery mode)/i;
+/** gRPC statuses of a Temporal frontend that is down or did not answer within the call's deadline: UNAVAILABLE, DEADLINE_EXCEEDED. */
+const TEMPORAL_UNAVAILABLE_STATUSES = new Set<number>([14, 4]);
+
+/**
+ * An outage of PostgreSQL or of the Temporal frontend, found anywhere along the error's `cause` chain
+ * (MikroORM, knex and the Temporal client wrap what the driver threw): 503 with Retry-After, never 500.
+ */
+function outageProblem(error: unknown): Problem | undefined {
+  for (let e = error, depth = 0; typeof e === 'object' && e !== null && depth < 8; e = (e as { cause?: unknown }).cause, depth++) {
+    const { code, message } = e as { code?: unknown; message?: unknown };
+    if ((typeof code === 'string' && (DATABASE_UNAVAILABLE_CODES.has(code) || code.startsWith('08')))
+      || (typeof message === 'string' && DATABASE_UNAVAILABLE_MESSAGE.test(message))) {
+      return unavailable('the database is unreachable or starting; try again shortly', OUTAGE_RETRY_AFTER_SECONDS);
+    }
+    if ((isGrpcServiceError(e) && TEMPORAL_UNAVAILABLE_STATUSES.has(e.code)) || e instanceof WorkflowUpdateRPCTimeoutOrCancelledError) {
+      return unavailable('the workflow service did not answer in time; try again shortly', OUTAGE_RETRY_AFTER_SECONDS);
+    }
+  }
+  return undefined;
 }
 
 function validationProblem(error: ErrorLike): Problem {

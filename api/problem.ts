@@ -16,6 +16,8 @@ export class Problem extends Error {
     /** RFC 9457 extension members, e.g. `errors` or `reasons`. */
     readonly extensions: Record<string, unknown> = {},
     readonly type = 'about:blank',
+    /** Response headers the problem calls for, e.g. Retry-After on a 503. */
+    readonly headers: Record<string, string> = {},
   ) {
     super(detail);
     this.name = 'Problem';
@@ -45,4 +47,12 @@ export function forbidden(detail: string): Problem {
 export function tooLarge(limitBytes: number): Problem {
   const message = `is larger than this operation accepts (${limitBytes} bytes)`;
   return new Problem(413, 'Content Too Large', `body: ${message}`, { errors: [{ field: 'body', message }] });
+}
+
+/**
+ * A dependency (PostgreSQL, Temporal) cannot answer now: 503 with Retry-After in seconds (RFC 9110
+ * §10.2.3), so a client waits and tries again instead of taking the outage for its own mistake.
+ */
+export function unavailable(detail: string, retryAfterSeconds: number): Problem {
+  return new Problem(503, 'Service Unavailable', detail, {}, 'urn:track15:problem:unavailable', { 'retry-after': String(retryAfterSeconds) });
 }

@@ -17,9 +17,20 @@ export interface LifecycleDeps { orm: MikroORM; temporal: Client; taskQueue: str
 /** The workflow refused a command (its Update validator said why). */
 export class CampaignCommandRefusedError extends Error {}
 
+/**
+ * How long a lifecycle command may wait for Temporal (the frontend, and the workflow's answer to an
+ * Update). Past it the call fails with DEADLINE_EXCEEDED, which the API answers with 503 and
+ * Retry-After, instead of holding the caller while the client keeps retrying an unreachable server.
+ */
+export const COMMAND_DEADLINE_MS = 10_000;
+
+function withinDeadline<T>(temporal: Client, command: () => Promise<T>): Promise<T> {
+  return temporal.connection.withDeadline(Date.now() + COMMAND_DEADLINE_MS, command);
+}
+
 export async function activateCampaign(deps: LifecycleDeps, clientId: string, campaignId: string) {
   const prepared = await withClient(deps.orm.em, clientId, (em) => prepareActivation(em, campaignId));
-  const handle = await deps.temporal.workflow.start(campaignWorkflow, {
+  const handle = await withinDeadline(deps.temporal, () => deps.temporal.workflow.start(campaignWorkflow, {
     workflowId: campaignWorkflowId(campaignId),
     taskQueue: deps.taskQueue,
     args: [{ campaignId, clientId }],
@@ -35,13 +46,14 @@ export async function activateCampaign(deps: LifecycleDeps, clientId: string, ca
     ],
     memo: { campaignName: prepared.name },
     staticSummary: `Track15 campaign: ${prepared.name}`,
-  });
+  }));
   return { workflowId: handle.workflowId, runId: handle.firstExecutionRunId, alreadyActive: prepared.alreadyActive };
 }
 
-async function refusalsAsErrors(run: () => Promise<CampaignStatus>): Promise<CampaignStatus> {
+/** Runs an Update within the command deadline; the workflow's refusal becomes CampaignCommandRefusedError. */
+async function refusalsAsErrors(temporal: Client, run: () => Promise<CampaignStatus>): Promise<CampaignStatus> {
   try {
-    return await run();
+    return await withinDeadline(temporal, run);
   } catch (error) {
     if (error instanceof WorkflowUpdateFailedError) throw new CampaignCommandRefusedError(error.cause?.message ?? error.message);
     throw error;
@@ -50,17 +62,17 @@ async function refusalsAsErrors(run: () => Promise<CampaignStatus>): Promise<Cam
 
 export function pauseCampaign(deps: LifecycleDeps, campaignId: string, reason?: string): Promise<CampaignStatus> {
   const handle = deps.temporal.workflow.getHandle(campaignWorkflowId(campaignId));
-  return refusalsAsErrors(() => handle.executeUpdate(pauseUpdate, { args: [{ reason }] }));
+  return refusalsAsErrors(deps.temporal, () => handle.executeUpdate(pauseUpdate, { args: [{ reason }] }));
 }
 
 export function resumeCampaign(deps: LifecycleDeps, campaignId: string): Promise<CampaignStatus> {
   const handle = deps.temporal.workflow.getHandle(campaignWorkflowId(campaignId));
-  return refusalsAsErrors(() => handle.executeUpdate(resumeUpdate));
+  return refusalsAsErrors(deps.temporal, () => handle.executeUpdate(resumeUpdate));
 }
 
 export function stopCampaign(deps: LifecycleDeps, campaignId: string, reason: string): Promise<CampaignStatus> {
   const handle = deps.temporal.workflow.getHandle(campaignWorkflowId(campaignId));
-  return refusalsAsErrors(() => handle.executeUpdate(stopUpdate, { args: [{ reason }] }));
+  return refusalsAsErrors(deps.temporal, () => handle.executeUpdate(stopUpdate, { args: [{ reason }] }));
 }
 
 export function campaignStatus(deps: Pick<LifecycleDeps, 'temporal'>, campaignId: string): Promise<CampaignStatus> {

@@ -6,7 +6,7 @@ import { Problem } from '../problem';
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
 export function sendProblem(request: FastifyRequest, reply: FastifyReply, problem: Problem): FastifyReply {
-  return reply.code(problem.status).type(PROBLEM_CONTENT_TYPE).send({
+  return reply.code(problem.status).headers(problem.headers).type(PROBLEM_CONTENT_TYPE).send({
     type: problem.type,
     title: problem.title,
     status: problem.status,
@@ -21,7 +21,8 @@ export function sendProblem(request: FastifyRequest, reply: FastifyReply, proble
 export default fp(async (app) => {
   app.setErrorHandler((error, request, reply) => {
     const problem = toProblem(error);
-    if (problem.status >= 500) request.log.error({ err: error }, 'request failed');
+    if (problem.status === 503) request.log.warn({ err: error }, 'dependency unavailable');
+    else if (problem.status >= 500) request.log.error({ err: error }, 'request failed');
     return sendProblem(request, reply, problem);
   });
   app.setNotFoundHandler((request, reply) =>

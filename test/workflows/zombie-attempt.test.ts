@@ -65,7 +65,7 @@ describe('a delivery attempt Temporal gave up on while it still runs', () => {
     });
     // Every lane's first request is held by the slow window; then the worker is cut off from Temporal.
     await eventually(async () => (h.sink.requests.filter((r) => r.path === '/v3/mail/send').length >= sendsBefore + DELIVERY_LANES ? true : undefined),
-      60_000, 'requests in the slow window');
+      120_000, 'requests in the slow window');
     await temporalPath.cut();
     h.sink.setLatency(0);
     await h.temporal.startWorker();
