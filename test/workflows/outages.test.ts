@@ -12,7 +12,7 @@ import { campaignWorkflowId } from '../../workflows/definitions';
 import { createWorker } from '../../workflows/worker';
 import { insertKey, STRIPE_MOCK_URL } from '../api/support';
 import { SendGridSink } from '../fakes/sendgrid-sink';
-import { MARKETING_GROUP_ID, PUBLIC_BASE_URL, UNSUBSCRIBE_SECRET, eventually } from '../support/campaign-harness';
+import { PUBLIC_BASE_URL, UNSUBSCRIBE_SECRET, eventually } from '../support/campaign-harness';
 import { Fixtures } from '../support/fixtures';
 import { PrivatePostgres, PrivateTemporal } from '../support/private-stack';
 import { WORKFLOW_BUNDLE_PATH, installTestRuntime } from '../support/temporal';
@@ -63,7 +63,7 @@ describe('outages of PostgreSQL and Temporal under a running campaign', () => {
     nativeConnection = await NativeConnection.connect({ address: temporal.address });
     worker = await createWorker(nativeConnection, { TEMPORAL_NAMESPACE: 'default', TEMPORAL_TASK_QUEUE: taskQueue }, {
       orm, sendgrid: createSendGrid('SG.test-key', sink.url), from: 'campaigns@track15.test', publicBaseUrl: PUBLIC_BASE_URL,
-      unsubscribeSecret: UNSUBSCRIBE_SECRET, marketingGroupId: MARKETING_GROUP_ID, batchSize: 10,
+      unsubscribeSecret: UNSUBSCRIBE_SECRET, batchSize: 10,
     }, { workflowBundle: { codePath: WORKFLOW_BUNDLE_PATH } });
     running = worker.run();
     connection = await Connection.connect({ address: temporal.address });
