@@ -1,13 +1,22 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { AUTHENTICATED_ERRORS, ClientParams, problems } from '../schemas/common';
 import { ImportBody, ImportResult } from '../schemas/donors';
-import { csvRows, importDonors, jsonRows } from '../services/donor-import';
+import { csvRows, decodeCsvBody, importDonors, jsonRows } from '../services/donor-import';
 
 const IMPORT_BODY_LIMIT = 10 * 1024 * 1024;
 
-/** In a scope of its own, so text/csv is accepted here and nowhere else (other operations answer 415). */
+/**
+ * In a scope of its own, so text/csv is accepted here and nowhere else (other operations answer 415).
+ * The body arrives as bytes and is decoded by its charset or byte-order mark (services/donor-import.ts).
+ */
 const donorImportRoutes: FastifyPluginAsyncZod = async (app) => {
-  app.addContentTypeParser('text/csv', { parseAs: 'string', bodyLimit: IMPORT_BODY_LIMIT }, (_request, body, done) => done(null, body));
+  app.addContentTypeParser('text/csv', { parseAs: 'buffer', bodyLimit: IMPORT_BODY_LIMIT }, (request, body, done) => {
+    try {
+      done(null, decodeCsvBody(body as Buffer, request.headers['content-type']));
+    } catch (error) {
+      done(error as Error);
+    }
+  });
 
   app.post('/clients/:clientId/donors/import', {
     bodyLimit: IMPORT_BODY_LIMIT,

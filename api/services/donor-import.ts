@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { CsvError, parseCsv } from '../csv';
-import { type FieldError, invalid } from '../problem';
+import { safeParse as parseContentType } from 'fast-content-type-parse';
+import { CsvError, UnsupportedCharset, decodeCsv, parseCsv } from '../csv';
+import { type FieldError, Problem, invalid } from '../problem';
 import { DonorCreate, type DonorInput, MAX_IMPORT_ROWS } from '../schemas/donors';
 import { insertDonors } from './donors';
 
@@ -10,7 +11,32 @@ export interface ImportReport { received: number; imported: number; failed: numb
 /** A row as received; `problem` is set when it could not even be read as a donor (a CSV line with the wrong number of fields). */
 interface IncomingRow { row: number; line?: number; value: Record<string, unknown>; problem?: FieldError }
 
-/** CSV cells are text: an empty cell means "not given", and tags are one cell separated by semicolons. */
+/** Columns a CSV header may name: the donor fields that are text (metadata is JSON, so JSON imports only). */
+export const CSV_COLUMNS = Object.keys(DonorCreate.shape).filter((field) => field !== 'metadata');
+
+/**
+ * Text of a text/csv body: a byte-order mark wins, else the Content-Type `charset` (WHATWG labels:
+ * utf-8, utf-16le, windows-1252, iso-8859-1…), else UTF-8. Undecodable bytes answer 400 naming their
+ * line (never a stored U+FFFD); a charset no decoder knows answers 415 naming the header.
+ */
+export function decodeCsvBody(bytes: Uint8Array, contentType: string | undefined): string {
+  const charset = contentType ? parseContentType(contentType).parameters.charset : undefined;
+  try {
+    return decodeCsv(bytes, charset);
+  } catch (error) {
+    if (error instanceof UnsupportedCharset) {
+      throw new Problem(415, 'Unsupported Media Type', `header.content-type: ${error.message}`, { errors: [{ field: 'header.content-type', message: error.message }] });
+    }
+    if (error instanceof CsvError) throw invalid([{ field: 'body', message: error.message }]);
+    throw error;
+  }
+}
+
+/**
+ * Rows of a decoded CSV file. The header row names columns from CSV_COLUMNS, each once; what is wrong
+ * with it (unknown, empty, repeated, no email or phone column) is reported once for the file, as 400.
+ * An empty cell means "not given", and tags are one cell separated by semicolons.
+ */
 export function csvRows(text: string): IncomingRow[] {
   let records;
   try {
@@ -23,6 +49,8 @@ export function csvRows(text: string): IncomingRow[] {
   if (!header || data.length === 0) throw invalid([{ field: 'body', message: 'CSV needs a header row and at least one donor' }]);
   if (data.length > MAX_IMPORT_ROWS) throw invalid([{ field: 'body', message: `at most ${MAX_IMPORT_ROWS} rows per import` }]);
   const columns = header.cells.map((cell) => cell.trim());
+  const headerErrors = headerFaults(columns, header.line);
+  if (headerErrors.length > 0) throw invalid(headerErrors);
   return data.map((record, row) => {
     if (record.cells.length !== columns.length) {
       return { row, line: record.line, value: {}, problem: { field: 'row', message: `has ${record.cells.length} fields, the header has ${columns.length}` } };
@@ -35,6 +63,19 @@ export function csvRows(text: string): IncomingRow[] {
     });
     return { row, line: record.line, value };
   });
+}
+
+/** One entry per faulty header cell (and one if no column can identify a donor), each naming line and column. */
+function headerFaults(columns: string[], line: number): FieldError[] {
+  const faults: FieldError[] = [];
+  const at = (index: number) => `line ${line}, column ${index + 1}`;
+  columns.forEach((column, index) => {
+    if (column === '') faults.push({ field: 'body', message: `${at(index)}: the header is empty; name one of ${CSV_COLUMNS.join(', ')}` });
+    else if (!CSV_COLUMNS.includes(column)) faults.push({ field: 'body', message: `${at(index)}: unknown header ${JSON.stringify(column)}; name one of ${CSV_COLUMNS.join(', ')}` });
+    else if (columns.indexOf(column) !== index) faults.push({ field: 'body', message: `${at(index)}: header ${JSON.stringify(column)} repeats column ${columns.indexOf(column) + 1}` });
+  });
+  if (!columns.includes('email') && !columns.includes('phone')) faults.push({ field: 'body', message: `line ${line}: the header needs an email or a phone column` });
+  return faults;
 }
 
 export function jsonRows(rows: Record<string, unknown>[]): IncomingRow[] {
