@@ -74,7 +74,7 @@ export const MAX_IMPORT_ROWS = 10_000;
 
 export const ImportBody = z.union([
   z.array(z.record(z.string(), z.unknown())).min(1).max(MAX_IMPORT_ROWS).describe('application/json: an array of donors, as for creating one'),
-  z.string().min(1).describe('text/csv: a header row naming donor fields (tags separated by ";"), then one donor a line'),
+  z.string().min(1).describe('text/csv: a header row naming donor fields (email, phone, first_name, last_name, timezone, stage, source, tags; tags separated by ";"), then one donor a line. Delimiter `,`, `;` or tab, as the header row uses; charset from a byte-order mark, else the Content-Type charset parameter, else UTF-8'),
 ]);
 
 export const RfmRecalculation = z.strictObject({
