@@ -357,8 +357,8 @@ describe('SendGridSink.stop', () => {
 
 describe('sendgrid-sink-server', () => {
   it('starts on SINK_PORT, logs its URL, and exits cleanly on SIGTERM', async () => {
-    const tsx = join(__dirname, '../../node_modules/.bin/tsx');
-    const child = spawn(tsx, [join(__dirname, 'sendgrid-sink-server.ts')], { env: { ...process.env, SINK_PORT: '0' }, stdio: ['ignore', 'pipe', 'inherit'] });
+    // Started as scripts/lib/stack.sh starts it: the tsx CLI would stand between, relaying SIGTERM twice when slow.
+    const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, 'sendgrid-sink-server.ts')], { env: { ...process.env, SINK_PORT: '0' }, stdio: ['ignore', 'pipe', 'inherit'] });
     const [line] = (await once(child.stdout, 'data')) as [Buffer];
     const url = /(http:\/\/127\.0\.0\.1:\d+)/.exec(line.toString())?.[1];
     expect(url).toBeDefined();
