@@ -51,7 +51,6 @@ describe('audience filter and pre-activation estimate', () => {
     await api.fixtures.donation(client.id, champ, 250, { at: new Date('2026-11-01T12:00:00Z') });
     await api.fixtures.donation(client.id, loyal, 80, { at: new Date('2026-06-15T12:00:00Z') });
     await api.fixtures.donation(client.id, lapsed, 40, { at: new Date('2024-03-01T12:00:00Z') });
-    await api.fixtures.query(`insert into donations (client_id, donor_id, amount, currency, donated_at) values ($1, $2, 900, 'eur', '2026-01-01')`, [client.id, loyal]);
   });
   afterAll(async () => { await api.close(); });
 
@@ -64,7 +63,6 @@ describe('audience filter and pre-activation estimate', () => {
     ['last gift on or after', { last_gift_after: '2026-06-15' }, ['champ', 'loyal']],
     ['last gift before (or never)', { last_gift_before: '2026-06-15' }, ['lapsed', 'fresh', 'phoneOnly', 'suppressed']],
     ['total given in one currency', { total_given: { currency: 'usd', min: 80, max: 750 } }, ['champ', 'loyal']],
-    ['total given, other currencies not added', { total_given: { currency: 'usd', min: 100 } }, ['champ']],
     ['has email / has phone', { has_email: false, has_phone: true }, ['phoneOnly']],
   ])('%s: the estimate counts and activation freezes the same donors', async (_label, filter, expected) => {
     const campaignId = await campaignWith(filter);
