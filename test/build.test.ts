@@ -2,26 +2,19 @@ import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { type TestDatabase, createTestDatabase } from './support/database';
 import { eventually } from './support/campaign-harness';
 import { TEMPORAL_ADDRESS } from './support/temporal';
+import { freePort } from './support/ports';
 
 const run = promisify(execFile);
 const ROOT = join(__dirname, '..');
 /** Inside the checkout (so the compiled files resolve node_modules), in the ignored .stack directory. */
 const OUT = join(ROOT, '.stack', `build-test-${process.pid}`);
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /**
  * What the production image runs (Dockerfile): `npm run build`'s two steps (tsc to JavaScript, then the

@@ -1,20 +1,12 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { type TestDatabase, createTestDatabase } from '../support/database';
 import { eventually } from '../support/campaign-harness';
 import { Fixtures } from '../support/fixtures';
 import { TEMPORAL_ADDRESS } from '../support/temporal';
 import { insertKey, send } from './support';
+import { freePort } from '../support/ports';
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    }).on('error', reject);
-  });
-}
 
 /** `npm run api` as a real process: it serves the docs UI, and on SIGTERM finishes in-flight requests before exiting. */
 describe('the API server process', () => {

@@ -1,10 +1,11 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from 'pg';
+import { freePort } from './ports';
 
 const run = promisify(execFile);
 
@@ -12,15 +13,6 @@ const run = promisify(execFile);
 const PG_BIN = process.env.PG_BIN ?? '/usr/lib/postgresql/15/bin';
 /** The search attributes the campaign workflows set (as scripts/lib/stack.sh registers them). */
 const SEARCH_ATTRIBUTES = ['CampaignId=Keyword', 'ClientId=Keyword', 'Track15Stage=Keyword', 'Track15Season=Keyword', 'CurrentStep=Int'];
-
-/** A free TCP port on 127.0.0.1, as the kernel hands one out. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /** PostgreSQL refuses to run as root: as root, its tools run as the postgres user. */
 function asPostgres(command: string, args: string[]): [string, string[]] {

@@ -1,5 +1,3 @@
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { SpanKind } from '@opentelemetry/api';
@@ -14,6 +12,7 @@ import { type ApiHarness, send, startApi } from '../api/support';
 import { type CampaignHarness, eventually, startCampaignHarness } from '../support/campaign-harness';
 import { SendGridSigner } from '../support/provider-signing';
 import { installTestRuntime } from '../support/temporal';
+import { freePort } from '../support/ports';
 
 /**
  * A small campaign arc run as production runs it, with the API, the worker's runtime, tracing and the
@@ -22,13 +21,6 @@ import { installTestRuntime } from '../support/temporal';
  * from the API request through the workflows and activities to SendGrid, and no log line names a donor.
  */
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** `name{labels} value` lines of a Prometheus exposition, labels as written. */
 function sample(exposition: string, name: string, labels = ''): number {

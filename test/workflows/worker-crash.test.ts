@@ -6,6 +6,7 @@ import { touchpointWorkflowId } from '../../workflows/definitions';
 import { touchpointWorkflow } from '../../workflows/touchpoint';
 import { type CampaignHarness, eventually, startCampaignHarness } from '../support/campaign-harness';
 import { TEMPORAL_ADDRESS } from '../support/temporal';
+import { workerMetricsEnv } from '../support/ports';
 
 /**
  * The worker process is killed with SIGKILL in the middle of a touchpoint — possibly while a SendGrid
@@ -13,9 +14,13 @@ import { TEMPORAL_ADDRESS } from '../support/temporal';
  */
 describe('a worker killed mid-touchpoint', () => {
   let h: CampaignHarness;
+  let metricsEnv: Record<string, string>;
   let worker: ChildProcess | null = null;
 
-  beforeAll(async () => { h = await startCampaignHarness(); });
+  beforeAll(async () => {
+    h = await startCampaignHarness();
+    metricsEnv = await workerMetricsEnv();
+  });
   afterAll(async () => {
     worker?.kill('SIGKILL');
     await h?.close();
@@ -28,6 +33,7 @@ describe('a worker killed mid-touchpoint', () => {
     {
       env: {
         ...process.env,
+        ...metricsEnv,
         DATABASE_URL: h.db.appUrl,
         TEMPORAL_ADDRESS,
         TEMPORAL_TASK_QUEUE: taskQueue,

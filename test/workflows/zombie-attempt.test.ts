@@ -7,6 +7,7 @@ import { touchpointWorkflow } from '../../workflows/touchpoint';
 import { TcpCutter } from '../fakes/tcp-cutter';
 import { type CampaignHarness, eventually, startCampaignHarness } from '../support/campaign-harness';
 import { TEMPORAL_ADDRESS } from '../support/temporal';
+import { workerMetricsEnv } from '../support/ports';
 
 /** How long SendGrid takes to answer the send window that catches the first attempt: past the 20 s heartbeat timeout. */
 const SLOW_ANSWER_MS = 25_000;
@@ -21,9 +22,11 @@ const DONORS = 100;
  */
 describe('a delivery attempt Temporal gave up on while it still runs', () => {
   let h: CampaignHarness;
+  let metricsEnv: Record<string, string>;
   const zombies: ChildProcess[] = [];
 
   beforeAll(async () => {
+    metricsEnv = await workerMetricsEnv();
     h = await startCampaignHarness();
     // Until the cut, only the worker that becomes the zombie polls the task queue.
     await h.temporal.stopWorker();
@@ -36,6 +39,7 @@ describe('a delivery attempt Temporal gave up on while it still runs', () => {
     {
       env: {
         ...process.env,
+        ...metricsEnv,
         DATABASE_URL: h.db.appUrl,
         TEMPORAL_ADDRESS: temporalAddress,
         TEMPORAL_TASK_QUEUE: h.temporal.taskQueue,
