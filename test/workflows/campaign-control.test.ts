@@ -23,7 +23,8 @@ describe('steering a running campaign', () => {
   it('pauses mid-arc (nothing is sent while paused), refuses a second pause, and shifts the schedule on resume', async () => {
     const campaignId = await h.fixtures.track15Campaign(clientId, { name: 'pausable', dayLengthSeconds: 2, controlShare: 0 });
     await h.activate(clientId, campaignId);
-    await stepDone(campaignId, 2);
+    const beforePause = await stepDone(campaignId, 2);
+    const plannedStep3 = Date.parse(beforePause.nextDueAt!);
 
     const paused = await pauseCampaign(h.lifecycle, campaignId, 'board review');
     expect(paused).toMatchObject({ stage: 'paused', pauseReason: 'board review', nextDueAt: null });
@@ -46,9 +47,12 @@ describe('steering a running campaign', () => {
     const final = (await h.result(campaignId)) as CampaignStatus;
     expect(final.stage).toBe('completed');
     expect(Object.keys(final.steps)).toHaveLength(15);
-    // The arc kept its spacing: step 3 went out no sooner than a day after step 2 plus the pause.
+    // The arc kept its spacing: step 3 was planned again by at least the pause, and went out no sooner than
+    // planned. (Measured against the plan, not step 2's first send, which may itself have started late.)
+    const resumedStep3 = Date.parse(resumed.nextDueAt!);
+    expect(resumedStep3 - plannedStep3).toBeGreaterThanOrEqual(pausedFor);
     const firstSendOf = (step: number) => Math.min(...sendsOf(campaignId).filter((d) => d.customArgs.step_number === String(step)).map((d) => d.receivedAt));
-    expect(firstSendOf(3) - firstSendOf(2)).toBeGreaterThanOrEqual(2_000 + pausedFor - 500);
+    expect(firstSendOf(3)).toBeGreaterThanOrEqual(resumedStep3);
     expect(sendsOf(campaignId)).toHaveLength(60 * 15);
   }, 90_000);
 
