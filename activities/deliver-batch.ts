@@ -4,13 +4,14 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import { withClient } from '../domain/db/tenancy';
 import { groupBy } from '../domain/group-by';
 import { type CoreStory, type NarrativeStepDraft, isConversionAsk } from '../domain/narrative';
-import { renderStep } from '../domain/message-template';
+import { type MessageVariant, MessageVariants, type PersonalValues, substitute } from '../domain/message-variants';
 import { type SenderSettings, withSenderFooter } from '../domain/sender';
 import type { RfmSegment } from '../domain/rfm';
 import { signUnsubscribeToken } from '../domain/unsubscribe-token';
 import { type SkipReason, type StepTally, emptyTally } from '../workflows/definitions';
 import type { ActivityDeps } from '.';
 import { acceptedRecipients, providerFailure, rejectedRecipient, sendMail } from './sendgrid';
+import { buildMailRequest } from './mail-request';
 import { lockBudget, reserveBudget, settleBudget, type BudgetReservation } from './budget-spend';
 import { deliveryMetrics } from './metrics';
 import { type FrequencyCap, overCap } from './frequency-cap';
@@ -73,7 +74,8 @@ interface Claim {
  * 1. claim: in one transaction, decide each recipient's fate and write its ledger row — skipped rows
  *    settle at once, rows to send are written `pending` under this attempt's claim token (`send_key`)
  *    before any provider call;
- * 2. send: one SendGrid request per message variant (segment), settling each as soon as it is accepted;
+ * 2. send: one SendGrid request per message variant (segment and the branches its donors take), settling
+ *    each as soon as it is accepted;
  * 3. on 429/5xx the still-unsent claims are released and the activity fails, so Temporal retries it
  *    with backoff; the retry skips settled rows and sends only what is left. Rows whose request got no
  *    answer (a cut connection, a cancelled attempt) stay pending: nobody knows whether they left.
@@ -109,16 +111,16 @@ async function deliverFenced(deps: ActivityDeps, input: DeliverBatchInput, batch
   deliveryMetrics.settled(reconciled, claim.budget);
   const mailer = new VariantMailer(deps, input, claim.context, sendKey, groupId, fence);
 
-  // Segment variants go out side by side. Whatever SendGrid accepted is settled, even when another
+  // Message variants go out side by side. Whatever SendGrid accepted is settled, even when another
   // variant failed; then either the unsent claims are released for the retry, or the page is tallied.
-  const groups = [...groupBy(claim.toSend, (row) => row.segment).values()];
+  const groups = mailer.address(claim.toSend);
   const sends = await Promise.allSettled(groups.map((group) => mailer.send(group)));
   const accepted = sends.flatMap((send) => (send.status === 'fulfilled' ? [send.value] : []));
   const failure = sends.find((send): send is PromiseRejectedResult => send.status === 'rejected');
   // A request that got no HTTP answer may have been accepted: its rows stay pending for the provider's record.
   const unanswered = groups.flatMap((group, i) => {
     const send = sends[i];
-    return send.status === 'rejected' && !answeredByProvider(send.reason) ? group.map((row) => row.donor_id) : [];
+    return send.status === 'rejected' && !answeredByProvider(send.reason) ? group.map(({ row }) => row.donor_id) : [];
   });
   const { settled, tally } = await inClient(async (em) => {
     if (claim.budget) await lockBudget(em, claim.budget.budgetId);
@@ -211,17 +213,18 @@ async function loadStepContext(em: EntityManager, input: DeliverBatchInput): Pro
   };
 }
 
-/** The per-donor fields a rendered variant leaves for SendGrid to fill in, as `{{tag}}`. */
-const SUBSTITUTION_TAGS = ['first_name', 'last_name', 'email', 'unsubscribe_url'] as const;
-type SubstitutionTag = (typeof SUBSTITUTION_TAGS)[number];
+/** A recipient to send, with the message variant it reads and its own values. */
+interface Addressed { row: PageRow; values: PersonalValues; variant: MessageVariant }
 
 /**
- * Renders a step once per segment variant and lets SendGrid substitute the per-donor fields. What is the
- * same for every recipient (custom args but the donor's id, the one-click header) is said once per request:
- * a request carries up to 1,000 personalizations, and each byte of one is copied and converted several
- * times on its way out.
+ * Sends a page as one SendGrid request per message variant (see domain/message-variants): each variant
+ * is rendered once, each recipient gets its values as substitutions. What is the same for every recipient
+ * (custom args but the donor's id, the one-click header) is said once per request: a request carries up
+ * to 1,000 personalizations, and each byte of one is copied and converted several times on its way out.
  */
 class VariantMailer {
+  private readonly variants: MessageVariants;
+
   constructor(
     private readonly deps: ActivityDeps,
     private readonly input: DeliverBatchInput,
@@ -229,73 +232,79 @@ class VariantMailer {
     private readonly sendKey: string,
     private readonly groupId: number,
     private readonly fence: LaneFence,
-  ) {}
+  ) {
+    const shared = { story: context.story, campaign: { name: context.campaignName }, links: { donate: `${deps.publicBaseUrl}/v1/donate/${input.campaignId}` } };
+    // The send key is a random UUID drawn for this attempt: its hex makes the tags unguessable.
+    this.variants = new MessageVariants(context.step, shared, sendKey.replace(/-/g, '').slice(0, 12));
+  }
 
-  async send(group: PageRow[]): Promise<ProviderOutcome> {
+  /** The page's recipients grouped by the variant they read, in page order. */
+  address(rows: PageRow[]): Addressed[][] {
+    const addressed = rows.map((row) => {
+      const values: PersonalValues = {
+        'donor.first_name': row.first_name, 'donor.last_name': row.last_name, 'donor.email': row.email, 'links.unsubscribe': this.unsubscribeUrl(row),
+      };
+      return { row, values, variant: this.variants.variantOf(row.segment, values) };
+    });
+    return [...groupBy(addressed, (a) => a.variant.key).values()];
+  }
+
+  async send(group: Addressed[]): Promise<ProviderOutcome> {
     // Campaigns activated before clients had sender identities go out from the deployment's EMAIL_FROM.
     const { sender } = this.context;
-    const from = sender.from_email ? { email: sender.from_email, name: sender.from_name ?? undefined } : { email: this.deps.from };
-    const body = renderStep(this.context.step, {
-      donor: { first_name: '{{first_name}}', last_name: '{{last_name}}', email: '{{email}}' },
-      story: this.context.story,
-      campaign: { name: this.context.campaignName },
-      links: { donate: `${this.deps.publicBaseUrl}/v1/donate/${this.input.campaignId}`, unsubscribe: '{{unsubscribe_url}}' },
-      segment: group[0].segment,
-    });
-    const rendered = sender.postal_address ? withSenderFooter(body, { fromName: sender.from_name, postalAddress: sender.postal_address }) : body;
-    const used = SUBSTITUTION_TAGS.filter((tag) => [rendered.subject, rendered.html, rendered.text].some((part) => part.includes(`{{${tag}}}`)));
+    const from = sender.from_email ? { email: sender.from_email, name: sender.from_name } : { email: this.deps.from, name: null };
+    const { message: body } = group[0].variant;
+    const message = sender.postal_address ? withSenderFooter(body, { fromName: sender.from_name, postalAddress: sender.postal_address }) : body;
     const failed: ProviderOutcome['failed'] = [];
     let remaining = group;
     // A 400 names one bad address: fail that delivery alone and resend the others.
     while (remaining.length > 0) {
-      // Every call, the first and each resend after a 400, first proves this attempt still owns the rows.
-      await this.fence.assertHeld({ lane: this.input, sendKey: this.sendKey, donorIds: remaining.map((row) => row.donor_id) });
+      const built = buildMailRequest({
+        from,
+        replyTo: sender.reply_to,
+        subject: message.subject,
+        fallbackSubject: this.context.campaignName,
+        html: message.html,
+        text: message.text,
+        customArgs: { campaign_id: this.input.campaignId, client_id: this.input.clientId, step_number: String(this.input.stepNumber), send_key: this.sendKey },
+        headers: { 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' },
+        asmGroupId: this.groupId,
+        recipients: remaining.map(({ row, values, variant }) => {
+          const substitutions = variant.substitutionsFor(values);
+          return {
+            email: row.email!,
+            name: [row.first_name, row.last_name].filter((part) => part?.trim()).join(' ') || null,
+            subject: substitute(message.subject, substitutions),
+            substitutions,
+            customArgs: { donor_id: row.donor_id },
+            headers: { 'List-Unsubscribe': `<${values['links.unsubscribe']}>` },
+          };
+        }),
+      });
+      for (const { index, reason } of built.refused) failed.push({ donorId: remaining[index].row.donor_id, reason });
+      const included = built.included.map((index) => remaining[index]);
+      if (!built.body) break;
+      // Every call, the first and each resend after a 400, first proves this attempt still owns the rows it sends.
+      await this.fence.assertHeld({ lane: this.input, sendKey: this.sendKey, donorIds: included.map(({ row }) => row.donor_id) });
       try {
-        const [response] = await sendMail(this.deps.sendgrid, Context.current().cancellationSignal, {
-          from,
-          replyTo: sender.reply_to ?? undefined,
-          subject: rendered.subject,
-          html: rendered.html,
-          text: rendered.text,
-          customArgs: {
-            campaign_id: this.input.campaignId,
-            client_id: this.input.clientId,
-            step_number: String(this.input.stepNumber),
-            send_key: this.sendKey,
-          },
-          headers: { 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' },
-          asm: { groupId: this.groupId },
-          personalizations: remaining.map((row) => this.personalization(row, used)),
-        });
+        const [response] = await sendMail(this.deps.sendgrid, Context.current().cancellationSignal, built.body);
         const messageId = String(response.headers['x-message-id'] ?? '') || null;
-        return { sent: remaining.map((row) => ({ donorId: row.donor_id, email: row.email, messageId })), failed };
+        return { sent: included.map(({ row }) => ({ donorId: row.donor_id, email: row.email, messageId })), failed };
       } catch (error) {
         const rejected = rejectedRecipient(error);
-        if (!rejected || !remaining[rejected.index]) throw error;
-        failed.push({ donorId: remaining[rejected.index].donor_id, reason: rejected.reason });
-        remaining = remaining.filter((_, index) => index !== rejected.index);
+        if (!rejected || !included[rejected.index]) throw error;
+        failed.push({ donorId: included[rejected.index].row.donor_id, reason: rejected.reason });
+        remaining = included.filter((_, index) => index !== rejected.index);
       }
     }
     return { sent: [], failed };
   }
 
-  private personalization(row: PageRow, used: readonly SubstitutionTag[]) {
-    const unsubscribeUrl = `${this.deps.publicBaseUrl}/unsubscribe/${signUnsubscribeToken(
+  private unsubscribeUrl(row: PageRow): string {
+    return `${this.deps.publicBaseUrl}/unsubscribe/${signUnsubscribeToken(
       { clientId: this.input.clientId, donorId: row.donor_id, campaignId: this.input.campaignId, issuedAt: Date.now() },
       this.deps.unsubscribeSecret,
     )}`;
-    const values: Record<SubstitutionTag, string> = {
-      first_name: escapeHtml(row.first_name?.trim() || 'friend'),
-      last_name: escapeHtml(row.last_name ?? ''),
-      email: escapeHtml(row.email ?? ''),
-      unsubscribe_url: unsubscribeUrl,
-    };
-    return {
-      to: [{ email: row.email!, name: [row.first_name, row.last_name].filter(Boolean).join(' ') || undefined }],
-      substitutions: Object.fromEntries(used.map((tag) => [tag, values[tag]])),
-      customArgs: { donor_id: row.donor_id },
-      headers: { 'List-Unsubscribe': `<${unsubscribeUrl}>` },
-    };
   }
 }
 
@@ -342,10 +351,6 @@ function answeredByProvider(error: unknown): boolean {
 
 function asActivityFailure(error: unknown): ApplicationFailure {
   return error instanceof ApplicationFailure ? error : providerFailure(error);
-}
-
-function escapeHtml(value: string): string {
-  return value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
 const CONTEXT_SQL = `

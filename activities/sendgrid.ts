@@ -2,9 +2,10 @@ import { Client } from '@sendgrid/client';
 import type { ClientRequest } from '@sendgrid/client/src/request';
 import type { ClientResponse } from '@sendgrid/client/src/response';
 import type { ResponseError } from '@sendgrid/helpers/classes';
-import { type MailDataRequired, MailService } from '@sendgrid/mail';
+import { MailService } from '@sendgrid/mail';
 import { ApplicationFailure } from '@temporalio/activity';
 import { sendRequestIdOf } from '../domain/email-events';
+import type { MailSendBody } from './mail-request';
 import { observeProviderCall, pathTemplate } from '../domain/telemetry/provider-calls';
 
 export interface SendGrid { mail: MailService; client: Client }
@@ -50,15 +51,12 @@ class ObservedClient extends Client {
 }
 
 /**
- * `mail.send(data)` whose HTTP call is abandoned when `signal` aborts (then it rejects with axios'
+ * POSTs a v3 mail/send body (built by mail-request.ts, which holds it to SendGrid's limits) through the
+ * observed client, abandoning the HTTP call when `signal` aborts (then it rejects with axios'
  * CanceledError, which carries no HTTP status: whether SendGrid accepted the mail is unknown).
  */
-export function sendMail(sendgrid: SendGrid, signal: AbortSignal, data: MailDataRequired) {
-  const client = Object.create(sendgrid.client) as Client;
-  client.request = (request, cb) => sendgrid.client.request({ ...request, signal } as ClientRequest, cb);
-  const mail = Object.create(sendgrid.mail) as MailService;
-  mail.setClient(client);
-  return mail.send(data);
+export function sendMail(sendgrid: SendGrid, signal: AbortSignal, body: MailSendBody): Promise<[ClientResponse, unknown]> {
+  return sendgrid.client.request({ method: 'POST', url: '/v3/mail/send', body, signal } as ClientRequest);
 }
 
 /**
@@ -78,7 +76,7 @@ export async function acceptedRecipients(client: Client, sendKey: string): Promi
 }
 
 interface SendGridResponseError {
-  code?: number;
+  code?: number | string;
   response?: { headers?: Record<string, string | string[] | undefined>; body?: { errors?: { field?: string | null; message?: string }[] } };
 }
 
@@ -105,7 +103,8 @@ export function rejectedRecipient(error: unknown): RejectedRecipient | null {
 export function providerFailure(error: unknown): ApplicationFailure {
   const { code, response } = error as SendGridResponseError;
   const message = `SendGrid answered ${code ?? 'with a network error'}: ${error instanceof Error ? error.message : String(error)}`;
-  if (code === undefined || code === 429 || code >= 500) {
+  // A network error (ECONNRESET, ETIMEDOUT…) carries a string code and no response: retried like a 5xx.
+  if (typeof code !== 'number' || code === 429 || code >= 500) {
     const retryAfter = Number(headerValue(response?.headers, 'retry-after'));
     return ApplicationFailure.create({
       message,

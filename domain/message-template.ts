@@ -48,7 +48,7 @@ export function compileStep(step: TemplateFields, fieldPrefix = ''): void {
   }
 }
 
-function checkTemplate(source: string, field: string): void {
+function checkTemplate(source: string, field: string): TemplateChecker {
   if (typeof source !== 'string') throw new TemplateError(field, `must be text, got ${typeof source}`);
   let program: hbs.AST.Program;
   try {
@@ -59,11 +59,30 @@ function checkTemplate(source: string, field: string): void {
   const checker = new TemplateChecker();
   checker.accept(program);
   if (checker.problems.length > 0) throw new TemplateError(field, checker.problems[0]);
+  return checker;
+}
+
+// One template renders for thousands of donors: check, parse and compile each source once (per mode).
+// Bounded, oldest first out, so a long-lived worker serving many campaigns does not grow without limit.
+const CACHE_LIMIT = 1_000;
+const conditionCache = new Map<string, readonly string[]>();
+
+/** The variables a source's conditionals test (checked like a render: throws a TemplateError naming `field`). */
+export function conditionVariables(source: string, field: string): readonly string[] {
+  let conditions = conditionCache.get(source);
+  if (!conditions) {
+    conditions = [...checkTemplate(source, field).conditions];
+    if (conditionCache.size >= CACHE_LIMIT) conditionCache.delete(conditionCache.keys().next().value!);
+    conditionCache.set(source, conditions);
+  }
+  return conditions;
 }
 
 /** Walks a template's syntax tree and records everything it does beyond reading the allowed variables. */
 class TemplateChecker extends Handlebars.Visitor {
   problems: string[] = [];
+  /** The variables {{#if}} / {{#unless}} test: what decides which branch a donor reads. */
+  conditions = new Set<string>();
 
   override MustacheStatement(node: hbs.AST.MustacheStatement): void {
     if (node.params.length > 0 || node.hash) this.problems.push(`calls '${describe(node.path)}' as a helper; only {{#if}} and {{#unless}} blocks are allowed`);
@@ -75,6 +94,7 @@ class TemplateChecker extends Handlebars.Visitor {
     const name = describe(node.path);
     if (!ALLOWED_BLOCKS.has(name)) this.problems.push(`uses block '{{#${name}}}'; only {{#if}} and {{#unless}} are allowed`);
     else if (node.params.length !== 1 || node.hash) this.problems.push(`{{#${name}}} takes exactly one variable`);
+    else this.conditions.add(describe(node.params[0]));
     node.params.forEach((param) => this.accept(param));
     if (node.program) this.accept(node.program);
     if (node.inverse) this.accept(node.inverse);
@@ -105,15 +125,22 @@ class TemplateChecker extends Handlebars.Visitor {
   }
 }
 
+/**
+ * Step texts are plain text (see `paragraphs`), so in the HTML part their own characters are escaped too,
+ * not only the variables: a manager's `Tom & Jerry <3` reads as written.
+ */
+class LiteralEscaper extends Handlebars.Visitor {
+  override ContentStatement(node: hbs.AST.ContentStatement): void {
+    node.value = Handlebars.escapeExpression(node.value);
+  }
+}
+
 function describe(expression: hbs.AST.Expression): string {
   return (expression as Partial<hbs.AST.PathExpression>).original ?? expression.type;
 }
 
-type Mode = 'html' | 'text';
+export type Mode = 'html' | 'text';
 
-// One template renders for thousands of donors: compile (and check) each source once per mode. Bounded,
-// oldest first out, so a long-lived worker serving many campaigns does not grow without limit.
-const CACHE_LIMIT = 1_000;
 const compiled = new Map<string, Handlebars.TemplateDelegate>();
 
 function template(source: string, mode: Mode, field: string): Handlebars.TemplateDelegate {
@@ -122,44 +149,74 @@ function template(source: string, mode: Mode, field: string): Handlebars.Templat
   if (!delegate) {
     // Steps can reach the database without the API (migrations, SQL fixes); never run one unchecked.
     checkTemplate(source, field);
-    delegate = Handlebars.compile(source, { noEscape: mode === 'text', knownHelpers: { if: true, unless: true }, knownHelpersOnly: true });
+    const program = Handlebars.parse(source);
+    if (mode === 'html') new LiteralEscaper().accept(program);
+    delegate = Handlebars.compile(program, { noEscape: mode === 'text', knownHelpers: { if: true, unless: true }, knownHelpersOnly: true });
     if (compiled.size >= CACHE_LIMIT) compiled.delete(compiled.keys().next().value!);
     compiled.set(key, delegate);
   }
   return delegate;
 }
 
+/** What the templates of a step see, as one output (html or text) needs it. */
+export interface TemplateData {
+  donor: { first_name: string | null; last_name: string | null; email: string | null };
+  story: CoreStory;
+  campaign: { name: string };
+  links: { donate: string; unsubscribe: string };
+}
+
+/** The sources one segment's donors get: the segment's override where the step has one. */
+export function sourcesFor(step: TemplateFields, segment: RfmSegment | null) {
+  const override = segment ? step.segment_customization?.[segment] : undefined;
+  return {
+    subject: override?.subject_line ?? step.subject_line,
+    subjectField: override?.subject_line !== undefined ? `segment_customization.${segment}.subject_line` : 'subject_line',
+    message: override?.message ?? step.message,
+    messageField: override?.message !== undefined ? `segment_customization.${segment}.message` : 'message',
+  };
+}
+
+/**
+ * Renders each output from its own data: `dataFor('html')` is HTML-escaped by Handlebars, `dataFor('text')`
+ * is not (the subject is a header and the text part is plain text, so a donor `Anne & Tom` reads as such).
+ */
+export function renderParts(step: TemplateFields, segment: RfmSegment | null, dataFor: (mode: Mode) => TemplateData): RenderedMessage {
+  const sources = sourcesFor(step, segment);
+  const html = dataFor('html');
+  const text = dataFor('text');
+  const render = (source: string, mode: Mode, field: string) => template(source, mode, field)(mode === 'html' ? html : text);
+  return {
+    // A header is one line of plain text.
+    subject: render(sources.subject, 'text', sources.subjectField).replace(/\s+/g, ' ').trim(),
+    html: [
+      ...paragraphs(render(sources.message, 'html', sources.messageField)).map((paragraph) => `<p>${paragraph.replace(/\n/g, '<br>\n')}</p>`),
+      `<p><strong>${render(step.call_to_action, 'html', 'call_to_action')}</strong></p>`,
+      `<p style="font-size:small"><a href="${Handlebars.escapeExpression(html.links.unsubscribe)}">Unsubscribe</a></p>`,
+    ].join('\n'),
+    text: [render(sources.message, 'text', sources.messageField), render(step.call_to_action, 'text', 'call_to_action'), `Unsubscribe: ${text.links.unsubscribe}`].join('\n\n'),
+  };
+}
+
 /** The step as one donor receives it, with the override for the donor's segment where the step has one. */
 export function renderStep(step: TemplateFields, context: RenderContext): RenderedMessage {
-  const override = context.segment ? step.segment_customization?.[context.segment] : undefined;
-  const subjectField = override?.subject_line !== undefined ? `segment_customization.${context.segment}.subject_line` : 'subject_line';
-  const messageField = override?.message !== undefined ? `segment_customization.${context.segment}.message` : 'message';
-  const subjectSource = override?.subject_line ?? step.subject_line;
-  const messageSource = override?.message ?? step.message;
   const { first_name, last_name, email } = context.donor;
-  const data = {
+  const data: TemplateData = {
     donor: { first_name: present(first_name), last_name: present(last_name), email: present(email) },
     story: context.story,
     campaign: context.campaign,
     links: context.links,
   };
-  const render = (source: string, mode: Mode, field: string) => template(source, mode, field)(data);
-  const unsubscribe = Handlebars.escapeExpression(context.links.unsubscribe);
-  return {
-    // A header is one line of plain text.
-    subject: render(subjectSource, 'text', subjectField).replace(/\s+/g, ' ').trim(),
-    html: [
-      ...paragraphs(render(messageSource, 'html', messageField)).map((paragraph) => `<p>${paragraph.replace(/\n/g, '<br>\n')}</p>`),
-      `<p><strong>${render(step.call_to_action, 'html', 'call_to_action')}</strong></p>`,
-      `<p style="font-size:small"><a href="${unsubscribe}">Unsubscribe</a></p>`,
-    ].join('\n'),
-    text: [render(messageSource, 'text', messageField), render(step.call_to_action, 'text', 'call_to_action'), `Unsubscribe: ${context.links.unsubscribe}`].join('\n\n'),
-  };
+  return renderParts(step, context.segment, () => data);
 }
 
-/** A blank name reads as no name, so the template's fallback ("friend") applies. */
-function present(value: string | null | undefined): string | null {
-  return value && value.trim() !== '' ? value : null;
+/**
+ * A blank name reads as no name, so the template's fallback ("friend") applies. A name or address is one
+ * line: its whitespace is collapsed, so it cannot start a paragraph or a header of its own.
+ */
+export function present(value: string | null | undefined): string | null {
+  const line = value?.replace(/\s+/g, ' ').trim();
+  return line ? line : null;
 }
 
 /** Messages are plain text: a blank line starts a new paragraph. */

@@ -70,9 +70,9 @@ describe('SendGridSink', () => {
       const messageId = response.headers['x-message-id'];
       expect(messageId).toMatch(/^[\w-]{22}$/);
       expect(sink.deliveries()).toEqual([
-        { messageId, receivedAt: expect.any(Number), to: 'ann@donors.test', subject: 'Top-level subject', customArgs: { campaign_id: 'c-1', step_number: '1', donor_id: 'd-1' }, headers: { 'X-Campaign': 'c-1', 'List-Unsubscribe': '<https://u/1>' } },
-        { messageId, receivedAt: expect.any(Number), to: 'bob@donors.test', subject: 'Bob, a word', customArgs: { campaign_id: 'c-1', step_number: '9', donor_id: 'd-2' }, headers: { 'X-Campaign': 'c-1' } },
-        { messageId, receivedAt: expect.any(Number), to: 'cy@donors.test', subject: 'Top-level subject', customArgs: { campaign_id: 'c-1', step_number: '1' }, headers: { 'X-Campaign': 'c-1' } },
+        { messageId, receivedAt: expect.any(Number), to: 'ann@donors.test', name: 'Ann', subject: 'Top-level subject', personalization: 0, customArgs: { campaign_id: 'c-1', step_number: '1', donor_id: 'd-1' }, headers: { 'X-Campaign': 'c-1', 'List-Unsubscribe': '<https://u/1>' } },
+        { messageId, receivedAt: expect.any(Number), to: 'bob@donors.test', subject: 'Bob, a word', personalization: 1, customArgs: { campaign_id: 'c-1', step_number: '9', donor_id: 'd-2' }, headers: { 'X-Campaign': 'c-1' } },
+        { messageId, receivedAt: expect.any(Number), to: 'cy@donors.test', subject: 'Top-level subject', personalization: 2, customArgs: { campaign_id: 'c-1', step_number: '1' }, headers: { 'X-Campaign': 'c-1' } },
       ]);
       expect(sink.mails()).toEqual([{ messageId, receivedAt: expect.any(Number), body: expect.objectContaining({ subject: 'Top-level subject' }) }]);
       expect(sink.requests).toEqual([expect.objectContaining({ method: 'POST', path: '/v3/mail/send', status: 202 })]);
@@ -99,6 +99,25 @@ describe('SendGridSink', () => {
       ['no from', { from: undefined }, 'from.email'],
       ['no subject anywhere', { subject: undefined }, 'subject'],
       ['neither content nor template_id', { content: undefined }, 'content'],
+      // SendGrid's documented data limits (each one a request builder could break):
+      ['a to.name with a comma', { personalizations: [{ to: [{ email: 'a@donors.test', name: 'Lee, Ann' }] }] }, 'personalizations.0.to.0.name'],
+      ['a cc.name with a semicolon', { personalizations: [{ to: [{ email: 'a@donors.test' }], cc: [{ email: 'b@donors.test', name: 'A; B' }] }] }, 'personalizations.0.cc.0.name'],
+      ['custom_args of 10,000 bytes', { custom_args: { big: 'x'.repeat(9_990) } }, 'custom_args'],
+      ['custom_args reaching 10,000 bytes once merged', { custom_args: { a: 'x'.repeat(5_000) }, personalizations: [{ to: [{ email: 'a@donors.test' }], custom_args: { b: 'x'.repeat(5_000) } }] }, 'personalizations.0.custom_args'],
+      ['substitutions over 10,000 bytes', { personalizations: [{ to: [{ email: 'a@donors.test' }], substitutions: { '-n-': 'x'.repeat(10_000) } }] }, 'personalizations.0.substitutions'],
+      ['a substitution that is not a string', { personalizations: [{ to: [{ email: 'a@donors.test' }], substitutions: { '-n-': 5 } }] }, 'personalizations.0.substitutions'],
+      ['an empty subject', { subject: ' ' }, 'subject'],
+      ['a subject with a line break', { subject: 'Hi\r\nBcc: x@y.test' }, 'subject'],
+      ['a subject longer than a header line', { subject: 'x'.repeat(999) }, 'subject'],
+      ['a personalization subject longer than a header line', { personalizations: [{ to: [{ email: 'a@donors.test' }], subject: 'x'.repeat(999) }] }, 'personalizations.0.subject'],
+      ['a reserved header', { headers: { 'Reply-To': 'x@y.test' } }, 'headers.Reply-To'],
+      ['a reserved personalization header, in any case', { personalizations: [{ to: [{ email: 'a@donors.test' }], headers: { 'x-sg-id': '1' } }] }, 'personalizations.0.headers.x-sg-id'],
+      ['a header name with a colon', { headers: { 'X:A': '1' } }, 'headers.X:A'],
+      ['a header value that is not a string', { headers: { 'X-A': 1 } }, 'headers.X-A'],
+      ['a header value with a line break', { headers: { 'X-A': 'a\r\nBcc: x@y.test' } }, 'headers.X-A'],
+      ['a header value with unencoded unicode', { headers: { 'X-A': 'René' } }, 'headers.X-A'],
+      ['a header longer than a line', { headers: { 'X-A': 'x'.repeat(998) } }, 'headers.X-A'],
+      ['a unicode from address', { from: { email: 'rené@track15.test' } }, 'from.email'],
     ])('answers 400 for %s', async (_, override, field) => {
       const body = {
         from: FROM, subject: 'S', content: [{ type: 'text/plain', value: 'Hi' }],
@@ -107,8 +126,24 @@ describe('SendGridSink', () => {
       };
       const error = await rejection(client.request({ method: 'POST', url: '/v3/mail/send', body }));
       expect(error.code).toBe(400);
-      expect(error.response?.body.errors.map((e) => e.field)).toContain(field);
+      expect(error.response?.body.errors).toContainEqual({ field, message: expect.any(String), help: expect.stringContaining('sendgrid.com/docs') });
       expect(sink.deliveries()).toEqual([]);
+    });
+
+    it('applies each personalization\'s substitutions to subject, text and html, as SendGrid does', async () => {
+      await client.request({
+        method: 'POST', url: '/v3/mail/send',
+        body: {
+          from: FROM, subject: 'Hi -n-', content: [{ type: 'text/plain', value: 'Dear -n-, -n-' }, { type: 'text/html', value: '<p>Dear -h-</p>' }],
+          personalizations: [
+            { to: [{ email: 'a@donors.test' }], substitutions: { '-n-': 'Anne & Tom', '-h-': 'Anne &amp; Tom' } },
+            { to: [{ email: 'b@donors.test' }], subject: 'Own -n-', substitutions: { '-n-': 'Bo', '-h-': 'Bo' } },
+          ],
+        },
+      });
+      const [anne, bo] = sink.deliveries();
+      expect(sink.messageOf(anne)).toEqual({ subject: 'Hi Anne & Tom', text: 'Dear Anne & Tom, Anne & Tom', html: '<p>Dear Anne &amp; Tom</p>' });
+      expect(sink.messageOf(bo)).toEqual({ subject: 'Own Bo', text: 'Dear Bo, Bo', html: '<p>Dear Bo</p>' });
     });
 
     it('accepts a template send without subject or content', async () => {

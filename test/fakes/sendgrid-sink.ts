@@ -12,8 +12,16 @@ import { z } from 'zod';
  */
 
 export interface SinkMail { messageId: string; receivedAt: number; body: any /* the v3 mail/send JSON as received */ } // eslint-disable-line @typescript-eslint/no-explicit-any
-/** One accepted `to` address of a personalization; `receivedAt` is when its request arrived (epoch ms). */
-export interface SinkDelivery { messageId: string; receivedAt: number; to: string; subject: string; customArgs: Record<string, string>; headers: Record<string, string> }
+/**
+ * One accepted `to` address of a personalization; `receivedAt` is when its request arrived (epoch ms);
+ * `subject` after the personalization's substitutions; `personalization` its index in the request (see `messageOf`).
+ */
+export interface SinkDelivery {
+  messageId: string; receivedAt: number; to: string; name?: string; subject: string; personalization: number;
+  customArgs: Record<string, string>; headers: Record<string, string>;
+}
+/** What one recipient reads: the request's content after that recipient's substitutions. */
+export interface SinkMessage { subject: string; text: string | null; html: string | null }
 export interface SinkRequest { method: string; path: string; status: number; at: number; headers: Record<string, string | string[] | undefined>; body: unknown }
 export interface SinkFault { status: number; retryAfterSeconds?: number; body?: unknown }
 /** A recipient SendGrid accepted and then dropped because the address is suppressed, as its `dropped` event says. */
@@ -30,7 +38,13 @@ interface Route { method: string; pattern: RegExp; handle: Handler }
 interface SendGridError { message: string; field: string | null; help: string | null }
 
 const ERRORS_HELP = 'http://sendgrid.com/docs/API_Reference/Web_API_v3/Mail/errors.html';
+// SendGrid's documented mail/send limits (docs.sendgrid.com/api-reference/mail-send/limitations and the
+// mail/send reference), enforced here so a request that breaks one fails a test instead of a donor.
 const MAX_PERSONALIZATIONS = 1000;
+const MAX_CUSTOM_ARGS_BYTES = 10_000; // "must be less than 10000 bytes", message and personalization merged
+const MAX_SUBSTITUTIONS_BYTES = 10_000; // "may not exceed 10,000 bytes per personalization object"
+const MAX_LINE = 998; // RFC 5322 §2.1.1: a header (subject) line
+const RESERVED_HEADERS = new Set(['x-sg-id', 'x-sg-eid', 'received', 'dkim-signature', 'content-type', 'content-transfer-encoding', 'to', 'from', 'subject', 'reply-to', 'cc', 'bcc']);
 const MAX_BODY_BYTES = 30 * 1024 * 1024; // SendGrid's total message size limit
 const RATE_LIMIT = 600;
 /** Unsubscribe Groups API limits: 200 groups per account, names ≤ 30 characters (unique), descriptions ≤ 100. */
@@ -99,6 +113,19 @@ export class SendGridSink {
 
   /** Accepted mail/send requests as received. */
   mails(): SinkMail[] { return [...this.mailLog]; }
+
+  /** The message a delivery's recipient reads, substituted as SendGrid substitutes (computed on demand: benchmarks record 100,000s). */
+  messageOf(delivery: SinkDelivery): SinkMessage {
+    const mail = this.mailLog.find((m) => m.messageId === delivery.messageId);
+    if (!mail) throw new Error(`no accepted request ${delivery.messageId}`);
+    const body = mail.body as MailBody;
+    const substitutions = body.personalizations[delivery.personalization].substitutions ?? {};
+    const part = (type: string) => {
+      const value = body.content?.find((c) => c.type === type)?.value;
+      return value === undefined ? null : substitute(value, substitutions);
+    };
+    return { subject: delivery.subject, text: part('text/plain'), html: part('text/html') };
+  }
 
   suppressions(): { global: string[]; groups: Record<string, string[]> } {
     return {
@@ -331,7 +358,9 @@ export class SendGridSink {
 }
 
 interface MailAddress { email: string; name?: string }
-interface Personalization { to: MailAddress[]; subject?: string; custom_args?: Record<string, string>; headers?: Record<string, string> }
+interface Personalization {
+  to: MailAddress[]; subject?: string; substitutions?: Record<string, string>; custom_args?: Record<string, string>; headers?: Record<string, string>;
+}
 interface MailBody {
   personalizations: Personalization[];
   from: MailAddress;
@@ -370,15 +399,46 @@ function mailProblems(body: unknown): SendGridError[] {
         return;
       }
       recipients += to.length + lengthOf(p.cc) + lengthOf(p.bcc);
-      if (typeof p.subject !== 'string') everyHasSubject = false;
-      for (const [key, value] of Object.entries(isObject(p.custom_args) ? p.custom_args : {})) {
+      for (const list of ['to', 'cc', 'bcc'] as const) {
+        const addresses: unknown[] = Array.isArray(p[list]) ? p[list] : [];
+        addresses.forEach((address, j) => {
+          const name = isObject(address) ? address.name : undefined;
+          if (name !== undefined && (typeof name !== 'string' || /[,;]/.test(name))) {
+            // SendGrid itself answers 202 and silently drops such a recipient; the sink refuses it so a test sees it.
+            problem(`personalizations.${i}.${list}.${j}.name`, 'The to.name, cc.name, and bcc.name personalizations cannot include either the ; or , characters.', `message.personalizations.${list}`);
+          }
+        });
+      }
+      if (p.subject === undefined) everyHasSubject = false;
+      else subjectProblem(p.subject, `personalizations.${i}.subject`, problem);
+      const customArgs = isObject(p.custom_args) ? p.custom_args : {};
+      for (const [key, value] of Object.entries(customArgs)) {
         if (typeof value !== 'string') problem(`personalizations.${i}.custom_args.${key}`, `Invalid type. Expected: string, given: ${typeof value}.`, 'message.custom_args');
       }
+      if (jsonBytes({ ...(isObject(body.custom_args) ? body.custom_args : {}), ...customArgs }) >= MAX_CUSTOM_ARGS_BYTES) {
+        problem(`personalizations.${i}.custom_args`, `The total length of custom arguments must be less than ${MAX_CUSTOM_ARGS_BYTES} bytes.`, 'message.custom_args');
+      }
+      if (p.substitutions !== undefined) {
+        if (!isObject(p.substitutions) || !Object.values(p.substitutions).every((value) => typeof value === 'string')) {
+          problem(`personalizations.${i}.substitutions`, 'Substitutions must be an object of string keys and string values.', 'message.personalizations.substitutions');
+        } else if (jsonBytes(p.substitutions) > MAX_SUBSTITUTIONS_BYTES) {
+          problem(`personalizations.${i}.substitutions`, `The total collective size of your substitutions may not exceed ${MAX_SUBSTITUTIONS_BYTES} bytes per personalization object.`, 'message.personalizations.substitutions');
+        }
+      }
+      headerProblems(p.headers, `personalizations.${i}.headers`, problem);
     });
     if (recipients > MAX_PERSONALIZATIONS) problem('personalizations', `There is a limit of ${MAX_PERSONALIZATIONS} total recipients (to + cc + bcc) per request.`, 'message.personalizations');
-    if (!everyHasSubject && typeof subject !== 'string' && typeof templateId !== 'string') {
+    if (!everyHasSubject && subject === undefined && typeof templateId !== 'string') {
       problem('subject', 'The subject is required. You can get around this requirement if you use a template with a subject defined or if every personalization has a subject defined.', 'message.subject');
     }
+  }
+  if (subject !== undefined) subjectProblem(subject, 'subject', problem);
+  headerProblems(body.headers, 'headers', problem);
+  if (isObject(body.custom_args) && jsonBytes(body.custom_args) >= MAX_CUSTOM_ARGS_BYTES) {
+    problem('custom_args', `The total length of custom arguments must be less than ${MAX_CUSTOM_ARGS_BYTES} bytes.`, 'message.custom_args');
+  }
+  if (isObject(from) && typeof from.email === 'string' && !/^[\x21-\x7E]+$/.test(from.email)) {
+    problem('from.email', 'Unicode encoding is not supported for the from field.', 'message.from');
   }
   if (!isObject(from) || typeof from.email !== 'string' || !EMAIL.test(from.email)) {
     problem('from.email', 'The from object must be provided for every email send. It is an object that requires the email parameter, but may also contain a name parameter.  e.g. {"email" : "example@example.com"}  or {"email" : "example@example.com", "name" : "Example Recipient"}.', 'message.from');
@@ -390,16 +450,51 @@ function mailProblems(body: unknown): SendGridError[] {
   return problems;
 }
 
+type Problem = (field: string, message: string, anchor: string) => void;
+
+/** A subject is one non-empty header line (RFC 5322 §2.1.1, 998 characters at most). */
+function subjectProblem(subject: unknown, field: string, problem: Problem): void {
+  if (typeof subject !== 'string' || subject.trim() === '') problem(field, 'The subject of your email must be a string at least one character in length.', 'message.subject');
+  else if (/[\r\n]/.test(subject)) problem(field, 'The subject of your email must be one line: it may not contain line breaks.', 'message.subject');
+  else if (subject.length > MAX_LINE) problem(field, `The subject of your email may not be longer than ${MAX_LINE} characters.`, 'message.subject');
+}
+
+/** Header names are RFC 5322 field names and not reserved by SendGrid; values are strings of one ASCII line. */
+function headerProblems(headers: unknown, field: string, problem: Problem): void {
+  if (headers === undefined) return;
+  if (!isObject(headers)) return problem(field, 'Invalid type. Expected: object.', 'message.headers');
+  for (const [name, value] of Object.entries(headers)) {
+    if (RESERVED_HEADERS.has(name.toLowerCase())) problem(`${field}.${name}`, `The ${name} header is reserved and cannot be set in headers.`, 'message.headers');
+    else if (!/^[\x21-\x39\x3B-\x7E]+$/.test(name)) problem(`${field}.${name}`, 'Header names must be printable ASCII without colons.', 'message.headers');
+    else if (typeof value !== 'string') problem(`${field}.${name}`, `Invalid type. Expected: string, given: ${typeof value}.`, 'message.headers');
+    else if (!/^[\x20-\x7E\t]*$/.test(value)) problem(`${field}.${name}`, 'Header values must be one line of ASCII; encode unicode characters.', 'message.headers');
+    else if (name.length + 2 + value.length > MAX_LINE) problem(`${field}.${name}`, `A header line may not be longer than ${MAX_LINE} characters.`, 'message.headers');
+  }
+}
+
 function deliveriesOf({ messageId, receivedAt, body }: SinkMail): SinkDelivery[] {
   const mail = body as MailBody;
   const deliveries: SinkDelivery[] = [];
-  for (const p of mail.personalizations) {
-    const subject = p.subject ?? mail.subject ?? '';
+  mail.personalizations.forEach((p, personalization) => {
+    const subject = substitute(p.subject ?? mail.subject ?? '', p.substitutions ?? {});
     const customArgs = merge(mail.custom_args, p.custom_args);
     const headers = merge(mail.headers, p.headers);
-    for (const { email } of p.to) deliveries.push({ messageId, receivedAt, to: email, subject, customArgs, headers });
-  }
+    for (const { email, name } of p.to) {
+      deliveries.push({ messageId, receivedAt, to: email, ...(name === undefined ? {} : { name }), subject, personalization, customArgs, headers });
+    }
+  });
   return deliveries;
+}
+
+/** SendGrid's substitution: every occurrence of each key, replaced by its value taken literally. */
+function substitute(text: string, substitutions: Record<string, string>): string {
+  let result = text;
+  for (const [key, value] of Object.entries(substitutions)) result = result.split(key).join(value);
+  return result;
+}
+
+function jsonBytes(value: unknown): number {
+  return Buffer.byteLength(JSON.stringify(value), 'utf8');
 }
 
 function merge(base: Record<string, string> | undefined, own: Record<string, string> | undefined): Record<string, string> {

@@ -121,6 +121,13 @@ describe('renderStep', () => {
     expect(rendered.subject).toBe('Hello <script>alert("x")</script>');
   });
 
+  it("escapes the step's own text in the html part, and only there", () => {
+    const rendered = renderStep(step({ subject_line: 'Tom & Jerry <3', message: "Tom & Jerry's <3", call_to_action: 'Go "now"' }), context());
+    expect(rendered.subject).toBe('Tom & Jerry <3');
+    expect(rendered.text.startsWith("Tom & Jerry's <3\n\nGo \"now\"")).toBe(true);
+    expect(rendered.html).toContain('<p>Tom &amp; Jerry&#x27;s &lt;3</p>\n<p><strong>Go &quot;now&quot;</strong></p>');
+  });
+
   it('escapes the unsubscribe link in the html attribute', () => {
     expect(renderStep(step(), context()).html).toContain('<a href="https://give.example.org/u?t&#x3D;a&amp;b&#x3D;c">Unsubscribe</a>');
     const hostile = context({ links: { donate: 'd', unsubscribe: 'https://x.example/"><script>' } });
