@@ -42,7 +42,7 @@ class ObservedClient extends Client {
       operation: `${(data.method ?? 'GET').toUpperCase()} ${pathTemplate(path)}`,
       url: `${this.baseUrl}${path.split('?')[0]}`,
       send: (traceHeaders) => super.request({ ...data, headers: { ...data.headers, ...traceHeaders } }),
-      statusOf: (outcome) => ('response' in outcome ? outcome.response[0].statusCode : (outcome.error as SendGridResponseError).code),
+      statusOf: (outcome) => ('response' in outcome ? outcome.response[0].statusCode : httpStatusOf(outcome.error)),
     });
     // As the library does: with a callback, the callback gets the outcome and the promise only says when.
     if (!cb) return result;
@@ -80,6 +80,12 @@ interface SendGridResponseError {
   response?: { headers?: Record<string, string | string[] | undefined>; body?: { errors?: { field?: string | null; message?: string }[] } };
 }
 
+/** The HTTP status of a failed call; a network error (its code a string such as ECONNRESET) has none. */
+function httpStatusOf(error: unknown): number | undefined {
+  const { code } = error as SendGridResponseError;
+  return typeof code === 'number' ? code : undefined;
+}
+
 /** A 400 that names one personalization: that recipient's delivery failed, the rest may be resent. */
 export interface RejectedRecipient { index: number; reason: string }
 
@@ -103,8 +109,9 @@ export function rejectedRecipient(error: unknown): RejectedRecipient | null {
 export function providerFailure(error: unknown): ApplicationFailure {
   const { code, response } = error as SendGridResponseError;
   const message = `SendGrid answered ${code ?? 'with a network error'}: ${error instanceof Error ? error.message : String(error)}`;
-  // A network error (ECONNRESET, ETIMEDOUT…) carries a string code and no response: retried like a 5xx.
-  if (typeof code !== 'number' || code === 429 || code >= 500) {
+  // A network error (ECONNRESET, ETIMEDOUT…) has no HTTP status: retried like a 5xx.
+  const status = httpStatusOf(error);
+  if (status === undefined || status === 429 || status >= 500) {
     const retryAfter = Number(headerValue(response?.headers, 'retry-after'));
     return ApplicationFailure.create({
       message,
