@@ -1,11 +1,12 @@
 import { prepareActivation } from '../../activities/activation';
 import { withClient } from '../../domain/db/tenancy';
 import { renderStep } from '../../domain/message-template';
+import { withSenderFooter } from '../../domain/sender';
 import type { CoreStory, NarrativeStepDraft } from '../../domain/narrative';
 import type { RfmSegment } from '../../domain/rfm';
 import { touchpointWorkflow } from '../../workflows/touchpoint';
 import { type CampaignHarness, PUBLIC_BASE_URL, startCampaignHarness } from '../support/campaign-harness';
-import type { DonorSeed } from '../support/fixtures';
+import { type DonorSeed, POSTAL_ADDRESS } from '../support/fixtures';
 
 /**
  * A touchpoint through the real worker, Temporal and the SendGrid sink: what each donor reads (the sink
@@ -38,7 +39,8 @@ describe('messages as each donor reads them', () => {
   ];
 
   it('renders every donor their own branch with each output escaped its own way, and keeps the batched send', async () => {
-    const clientId = await h.fixtures.client('Rendering & Co');
+    const clientName = 'Rendering & Co';
+    const clientId = await h.fixtures.client(clientName);
     await h.fixtures.donors(clientId, DONORS);
     const campaignName = 'Spring & "Summer"';
     const campaignId = await h.fixtures.track15Campaign(clientId, { name: campaignName, dayLengthSeconds: 86_400, controlShare: 0, story: STORY });
@@ -61,10 +63,11 @@ describe('messages as each donor reads them', () => {
       const delivery = byEmail.get(donor.email!)!;
       const unsubscribe = /^<(.+)>$/.exec(delivery.headers['List-Unsubscribe'])![1];
       expect(unsubscribe.startsWith(`${PUBLIC_BASE_URL}/unsubscribe/`)).toBe(true);
-      const alone = renderStep(STEP, {
+      // The client's From name and CAN-SPAM postal address close every message (domain/sender.ts).
+      const alone = withSenderFooter(renderStep(STEP, {
         donor: { first_name: donor.first_name, last_name: donor.last_name, email: donor.email }, story: STORY, campaign: { name: campaignName },
         links: { donate: `${PUBLIC_BASE_URL}/v1/donate/${campaignId}`, unsubscribe }, segment: (donor.segment ?? null) as RfmSegment | null,
-      });
+      }), { fromName: clientName, postalAddress: POSTAL_ADDRESS });
       expect(h.sink.messageOf(delivery)).toEqual(alone);
     }
 
