@@ -50,10 +50,9 @@ describe('buildMailRequest', () => {
     });
   });
 
-  it("sends the client's From name, Reply-To and unsubscribe group when it has them", async () => {
+  it("sends the client's From name, Reply-To and unsubscribe group when it has them", () => {
     const built = buildMailRequest(message({ from: { email: 'hello@shelter.test', name: 'Zoë & Co\nShelter' }, replyTo: 'reply@shelter.test', asmGroupId: 7 }));
     expect(built.body).toMatchObject({ from: { email: 'hello@shelter.test', name: 'Zoë & Co Shelter' }, reply_to: { email: 'reply@shelter.test' }, asm: { group_id: 7 } });
-    expect(await sendBuilt(built)).toHaveLength(1);
   });
 
   it.each([['Lee, Ann'], ['Ann; Tom'], ['   '], [null]])('leaves out the display name %p, which SendGrid would drop the recipient for', async (name) => {
