@@ -24,6 +24,7 @@ import donorRoutes from './routes/donors';
 import healthRoutes from './routes/health';
 import lifecycleRoutes from './routes/lifecycle';
 import narrativeRoutes from './routes/narrative';
+import profileRoutes from './routes/profiles';
 import reportRoutes from './routes/reports';
 import { NO_QUERY } from './schemas/common';
 import unsubscribeRoutes from './routes/unsubscribe';
@@ -54,7 +55,7 @@ const v1: FastifyPluginAsyncZod<{ rateLimit: RateLimitOptions }> = async (app, o
   });
   await app.register(rateLimitPlugin, options.rateLimit);
   await app.register(authPlugin);
-  for (const routes of [clientRoutes, donorRoutes, donorImportRoutes, donationRoutes, campaignRoutes, audienceRoutes, narrativeRoutes, lifecycleRoutes, reportRoutes]) {
+  for (const routes of [clientRoutes, donorRoutes, donorImportRoutes, donationRoutes, campaignRoutes, audienceRoutes, narrativeRoutes, lifecycleRoutes, reportRoutes, profileRoutes]) {
     await app.register(routes);
   }
 };

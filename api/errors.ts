@@ -121,6 +121,24 @@ function uniqueField(constraint: string | undefined, table: string | undefined):
 }
 
 /**
+ * Seed 004's CHECK constraints by the field they guard. The schemas refuse such values first; this names
+ * the field should a value reach the database anyway (a rule the schema does not know yet).
+ */
+const CHECK_FIELDS: Record<string, string> = {
+  chk_brand_guidelines_detail_level: 'detail_level',
+  chk_budgets_amount: 'amount',
+  chk_budgets_delivery_method: 'delivery_method',
+  chk_budgets_period: 'period',
+  chk_budgets_status: 'status',
+  chk_budgets_type: 'type',
+  chk_budgets_amount_spent: 'amount_spent',
+  chk_budgets_cost_per_message: 'cost_per_message',
+  chk_containers_status: 'status',
+  chk_usage_type: 'usage_type',
+  chk_usage_type_references: 'usage_type',
+};
+
+/**
  * Constraint violations that slipped past validation (a race between two requests, a rule only the
  * database knows), named by field or constraint, never with the values involved.
  */
@@ -130,8 +148,10 @@ function databaseProblem(error: ErrorLike): Problem | undefined {
       const field = uniqueField(error.constraint, error.table);
       return conflict(`${field}: already exists`, { errors: [{ field: `body.${field}`, message: 'already exists' }] });
     }
-    case '23514':
-      return invalid([{ field: 'body', message: `violates the data model's rule ${error.constraint ?? ''}`.trim() }]);
+    case '23514': {
+      const field = error.constraint && CHECK_FIELDS[error.constraint] ? `body.${CHECK_FIELDS[error.constraint]}` : 'body';
+      return invalid([{ field, message: `violates the data model's rule ${error.constraint ?? ''}`.trim() }]);
+    }
     case '23503':
       return conflict(`a referenced resource does not exist or is still referenced (${error.constraint ?? 'foreign key'})`);
     case '22001':

@@ -15,6 +15,7 @@ import { Migration20261130030000EmailFacts } from './Migration20261130030000Emai
 import { Migration20261130080000LaunchSettings } from './Migration20261130080000LaunchSettings';
 import { Migration20261130030100UnsubscribeGroups } from './Migration20261130030100UnsubscribeGroups';
 import { Migration20261130040000MoneyCurrency } from './Migration20261130040000MoneyCurrency';
+import { Migration20261130105000ProfilesApi } from './Migration20261130105000ProfilesApi';
 
 /** Applied in this order; a new migration is appended here. */
 export const migrationsList: MigrationObject[] = [
@@ -34,4 +35,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261130080000LaunchSettings', class: Migration20261130080000LaunchSettings },
   { name: 'Migration20261130030100UnsubscribeGroups', class: Migration20261130030100UnsubscribeGroups },
   { name: 'Migration20261130040000MoneyCurrency', class: Migration20261130040000MoneyCurrency },
+  { name: 'Migration20261130105000ProfilesApi', class: Migration20261130105000ProfilesApi },
 ];

@@ -22,6 +22,7 @@ describe('invalid input to every documented operation', () => {
     [ids.donorId] = await api.fixtures.donors(client.id, [{ email: 'fuzz@donors.test', first_name: 'Fuzz' }]);
     ids.campaignId = await api.fixtures.track15Campaign(client.id);
     [{ id: ids.keyId }] = await api.fixtures.query<{ id: string }>('select id from api_keys where client_id = $1', [client.id]);
+    Object.assign(ids, await api.fixtures.profileSet(client.id));
     ids.token = signUnsubscribeToken({ clientId: client.id, donorId: ids.donorId, campaignId: null, issuedAt: Date.now() }, UNSUBSCRIBE_SECRET);
     operations = await documentedOperations(api);
   });

@@ -24,8 +24,12 @@ describe('tenant isolation on every operation', () => {
     await api.fixtures.donation(clientA.id, donorId, 75, { campaignId });
     await api.fixtures.unsubscribe(clientA.id, donorId, 'marketing');
     const [{ id: keyId }] = await api.fixtures.query<{ id: string }>('select id from api_keys where client_id = $1', [clientA.id]);
-    a = { clientId: clientA.id, donorId, campaignId, keyId, stepNumber: '7', category: 'marketing' };
-    secrets = [clientA.id, donorId, campaignId, keyId, 'alpha-donor@donors.test', 'Alphonse', 'Alpha Appeal', 'Alpha Org'];
+    const profiles = await api.fixtures.profileSet(clientA.id, 'Alpha');
+    await api.fixtures.query(`insert into campaign_profile_usage (client_id, campaign_id, container_id, usage_type) values ($1, $2, $3, 'CONTAINER')`,
+      [clientA.id, campaignId, profiles.containerId]);
+    a = { clientId: clientA.id, donorId, campaignId, keyId, stepNumber: '7', category: 'marketing', ...profiles };
+    secrets = [clientA.id, donorId, campaignId, keyId, 'alpha-donor@donors.test', 'Alphonse', 'Alpha Appeal', 'Alpha Org',
+      ...Object.values(profiles), 'Alpha families', 'Alpha brand', 'Alpha budget', 'Alpha container'];
     operations = (await documentedOperations(api)).filter((operation) => operation.path.startsWith('/v1/'));
   });
   afterAll(async () => { await api.close(); });
@@ -48,6 +52,15 @@ describe('tenant isolation on every operation', () => {
     'PATCH /v1/clients/{clientId}/campaigns/{campaignId}/steps/{stepNumber}': { subject_line: 'Hijacked' },
     'POST /v1/clients/{clientId}/campaigns/{campaignId}/pause': { reason: 'hijack' },
     'POST /v1/clients/{clientId}/campaigns/{campaignId}/stop': { reason: 'hijack' },
+    'POST /v1/clients/{clientId}/customer-profiles': { name: 'Intruder profile' },
+    'PATCH /v1/clients/{clientId}/customer-profiles/{profileId}': { name: 'Hijacked', version: 1 },
+    'POST /v1/clients/{clientId}/brand-guidelines': { brand_name: 'Intruder brand' },
+    'PATCH /v1/clients/{clientId}/brand-guidelines/{guidelineId}': { brand_name: 'Hijacked', version: 1 },
+    'POST /v1/clients/{clientId}/budgets': { name: 'Intruder budget', amount: 10 },
+    'PATCH /v1/clients/{clientId}/budgets/{budgetId}': { amount: 1_000_000, version: 1 },
+    'POST /v1/clients/{clientId}/profile-containers': { name: 'Intruder container', customer_profile_id: a.profileId, budget_id: a.budgetId },
+    'PATCH /v1/clients/{clientId}/profile-containers/{containerId}': { brand_guidelines_id: a.guidelineId, version: 1 },
+    'PUT /v1/clients/{clientId}/campaigns/{campaignId}/profile-usage': { usage_type: 'CONTAINER', container_id: a.containerId },
   });
 
   const send = (operation: Operation, pathValues: Record<string, string>, query = '') => {
@@ -77,7 +90,8 @@ describe('tenant isolation on every operation', () => {
   it('answers 404 to B naming its own client with A\'s resources in the path or body, and lists none of A\'s data', async () => {
     const before = await databaseFingerprint(api.fixtures);
     const refersToA = (operation: Operation) =>
-      /\{(donorId|campaignId|keyId)\}/.test(operation.path) || JSON.stringify(validBodies()[operation.key] ?? '').includes(a.donorId);
+      /\{(donorId|campaignId|keyId|profileId|guidelineId|budgetId|containerId)\}/.test(operation.path)
+      || [a.donorId, a.profileId, a.containerId, a.guidelineId].some((id) => JSON.stringify(validBodies()[operation.key] ?? '').includes(id));
     const tenantOperations = operations.filter((operation) => operation.path.includes('{clientId}'));
     for (const operation of tenantOperations.filter(refersToA)) {
       const response = await send(operation, { ...a, clientId: b.id });

@@ -74,10 +74,30 @@ export class Fixtures {
     return campaign.id;
   }
 
+  /**
+   * Seed 004's set for one client: a target profile, brand guidelines, a budget and a container grouping
+   * the three (so the container holds the others with ON DELETE RESTRICT). Names carry `label`.
+   */
+  async profileSet(clientId: string, label = 'Fixture'): Promise<ProfileSetIds> {
+    const [{ id: profileId }] = await this.query<{ id: string }>(
+      `insert into target_customer_profiles (client_id, name, demographics) values ($1, $2, '{"ageRange":{"min":25,"max":40}}') returning id`,
+      [clientId, `${label} families`]);
+    const [{ id: guidelineId }] = await this.query<{ id: string }>(
+      'insert into brand_guidelines (client_id, brand_name) values ($1, $2) returning id', [clientId, `${label} brand`]);
+    const [{ id: budgetId }] = await this.query<{ id: string }>(
+      'insert into budgets (client_id, name, amount) values ($1, $2, 100) returning id', [clientId, `${label} budget`]);
+    const [{ id: containerId }] = await this.query<{ id: string }>(
+      `insert into customer_profile_containers (client_id, name, customer_profile_id, brand_guidelines_id, budget_id)
+       values ($1, $2, $3, $4, $5) returning id`, [clientId, `${label} container`, profileId, guidelineId, budgetId]);
+    return { profileId, guidelineId, budgetId, containerId };
+  }
+
   async close(): Promise<void> {
     await this.pool.end();
   }
 }
+
+export interface ProfileSetIds { profileId: string; guidelineId: string; budgetId: string; containerId: string }
 
 export interface DonorSeed {
   email?: string | null;
