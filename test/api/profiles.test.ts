@@ -213,4 +213,34 @@ describe('seed 004 resources', () => {
       expect(fields(await call('GET', '/customer-profiles?sort=demographics'))).toEqual(['query.sort']);
     });
   });
+
+  describe('campaign profile usage', () => {
+    it('attaches a campaign to a container, then to a container with overrides, keeping one active usage', async () => {
+      const campaignId = await api.fixtures.track15Campaign(client.id, { name: 'Usage appeal' });
+      const set = await api.fixtures.profileSet(client.id, 'Usage');
+      const url = `/campaigns/${campaignId}/profile-usage`;
+      expect((await call('GET', url)).statusCode).toBe(404);
+      const first = await call('PUT', url, { usage_type: 'CONTAINER', container_id: set.containerId });
+      expect(first.statusCode).toBe(201);
+      expect(first.json()).toMatchObject({ usage_type: 'CONTAINER', created_by: keyId,
+        effective: { customer_profile_id: set.profileId, brand_guidelines_id: set.guidelineId, budget_id: set.budgetId } });
+      const override = await call('POST', '/budgets', { name: 'Override', amount: 50 });
+      const hybrid = await call('PUT', url, { usage_type: 'HYBRID', container_id: set.containerId, budget_id: override.json().id });
+      expect(hybrid.statusCode).toBe(200);
+      expect(hybrid.json().effective).toEqual({ customer_profile_id: set.profileId, brand_guidelines_id: set.guidelineId, budget_id: override.json().id });
+      expect((await call('GET', url)).json().id).toBe(hybrid.json().id);
+      const all = (await call('GET', `/profile-usage?include_inactive=true&container_id=${set.containerId}`)).json().items;
+      expect(all.map((u: { usage_type: string; is_active: boolean }) => [u.usage_type, u.is_active])).toEqual([['HYBRID', true], ['CONTAINER', false]]);
+      expect((await call('GET', '/profile-summary')).json().total_campaign_usage).toBeGreaterThanOrEqual(1);
+
+      const refused = await call('PUT', url, { usage_type: 'CONTAINER', container_id: set.containerId, budget_id: override.json().id });
+      expect([refused.statusCode, fields(refused)]).toEqual([400, ['body.usage_type']]);
+      expect(fields(await call('PUT', url, { usage_type: 'INDIVIDUAL' }))).toEqual(['body.customer_profile_id']);
+      expect(fields(await call('PUT', url, { usage_type: 'HYBRID', budget_id: override.json().id }))).toEqual(['body.container_id']);
+
+      const ended = await call('DELETE', url);
+      expect([ended.statusCode, ended.json().is_active]).toEqual([200, false]);
+      expect((await call('GET', url)).statusCode).toBe(404);
+    });
+  });
 });
