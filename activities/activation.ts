@@ -48,7 +48,7 @@ export async function prepareActivation(em: EntityManager, campaignId: string): 
   if (reasons.length > 0) throw new ActivationRefusedError(reasons);
 
   const audience = audienceCondition(campaign.audience_filter, campaignId);
-  await em.execute(freezeAudienceSql(audience.sql), [campaignId, campaignId, Number(campaign.control_share), DELIVERY_LANES, campaignId, ...audience.params]);
+  await em.execute(freezeAudienceSql(audience.sql), [campaignId, campaignId, Number(campaign.control_share), DELIVERY_LANES, campaignId, campaignId, ...audience.params]);
   await em.execute(
     `update campaigns set track15_stage = 'active', status = 'active', track15_activated_at = now() where id = ?`,
     [campaignId],
@@ -75,13 +75,16 @@ function activationProblems(
 /**
  * The audience is every donor of the client the campaign's filter selects (activities/audience.ts). The
  * split hashes (campaign, donor); reasons not to send are decided per step. Each recipient also gets a
- * delivery lane (shard) from a hash of its id.
+ * delivery lane (shard) from a hash of its id, and its time zone (the donor's, else the campaign's) for
+ * the touchpoint's waves.
  */
 function freezeAudienceSql(condition: string): string {
   return `
-  insert into campaign_recipients (campaign_id, donor_id, client_id, recipient_group, segment_at_start, shard)
-  select ?, d.id, d.client_id, ${RECIPIENT_GROUP_SQL}, d.rfm_segment, get_byte(decode(md5(d.id::text), 'hex'), 0) % ?
+  insert into campaign_recipients (campaign_id, donor_id, client_id, recipient_group, segment_at_start, shard, timezone)
+  select ?, d.id, d.client_id, ${RECIPIENT_GROUP_SQL}, d.rfm_segment, get_byte(decode(md5(d.id::text), 'hex'), 0) % ?,
+         coalesce(d.timezone, c.track15_timezone)
     from donors d
+    join campaigns c on c.id = ?
    where d.client_id = (select client_id from campaigns where id = ?)
      and ${condition}
   on conflict do nothing`;

@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { ApplicationFailure } from '@temporalio/activity';
-import { computeSchedule } from '../domain/schedule';
-import type { CampaignPlan, CampaignStage, CampaignWorkflowInput } from '../workflows/definitions';
+import { type ArcClock, arcEnd, computeSchedule, pauseShiftDays, touchpointWaves } from '../domain/schedule';
+import type { CampaignPlan, CampaignStage, CampaignWorkflowInput, TouchpointPlan, TouchpointPlanRequest } from '../workflows/definitions';
 
 /** Reads the activated campaign and turns its steps into due times (day, send hour, time zone, day length). */
 export async function loadCampaignPlan(em: EntityManager, input: CampaignWorkflowInput): Promise<CampaignPlan> {
@@ -33,6 +33,49 @@ export async function loadCampaignPlan(em: EntityManager, input: CampaignWorkflo
     season: campaign.season,
     steps: steps.map((step, index) => ({ stepNumber: step.step_number, day: step.day, stage: step.stage, dueAt: schedule.dueAt[index].getTime() })),
     windowEnd: schedule.windowEnd.getTime(),
+  };
+}
+
+/**
+ * The waves of one touchpoint (or, with `stepNumber` null, only the end of the arc) for a campaign paused
+ * `pausedMs` in all so far: domain/schedule.ts applied to the campaign's clock, the client's quiet hours and
+ * the time zones frozen with the audience. Recipients frozen without a zone (before waves existed) use the
+ * campaign's; an audience with no recipients still gets the campaign zone's wave, so the step is tallied.
+ */
+export async function planTouchpoint(em: EntityManager, input: TouchpointPlanRequest): Promise<TouchpointPlan> {
+  const [campaign] = await em.execute<{
+    activated_at: string | null; timezone: string; send_hour: number; day_seconds: number; start_date: string | null;
+    quiet_start: string | null; quiet_end: string | null; day: number | null;
+  }[]>(
+    `select c.track15_activated_at as activated_at, c.track15_timezone as timezone, c.track15_send_hour as send_hour,
+            c.track15_day_length_seconds as day_seconds, to_char(c.start_date, 'YYYY-MM-DD') as start_date,
+            cl.quiet_hours_start::text as quiet_start, cl.quiet_hours_end::text as quiet_end,
+            (select day from track15_narrative_steps where campaign_id = c.id and step_number = ?) as day
+       from campaigns c join clients cl on cl.id = c.client_id where c.id = ?`,
+    [input.stepNumber, input.campaignId],
+  );
+  if (!campaign?.activated_at) {
+    throw ApplicationFailure.create({ message: `campaign ${input.campaignId} is not activated`, type: 'CampaignNotActivated', nonRetryable: true });
+  }
+  if (input.stepNumber !== null && campaign.day === null) {
+    throw ApplicationFailure.create({ message: `campaign ${input.campaignId} has no step ${input.stepNumber}`, type: 'CampaignNotFound', nonRetryable: true });
+  }
+  const zones = (await em.execute<{ timezone: string }[]>(
+    'select distinct coalesce(timezone, ?) as timezone from campaign_recipients where campaign_id = ?', [campaign.timezone, input.campaignId],
+  )).map((row) => row.timezone);
+  const clock: ArcClock = {
+    activatedAt: new Date(campaign.activated_at),
+    campaignZone: campaign.timezone,
+    sendHour: campaign.send_hour,
+    dayLengthSeconds: campaign.day_seconds,
+    rehearsalDate: campaign.start_date,
+    quietHours: campaign.quiet_start && campaign.quiet_end ? { start: campaign.quiet_start, end: campaign.quiet_end } : null,
+    pausedMs: input.pausedMs,
+  };
+  return {
+    waves: input.stepNumber === null ? [] : touchpointWaves(clock, campaign.day!, zones.length > 0 ? zones : [campaign.timezone]),
+    windowEnd: arcEnd(clock, zones).getTime(),
+    scheduleShiftMs: pauseShiftDays(input.pausedMs, campaign.day_seconds) * campaign.day_seconds * 1000,
   };
 }
 

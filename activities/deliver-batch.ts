@@ -25,8 +25,13 @@ import {
 /** SendGrid accepts at most 1,000 personalizations per request. */
 export const MAX_BATCH_SIZE = 1000;
 
-/** One page of one lane (shard) of a touchpoint's audience, after the cursor. */
-export interface DeliverBatchInput { campaignId: string; clientId: string; stepNumber: number; shard: number; afterDonorId: string | null }
+/**
+ * One page of one lane (shard) of a touchpoint's audience, after the cursor; with `zones`, only the
+ * recipients of that wave (their frozen time zone, the campaign's when none was frozen).
+ */
+export interface DeliverBatchInput {
+  campaignId: string; clientId: string; stepNumber: number; shard: number; afterDonorId: string | null; zones?: string[];
+}
 export interface DeliverBatchResult { tally: StepTally; nextCursor: string | null }
 
 interface StepContext {
@@ -141,8 +146,10 @@ async function deliverFenced(deps: ActivityDeps, input: DeliverBatchInput, batch
 
 async function claimPage(em: EntityManager, input: DeliverBatchInput, batchSize: number, sendKey: string): Promise<Claim> {
   const context = await loadStepContext(em, input);
+  const zoneList = input.zones ? JSON.stringify(input.zones) : null;
   const page = await em.execute<PageRow[]>(PAGE_SQL, [
-    isConversionAsk(context.step.stage), context.activatedAt, input.stepNumber, input.campaignId, input.shard, input.afterDonorId, input.afterDonorId, batchSize,
+    isConversionAsk(context.step.stage), context.activatedAt, input.stepNumber, input.campaignId, input.shard, input.afterDonorId, input.afterDonorId,
+    zoneList, input.campaignId, zoneList, batchSize,
   ]);
   const fresh = page.filter((row) => row.ledger_status === null);
   const decisions = fresh.map((row) => ({ row, skip: skipReason(row, context) }));
@@ -383,6 +390,9 @@ const PAGE_SQL = `
     from campaign_recipients r
     join donors d on d.id = r.donor_id
    where r.campaign_id = ? and r.shard = ? and (?::uuid is null or r.donor_id > ?::uuid)
+     -- A wave's recipients: the lane's index walk skips the other zones' rows (a few waves a touchpoint).
+     and (?::jsonb is null
+          or coalesce(r.timezone, (select track15_timezone from campaigns where id = ?)) = any(array(select jsonb_array_elements_text(?::jsonb))))
    order by r.donor_id
    limit ?`;
 

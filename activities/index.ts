@@ -1,7 +1,7 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { asOperator, withClient } from '../domain/db/tenancy';
-import type { CampaignStage, CampaignWorkflowInput } from '../workflows/definitions';
-import { loadCampaignPlan, recordCampaignStage } from './campaign-plan';
+import type { CampaignStage, CampaignWorkflowInput, TouchpointPlanRequest } from '../workflows/definitions';
+import { loadCampaignPlan, planTouchpoint, recordCampaignStage } from './campaign-plan';
 import { completeCampaign } from './campaign-completion';
 import { failFastOnBadData } from './data-failures';
 import { createDeliverBatch } from './deliver-batch';
@@ -30,6 +30,7 @@ export function createActivities(deps: ActivityDeps) {
   const inClient = <T>(clientId: string, work: Parameters<typeof withClient<T>>[2]) => withClient(deps.orm.em, clientId, work);
   return failFastOnBadData({
     loadCampaignPlan: (input: CampaignWorkflowInput) => inClient(input.clientId, (em) => loadCampaignPlan(em, input)),
+    planTouchpoint: (input: TouchpointPlanRequest) => inClient(input.clientId, (em) => planTouchpoint(em, input)),
     recordCampaignStage: (input: CampaignWorkflowInput & { stage: Exclude<CampaignStage, 'completed'>; reason?: string }) =>
       inClient(input.clientId, (em) => recordCampaignStage(em, input)),
     completeCampaign: async (input: CampaignWorkflowInput & { stopReason: string | null }) => {

@@ -16,6 +16,7 @@ import { Migration20261130080000LaunchSettings } from './Migration20261130080000
 import { Migration20261130030100UnsubscribeGroups } from './Migration20261130030100UnsubscribeGroups';
 import { Migration20261130040000MoneyCurrency } from './Migration20261130040000MoneyCurrency';
 import { Migration20261130105000ProfilesApi } from './Migration20261130105000ProfilesApi';
+import { Migration20261130103000RecipientTimeZones } from './Migration20261130103000RecipientTimeZones';
 
 /** Applied in this order; a new migration is appended here. */
 export const migrationsList: MigrationObject[] = [
@@ -36,4 +37,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261130030100UnsubscribeGroups', class: Migration20261130030100UnsubscribeGroups },
   { name: 'Migration20261130040000MoneyCurrency', class: Migration20261130040000MoneyCurrency },
   { name: 'Migration20261130105000ProfilesApi', class: Migration20261130105000ProfilesApi },
+  { name: 'Migration20261130103000RecipientTimeZones', class: Migration20261130103000RecipientTimeZones },
 ];

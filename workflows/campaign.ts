@@ -1,29 +1,40 @@
 import {
-  allHandlersFinished, condition, getExternalWorkflowHandle, proxyActivities, setHandler, startChild,
+  allHandlersFinished, condition, getExternalWorkflowHandle, patched, proxyActivities, setHandler, startChild,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { CampaignActivities } from '../activities';
 import { textFault } from '../domain/text';
 import {
   type CampaignPlan, type CampaignStatus, type CampaignWorkflowInput, type PauseRequest, type StepTally, type StopRequest,
-  haltSignal, holdSignal, pauseUpdate, resumeUpdate, statusQuery, stopUpdate, touchpointWorkflowId,
+  type TouchpointPlan, haltSignal, holdSignal, pauseUpdate, rescheduleSignal, resumeUpdate, statusQuery, stopUpdate, touchpointWorkflowId,
 } from './definitions';
 import { CurrentStepKey, StageKey } from './search-attributes';
 import { touchpointWorkflow } from './touchpoint';
 
-const { loadCampaignPlan, recordCampaignStage, completeCampaign } = proxyActivities<CampaignActivities>({
+const { loadCampaignPlan, planTouchpoint, recordCampaignStage, completeCampaign } = proxyActivities<CampaignActivities>({
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
 
 /**
- * One Track15 campaign: fifteen touchpoints on their schedule, each delivered by a child workflow,
- * then the analytics at the end of day 15. Sleeps are durable timers; pause holds the arc and resume
- * shifts what remains by the time paused, so the arc keeps its spacing.
+ * Campaigns started from here on deliver each touchpoint in time-zone waves (the plan comes from the
+ * planTouchpoint activity) and a resume moves what remains by whole days; runs started before keep
+ * the single send at the campaign's hour and the exact shift by the paused time.
+ */
+export const TIME_ZONE_WAVES_PATCH = 'time-zone-waves';
+
+/**
+ * One Track15 campaign: fifteen touchpoints on their schedule, each delivered by a child workflow in
+ * time-zone waves, then the analytics at the end of the arc's last day. Sleeps are durable timers; pause
+ * holds the arc and resume moves what remains by the paused time rounded up to whole days, so every
+ * touchpoint keeps its day spacing and its send hour (domain/schedule.ts).
  */
 export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<CampaignStatus> {
+  // Decided before anything else happens, so a replay of an older run takes the same branch.
+  const waves = patched(TIME_ZONE_WAVES_PATCH);
   const arc = new ArcState();
   let runningStep: number | null = null;
+  const planStep = (stepNumber: number | null) => planTouchpoint({ ...input, stepNumber, pausedMs: arc.shiftMs });
 
   const signalRunningStep = async (send: (handle: ReturnType<typeof getExternalWorkflowHandle>) => Promise<void>) => {
     if (runningStep === null) return;
@@ -50,6 +61,13 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
   setHandler(resumeUpdate, async () => {
     arc.resume();
     upsertSearchAttributes([{ key: StageKey, value: 'active' }]);
+    if (waves) {
+      // The running touchpoint's waves not yet started move with the rest; the plan arrives before the release.
+      const step = runningStep;
+      const plan = await planStep(step ?? arc.nextStep);
+      arc.planned(plan);
+      if (step !== null) await signalRunningStep((child) => child.signal(rescheduleSignal, plan.waves));
+    }
     await signalRunningStep((child) => child.signal(holdSignal, false));
     await recordCampaignStage({ ...input, stage: 'active' });
     return arc.status();
@@ -63,16 +81,19 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
   const plan = await loadCampaignPlan(input);
   arc.plan = plan;
 
-  for (const step of plan.steps) {
+  // The next touchpoint's plan is fetched before the last one's tally is published, so the status never
+  // shows a finished step without the next due time.
+  let ahead: PlanAhead | null = null;
+  for (const [index, step] of plan.steps.entries()) {
     arc.nextStep = step.stepNumber;
-    await arc.waitUntil(() => step.dueAt);
+    const stepPlan = waves ? await arc.waitForPlan(() => planStep(step.stepNumber), ahead) : await arc.waitUntil(() => step.dueAt);
     if (arc.stopReason) break;
 
     arc.currentStep = step.stepNumber;
     upsertSearchAttributes([{ key: CurrentStepKey, value: step.stepNumber }]);
     const child = await startChild(touchpointWorkflow, {
       workflowId: touchpointWorkflowId(input.campaignId, step.stepNumber),
-      args: [{ ...input, stepNumber: step.stepNumber }],
+      args: [{ ...input, stepNumber: step.stepNumber, ...(stepPlan ? { waves: stepPlan.waves } : {}) }],
       staticSummary: `Touchpoint ${step.stepNumber} (${step.stage}, day ${step.day}) of ${plan.name}`,
     });
     // Signals reach the child only once it has started; catch up on what happened while it was starting.
@@ -81,12 +102,18 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
     if (arc.stopReason) await child.signal(haltSignal);
     const tally = await child.result();
     runningStep = null;
+    if (waves && !arc.stopReason) {
+      const next = plan.steps[index + 1]?.stepNumber ?? null;
+      arc.nextStep = next;
+      ahead = await arc.planAhead(() => planStep(next));
+    }
     arc.steps[step.stepNumber] = tally;
     if (tally.budgetExhausted && !arc.paused && !arc.stopReason) await pause('budget_exhausted');
   }
   arc.nextStep = null;
 
-  await arc.waitUntil(() => plan.windowEnd);
+  if (waves) await arc.waitForPlan(() => planStep(null), ahead);
+  else await arc.waitUntil(() => plan.windowEnd);
   arc.ended = true;
   await completeCampaign({ ...input, stopReason: arc.stopReason });
   upsertSearchAttributes([{ key: StageKey, value: 'completed' }]);
@@ -105,6 +132,9 @@ function refuseBadReason(reason: unknown): void {
   if (reason.length > MAX_REASON_LENGTH) throw new Error(`the reason is longer than ${MAX_REASON_LENGTH} characters`);
 }
 
+/** A plan fetched before it is needed, and the time paused it was made for. */
+interface PlanAhead { plan: TouchpointPlan; pausedMs: number }
+
 /** The arc's live state; every clock reading is workflow time, so replay sees the same values. */
 class ArcState {
   plan: CampaignPlan | null = null;
@@ -115,14 +145,63 @@ class ArcState {
   pausedSince: number | null = null;
   pauseReason: string | null = null;
   stopReason: string | null = null;
+  /** Time paused in all (milliseconds). */
   shiftMs = 0;
+  /** How far the pauses moved the plan, as the last plan said (time-zone waves), rather than the time paused. */
+  private plannedShiftMs: number | null = null;
   ended = false;
   private wakeAt: number | null = null;
+  /** The arc is planning or sleeping until what it planned (time-zone waves), not running a touchpoint. */
+  private waiting = false;
+
+  /**
+   * Plans the touchpoint (or the end of the arc) for the time paused so far and sleeps until its first wave
+   * is due, planning again after each pause. Returns the plan, or null when the campaign is stopped.
+   */
+  async waitForPlan(plan: () => Promise<TouchpointPlan>, ahead: PlanAhead | null): Promise<TouchpointPlan | null> {
+    this.waiting = true;
+    try {
+      for (;;) {
+        await condition(() => !this.paused || this.stopReason !== null);
+        if (this.stopReason) return null;
+        // A plan made ahead holds while no pause has happened since.
+        const current = ahead?.pausedMs === this.shiftMs ? ahead.plan : await plan();
+        ahead = null;
+        this.planned(current);
+        const due = current.waves[0]?.dueAt ?? current.windowEnd;
+        for (;;) {
+          if (this.stopReason) return null;
+          if (this.paused) break;
+          const remaining = due - Date.now();
+          if (remaining <= 0) return current;
+          await condition(() => this.paused || this.stopReason !== null, remaining);
+        }
+      }
+    } finally {
+      this.waiting = false;
+      this.wakeAt = null;
+    }
+  }
+
+  /** Plans what comes next while the arc still counts as running it; the status shows the plan's due time. */
+  async planAhead(plan: () => Promise<TouchpointPlan>): Promise<PlanAhead> {
+    const pausedMs = this.shiftMs;
+    const ahead = { plan: await plan(), pausedMs };
+    this.waiting = true;
+    this.planned(ahead.plan);
+    return ahead;
+  }
+
+  /** Takes a plan's shift and, while the arc waits for what it plans, its due time for the status. */
+  planned(plan: TouchpointPlan): void {
+    this.plannedShiftMs = plan.scheduleShiftMs;
+    if (this.waiting) this.wakeAt = plan.waves[0]?.dueAt ?? plan.windowEnd;
+  }
 
   /** Sleeps until the (pause-shifted) due time; returns early when the campaign is stopped. */
-  async waitUntil(dueAt: () => number): Promise<void> {
+  async waitUntil(dueAt: () => number): Promise<null> {
     for (;;) {
-      if (this.stopReason) return;
+      if (this.stopReason) return null;
       if (this.paused) {
         this.wakeAt = null;
         await condition(() => !this.paused || this.stopReason !== null);
@@ -130,7 +209,7 @@ class ArcState {
       }
       const due = dueAt() + this.shiftMs;
       const remaining = due - Date.now();
-      if (remaining <= 0) { this.wakeAt = null; return; }
+      if (remaining <= 0) { this.wakeAt = null; return null; }
       this.wakeAt = due;
       await condition(() => this.paused || this.stopReason !== null, remaining);
     }
@@ -179,7 +258,7 @@ class ArcState {
       pausedSince: this.pausedSince !== null ? new Date(this.pausedSince).toISOString() : null,
       pauseReason: this.pauseReason,
       stopReason: this.stopReason,
-      scheduleShiftMs: this.shiftMs,
+      scheduleShiftMs: this.plannedShiftMs ?? this.shiftMs,
       steps: this.steps,
     };
   }

@@ -20,6 +20,21 @@ export interface PlannedStep {
   dueAt: number;
 }
 
+/** Recipients in `zones` get the touchpoint at `dueAt` (epoch milliseconds); see domain/schedule.ts. */
+export interface TouchpointWave { dueAt: number; zones: string[] }
+
+/** Asks for a touchpoint's waves (or, with `stepNumber` null, the end of the arc) after `pausedMs` of pauses in all. */
+export interface TouchpointPlanRequest extends CampaignWorkflowInput { stepNumber: number | null; pausedMs: number }
+
+export interface TouchpointPlan {
+  /** In time order; recipients of each wave's zones are delivered when it is due. */
+  waves: TouchpointWave[];
+  /** End of the arc's last day in the zone where it ends last: analytics are computed after it. */
+  windowEnd: number;
+  /** How far the pauses moved what remains: the paused time rounded up to whole days, in milliseconds. */
+  scheduleShiftMs: number;
+}
+
 export interface CampaignPlan {
   name: string;
   season: string | null;
@@ -76,9 +91,17 @@ export interface TouchpointInput {
   campaignId: string;
   clientId: string;
   stepNumber: number;
-  /** Set when the touchpoint continues as new: where each lane resumes and what was tallied so far. */
-  resumeFrom?: { lanes: LaneCursor[]; tally: StepTally; held: boolean };
+  /**
+   * The waves still to deliver, the first one current (absent for touchpoints started before waves: they
+   * deliver to the whole audience at once).
+   */
+  waves?: TouchpointWave[];
+  /** Set when the touchpoint continues as new: where each lane of the current wave resumes, what was tallied so far. */
+  resumeFrom?: { lanes: LaneCursor[]; tally: StepTally; held: boolean; waveStarted?: boolean };
 }
+
+/** The campaign was resumed after a pause: the touchpoint's waves not yet started move to this plan. */
+export const rescheduleSignal = defineSignal<[TouchpointWave[]]>('reschedule');
 
 /** true holds the touchpoint before its next batch (campaign paused), false releases it. */
 export const holdSignal = defineSignal<[boolean]>('hold');

@@ -1,7 +1,8 @@
 import { condition, continueAsNew, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { CampaignActivities } from '../activities';
 import {
-  DELIVERY_LANES, type LaneCursor, type StepTally, type TouchpointInput, addTallies, emptyTally, haltSignal, holdSignal,
+  DELIVERY_LANES, type LaneCursor, type StepTally, type TouchpointInput, type TouchpointWave, addTallies, emptyTally, haltSignal, holdSignal,
+  rescheduleSignal,
 } from './definitions';
 
 const { deliverBatch } = proxyActivities<CampaignActivities>({
@@ -15,31 +16,86 @@ const { deliverBatch } = proxyActivities<CampaignActivities>({
 /** Keeps each run's history small however large the audience: ~6 events a batch. */
 const ROUNDS_PER_RUN = 200;
 
+const freshLanes = (): LaneCursor[] => Array.from({ length: DELIVERY_LANES }, () => null);
+
 /**
- * One touchpoint to the whole frozen audience. Each lane pages its shard of the recipients with one
- * activity per batch of at most 1,000, passing only a cursor; the lanes advance in rounds, one batch
- * each, and hold between rounds while the campaign is paused.
+ * One touchpoint to the whole frozen audience, in time-zone waves: each wave waits (a durable timer) for
+ * its due time, the send hour in its recipients' zones, then each lane pages its shard of the wave's
+ * recipients with one activity per batch of at most 1,000, passing only a cursor; the lanes advance in
+ * rounds, one batch each, and hold between rounds while the campaign is paused. A resume after a pause
+ * moves the waves not yet started to the campaign's new plan. Touchpoints started before waves existed
+ * (no `waves` in their input) deliver to everyone at once, as they did.
  */
 export async function touchpointWorkflow(input: TouchpointInput): Promise<StepTally> {
   let held = input.resumeFrom?.held ?? false;
   let halted = false;
+  let replanned: TouchpointWave[] | null = null;
   setHandler(holdSignal, (hold) => { held = hold; });
   setHandler(haltSignal, () => { halted = true; });
+  setHandler(rescheduleSignal, (waves) => { replanned = waves; });
 
   let tally = input.resumeFrom?.tally ?? emptyTally();
-  const lanes: LaneCursor[] = input.resumeFrom?.lanes ?? Array.from({ length: DELIVERY_LANES }, () => null);
-  for (let rounds = 0; lanes.some((lane) => lane !== 'done'); rounds++) {
-    await condition(() => !held || halted);
-    if (halted) break;
-    if (rounds >= ROUNDS_PER_RUN || workflowInfo().continueAsNewSuggested) {
-      await continueAsNew<typeof touchpointWorkflow>({ ...input, resumeFrom: { lanes, tally, held } });
+  let lanes: LaneCursor[] = input.resumeFrom?.lanes ?? freshLanes();
+  let waves = input.waves ?? null;
+  let waveStarted = input.resumeFrom?.waveStarted ?? false;
+
+  /** Waves not started take the new plan's times; the one under way keeps going. */
+  const applyReplan = () => {
+    if (!replanned || !waves) return;
+    const current = waveStarted ? waves.slice(0, 1) : [];
+    const waiting = new Set(waves.slice(current.length).flatMap((wave) => wave.zones));
+    const moved = replanned.map((wave) => ({ ...wave, zones: wave.zones.filter((zone) => waiting.has(zone)) })).filter((wave) => wave.zones.length > 0);
+    waves = [...current, ...moved];
+    replanned = null;
+  };
+
+  /** Pages every lane to its end (of the wave's recipients when `zones` is set); false when halted first. */
+  const deliverLanes = async (zones: string[] | undefined): Promise<boolean> => {
+    for (let rounds = 0; lanes.some((lane) => lane !== 'done'); rounds++) {
+      await condition(() => !held || halted);
+      if (halted) return false;
+      if (rounds >= ROUNDS_PER_RUN || workflowInfo().continueAsNewSuggested) {
+        applyReplan();
+        await continueAsNew<typeof touchpointWorkflow>({
+          ...input, ...(waves ? { waves } : {}), resumeFrom: { lanes, tally, held, ...(waves ? { waveStarted } : {}) },
+        });
+      }
+      await Promise.all(lanes.map(async (cursor, shard) => {
+        if (cursor === 'done') return;
+        const batch = await deliverBatch({
+          campaignId: input.campaignId, clientId: input.clientId, stepNumber: input.stepNumber, shard, afterDonorId: cursor, ...(zones ? { zones } : {}),
+        });
+        tally = addTallies(tally, batch.tally);
+        lanes[shard] = batch.nextCursor ?? 'done';
+      }));
     }
-    await Promise.all(lanes.map(async (cursor, shard) => {
-      if (cursor === 'done') return;
-      const batch = await deliverBatch({ campaignId: input.campaignId, clientId: input.clientId, stepNumber: input.stepNumber, shard, afterDonorId: cursor });
-      tally = addTallies(tally, batch.tally);
-      lanes[shard] = batch.nextCursor ?? 'done';
-    }));
+    return true;
+  };
+
+  if (!waves) {
+    await deliverLanes(undefined);
+    return tally;
+  }
+  for (;;) {
+    applyReplan();
+    const wave: TouchpointWave | undefined = waves[0];
+    if (!wave || halted) break;
+    if (!waveStarted) {
+      // Held, the wave waits for the resume (and its new time); otherwise for its due time or news.
+      const remaining = wave.dueAt - Date.now();
+      if (held || remaining > 0) {
+        const wasHeld = held;
+        const news = () => halted || replanned !== null || held !== wasHeld;
+        if (wasHeld) await condition(news);
+        else await condition(news, remaining);
+        continue;
+      }
+      waveStarted = true;
+    }
+    if (!(await deliverLanes(wave.zones))) break;
+    waves = waves.slice(1);
+    lanes = freshLanes();
+    waveStarted = false;
   }
   return tally;
 }

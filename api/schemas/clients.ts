@@ -31,6 +31,19 @@ export const FrequencyCap = z.strictObject({
   window_days: z.number().int().min(1).max(365),
 });
 
+const timeOfDay = text().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time of day HH:MM, 00:00-23:59');
+
+/**
+ * No campaign email starts between `start` and `end`, wall-clock times in each donor's own zone (the
+ * campaign's for donors without one); a time-zone wave due inside them waits for `end`. `start` after `end`
+ * runs past midnight (21:00-08:00). Read when each touchpoint is planned, so a change reaches the
+ * touchpoints of running campaigns not yet started.
+ */
+export const QuietHours = z.strictObject({
+  start: timeOfDay.describe('Local time quiet hours begin, HH:MM (24-hour)'),
+  end: timeOfDay.describe('Local time quiet hours end and held waves go out, HH:MM (24-hour)'),
+}).refine((quiet) => quiet.start !== quiet.end, { path: ['end'], message: 'must differ from start' });
+
 export const SenderUpdate = Sender.partial().refine((sender) => Object.keys(sender).length > 0, 'name at least one sender field');
 
 export const ClientUpdate = z.strictObject({
@@ -38,6 +51,7 @@ export const ClientUpdate = z.strictObject({
   metadata: jsonObject,
   sender: SenderUpdate,
   frequency_cap: FrequencyCap.nullable().describe('null: no cap'),
+  quiet_hours: QuietHours.nullable().describe('null: no quiet hours'),
   historical_conversion_rate: z.number().gt(0).lt(1).multipleOf(0.00001).nullable()
     .describe('Share of a campaign audience that usually gives (0-1): the baseline of the pre-activation power estimate'),
   expected_lift_percent: z.number().gt(0).max(99_999).multipleOf(0.01).nullable()
@@ -53,6 +67,7 @@ export const Client = z.object({
   activation_token: z.string().nullable().describe('G and four digits: the code on the client\'s activation page'),
   sender: Sender,
   frequency_cap: FrequencyCap.nullable(),
+  quiet_hours: z.object({ start: z.string(), end: z.string() }).nullable().describe('Local HH:MM times between which no campaign email starts'),
   historical_conversion_rate: decimal.nullable(),
   expected_lift_percent: decimal.nullable(),
   metadata: z.record(z.string(), z.unknown()),

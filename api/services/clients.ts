@@ -8,6 +8,8 @@ import { SENDER_VIEW_SQL, requireSendersOfRunningCampaigns, senderAssignments } 
 const CLIENT_COLUMNS = `id, name, status, activation_token, ${SENDER_VIEW_SQL},
   case when frequency_cap_messages is null then null
        else json_build_object('max_messages', frequency_cap_messages, 'window_days', frequency_cap_window_days) end as frequency_cap,
+  case when quiet_hours_start is null then null
+       else json_build_object('start', to_char(quiet_hours_start, 'HH24:MI'), 'end', to_char(quiet_hours_end, 'HH24:MI')) end as quiet_hours,
   historical_conversion_rate, expected_lift_percent,
   metadata, reporting_currency, created_at, updated_at`;
 // A token taken between reading the taken set and inserting loses the race quietly (on conflict do
@@ -16,7 +18,8 @@ const TOKEN_ATTEMPTS = 5;
 
 export interface ClientRow {
   id: string; name: string; status: 'pending' | 'active' | 'paid' | 'failed'; activation_token: string | null;
-  sender: SenderSettings; frequency_cap: { max_messages: number; window_days: number } | null; historical_conversion_rate: string | null; expected_lift_percent: string | null;
+  sender: SenderSettings; frequency_cap: { max_messages: number; window_days: number } | null; quiet_hours: { start: string; end: string } | null;
+  historical_conversion_rate: string | null; expected_lift_percent: string | null;
   metadata: Record<string, unknown>; reporting_currency: string; created_at: string; updated_at: string;
 }
 
@@ -50,7 +53,7 @@ export async function getClient(em: EntityManager, clientId: string): Promise<Cl
 const PLAIN_FIELDS = ['name', 'historical_conversion_rate', 'expected_lift_percent'] as const;
 
 /**
- * Changes the client's name, metadata, experiment defaults, frequency cap or sender identity (only the fields named). Refused with 409 when it
+ * Changes the client's name, metadata, experiment defaults, frequency cap, quiet hours or sender identity (only the fields named). Refused with 409 when it
  * would leave a running campaign without a From address or postal address.
  */
 export async function updateClient(em: EntityManager, clientId: string, input: ClientUpdateInput): Promise<ClientRow> {
@@ -63,6 +66,10 @@ export async function updateClient(em: EntityManager, clientId: string, input: C
   if (input.frequency_cap !== undefined) {
     columns.push('frequency_cap_messages = ?', 'frequency_cap_window_days = ?');
     values.push(input.frequency_cap?.max_messages ?? null, input.frequency_cap?.window_days ?? null);
+  }
+  if (input.quiet_hours !== undefined) {
+    columns.push('quiet_hours_start = ?::time', 'quiet_hours_end = ?::time');
+    values.push(input.quiet_hours?.start ?? null, input.quiet_hours?.end ?? null);
   }
   await em.execute(`update clients set ${columns.join(', ')} where id = ?`, [...values, clientId]);
   if (input.sender) await requireSendersOfRunningCampaigns(em);

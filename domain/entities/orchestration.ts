@@ -18,6 +18,8 @@ export const CampaignRecipient = defineEntity({
     segmentAtStart: rfmSegment(),
     /** Hash shard a touchpoint's lanes page through side by side. */
     shard: p.smallint().default(0),
+    /** IANA zone frozen at activation (the donor's, else the campaign's): the touchpoint wave the recipient is in. */
+    timezone: varchar(64).nullable(),
     createdAt: createdAt(),
   },
 });
