@@ -3,21 +3,19 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { withClient } from '../domain/db/tenancy';
 import { groupBy } from '../domain/group-by';
-import { type CoreStory, type NarrativeStepDraft, isConversionAsk } from '../domain/narrative';
-import { type MessageVariant, MessageVariants, type PersonalValues, substitute } from '../domain/message-variants';
-import { type SenderSettings, withSenderFooter } from '../domain/sender';
+import { isConversionAsk } from '../domain/narrative';
 import type { RfmSegment } from '../domain/rfm';
-import { signUnsubscribeToken } from '../domain/unsubscribe-token';
 import { type SkipReason, type StepTally, emptyTally } from '../workflows/definitions';
 import type { ActivityDeps } from '.';
 import { acceptedRecipients, providerFailure, rejectedRecipient, sendMail } from './sendgrid';
 import { buildMailRequest } from './mail-request';
 import { lockBudget, reserveBudget, settleBudget, type BudgetReservation } from './budget-spend';
 import { deliveryMetrics } from './metrics';
-import { type FrequencyCap, overCap } from './frequency-cap';
-import { EFFECTIVE_SENDER_SQL } from './sender-identity';
+import { overCap } from './frequency-cap';
 import { unsubscribeGroupId } from './unsubscribe-groups';
+import { type Draft, StepComposer } from './delivery/compose';
 import { LaneFence } from './delivery/lane-fence';
+import { type StepContext, loadStepContext } from './delivery/step-context';
 import {
   type ProviderOutcome, type Settled, type SettlementScope, UNSENT_STATUSES, countStat, pageTally, releaseUnsent, settleOutcome,
 } from './delivery/ledger-settlement';
@@ -33,18 +31,6 @@ export interface DeliverBatchInput {
   campaignId: string; clientId: string; stepNumber: number; shard: number; afterDonorId: string | null; zones?: string[];
 }
 export interface DeliverBatchResult { tally: StepTally; nextCursor: string | null }
-
-interface StepContext {
-  campaignName: string;
-  story: CoreStory;
-  controlTreatment: 'holdout' | 'standard_appeal';
-  activatedAt: string;
-  step: NarrativeStepDraft;
-  channel: string;
-  budgetId: string | null;
-  sender: SenderSettings;
-  frequencyCap: FrequencyCap | null;
-}
 
 interface PageRow {
   donor_id: string;
@@ -194,100 +180,52 @@ function skipReason(row: PageRow, context: StepContext): SkipReason | null {
   return null;
 }
 
-async function loadStepContext(em: EntityManager, input: DeliverBatchInput): Promise<StepContext> {
-  const [row] = await em.execute<Record<string, unknown>[]>(CONTEXT_SQL, [input.stepNumber, input.campaignId]);
-  if (!row) {
-    throw ApplicationFailure.create({ message: `campaign ${input.campaignId} has no step ${input.stepNumber}`, type: 'CampaignNotFound', nonRetryable: true });
-  }
-  return {
-    campaignName: row.name as string,
-    story: row.story as CoreStory,
-    controlTreatment: row.control_treatment as StepContext['controlTreatment'],
-    activatedAt: row.activated_at as string,
-    budgetId: (row.budget_id as string | null) ?? null,
-    channel: row.channel as string,
-    sender: row.sender as SenderSettings,
-    frequencyCap: row.cap_messages ? { messages: row.cap_messages as number, windowDays: row.cap_window_days as number } : null,
-    step: {
-      step_number: input.stepNumber,
-      stage: row.stage as NarrativeStepDraft['stage'],
-      day: row.day as number,
-      subject_line: row.subject_line as string,
-      message: row.message as string,
-      call_to_action: row.call_to_action as string,
-      segment_customization: (row.segment_customization as NarrativeStepDraft['segment_customization']) ?? null,
-    },
-  };
-}
-
 /** A recipient to send, with the message variant it reads and its own values. */
-interface Addressed { row: PageRow; values: PersonalValues; variant: MessageVariant }
+interface Addressed { row: PageRow; draft: Draft }
 
 /**
- * Sends a page as one SendGrid request per message variant (see domain/message-variants): each variant
- * is rendered once, each recipient gets its values as substitutions. What is the same for every recipient
- * (custom args but the donor's id, the one-click header) is said once per request: a request carries up
- * to 1,000 personalizations, and each byte of one is copied and converted several times on its way out.
+ * Sends a page as one SendGrid request per message variant (see domain/message-variants and
+ * delivery/compose.ts): each variant is rendered once, each recipient gets its values as substitutions.
+ * What is the same for every recipient (custom args but the donor's id, the one-click header) is said
+ * once per request: a request carries up to 1,000 personalizations, and each byte of one is copied and
+ * converted several times on its way out.
  */
 class VariantMailer {
-  private readonly variants: MessageVariants;
+  private readonly composer: StepComposer;
 
   constructor(
     private readonly deps: ActivityDeps,
     private readonly input: DeliverBatchInput,
-    private readonly context: StepContext,
+    context: StepContext,
     private readonly sendKey: string,
     private readonly groupId: number,
     private readonly fence: LaneFence,
   ) {
-    const shared = { story: context.story, campaign: { name: context.campaignName }, links: { donate: `${deps.publicBaseUrl}/v1/donate/${input.campaignId}` } };
     // The send key is a random UUID drawn for this attempt: its hex makes the tags unguessable.
-    this.variants = new MessageVariants(context.step, shared, sendKey.replace(/-/g, '').slice(0, 12));
+    this.composer = new StepComposer(deps, input, context, sendKey.replace(/-/g, '').slice(0, 12));
   }
 
   /** The page's recipients grouped by the variant they read, in page order. */
   address(rows: PageRow[]): Addressed[][] {
-    const addressed = rows.map((row) => {
-      const values: PersonalValues = {
-        'donor.first_name': row.first_name, 'donor.last_name': row.last_name, 'donor.email': row.email, 'links.unsubscribe': this.unsubscribeUrl(row),
-      };
-      return { row, values, variant: this.variants.variantOf(row.segment, values) };
-    });
-    return [...groupBy(addressed, (a) => a.variant.key).values()];
+    const addressed = rows.map((row) => ({
+      row,
+      draft: this.composer.draft(
+        { donorId: row.donor_id, email: row.email, firstName: row.first_name, lastName: row.last_name, segment: row.segment },
+        row.email!, { customArgs: { donor_id: row.donor_id } },
+      ),
+    }));
+    return [...groupBy(addressed, (a) => a.draft.variant.key).values()];
   }
 
   async send(group: Addressed[]): Promise<ProviderOutcome> {
-    // Campaigns activated before clients had sender identities go out from the deployment's EMAIL_FROM.
-    const { sender } = this.context;
-    const from = sender.from_email ? { email: sender.from_email, name: sender.from_name } : { email: this.deps.from, name: null };
-    const { message: body } = group[0].variant;
-    const message = sender.postal_address ? withSenderFooter(body, { fromName: sender.from_name, postalAddress: sender.postal_address }) : body;
     const failed: ProviderOutcome['failed'] = [];
     let remaining = group;
     // A 400 names one bad address: fail that delivery alone and resend the others.
     while (remaining.length > 0) {
-      const built = buildMailRequest({
-        from,
-        replyTo: sender.reply_to,
-        subject: message.subject,
-        fallbackSubject: this.context.campaignName,
-        html: message.html,
-        text: message.text,
+      const built = buildMailRequest(this.composer.message(remaining.map(({ draft }) => draft), {
         customArgs: { campaign_id: this.input.campaignId, client_id: this.input.clientId, step_number: String(this.input.stepNumber), send_key: this.sendKey },
-        headers: { 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' },
         asmGroupId: this.groupId,
-        recipients: remaining.map(({ row, values, variant }) => {
-          const substitutions = variant.substitutionsFor(values);
-          return {
-            email: row.email!,
-            name: [row.first_name, row.last_name].filter((part) => part?.trim()).join(' ') || null,
-            subject: substitute(message.subject, substitutions),
-            substitutions,
-            customArgs: { donor_id: row.donor_id },
-            headers: { 'List-Unsubscribe': `<${values['links.unsubscribe']}>` },
-          };
-        }),
-      });
+      }));
       for (const { index, reason } of built.refused) failed.push({ donorId: remaining[index].row.donor_id, reason });
       const included = built.included.map((index) => remaining[index]);
       if (!built.body) break;
@@ -305,13 +243,6 @@ class VariantMailer {
       }
     }
     return { sent: [], failed };
-  }
-
-  private unsubscribeUrl(row: PageRow): string {
-    return `${this.deps.publicBaseUrl}/unsubscribe/${signUnsubscribeToken(
-      { clientId: this.input.clientId, donorId: row.donor_id, campaignId: this.input.campaignId, issuedAt: Date.now() },
-      this.deps.unsubscribeSecret,
-    )}`;
   }
 }
 
@@ -359,19 +290,6 @@ function answeredByProvider(error: unknown): boolean {
 function asActivityFailure(error: unknown): ApplicationFailure {
   return error instanceof ApplicationFailure ? error : providerFailure(error);
 }
-
-const CONTEXT_SQL = `
-  select c.name, c.track15_core_story as story, c.track15_control_treatment as control_treatment,
-         c.track15_activated_at as activated_at, s.stage, s.day, s.subject_line, s.message, s.call_to_action,
-         s.segment_customization, s.channel, b.id as budget_id, ${EFFECTIVE_SENDER_SQL} as sender,
-         cl.frequency_cap_messages as cap_messages, cl.frequency_cap_window_days as cap_window_days
-    from campaigns c
-    join clients cl on cl.id = c.client_id
-    join track15_narrative_steps s on s.campaign_id = c.id and s.step_number = ?
-    left join campaign_profile_usage u on u.campaign_id = c.id and u.is_active
-    left join customer_profile_containers pc on pc.id = u.container_id
-    left join budgets b on b.id = coalesce(u.budget_id, pc.budget_id) and b.deleted_at is null
-   where c.id = ?`;
 
 const PAGE_SQL = `
   select r.donor_id, r.recipient_group, d.email, d.first_name, d.last_name,

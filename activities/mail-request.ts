@@ -1,3 +1,4 @@
+import type { RenderedMessage } from '../domain/message-template';
 import { substitute } from '../domain/message-variants';
 
 /**
@@ -23,6 +24,9 @@ export const SENDGRID_LIMITS = {
    * 78-character subject cap of 2016 was lifted; 78 stays RFC 5322's recommendation, not a limit.)
    */
   lineChars: 998,
+  /** "You can have up to 10 categories per email"; each at most 255 characters (mail/send reference, `categories`). */
+  categories: 10,
+  categoryChars: 255,
 } as const;
 
 /** Headers SendGrid sets itself and refuses in `headers` (mail/send reference, `headers`), lower-cased. */
@@ -56,6 +60,8 @@ export interface MailMessage {
   headers: Record<string, string>;
   /** The SendGrid unsubscribe group the mail goes out under (the client's suppressions scope). */
   asmGroupId: number | null;
+  /** SendGrid categories (e.g. `test` on test sends); none when empty or absent. */
+  categories?: string[];
   recipients: MailRecipient[];
 }
 
@@ -68,6 +74,7 @@ export interface MailSendBody {
   custom_args: Record<string, string>;
   headers: Record<string, string>;
   asm?: { group_id: number };
+  categories?: string[];
   personalizations: {
     to: { email: string; name?: string }[];
     subject?: string;
@@ -91,6 +98,7 @@ export function buildMailRequest(message: MailMessage): BuiltMail {
     throw new RangeError(`a request takes at most ${SENDGRID_LIMITS.personalizations} recipients, got ${message.recipients.length}`);
   }
   checkHeaders(message.headers, 'headers');
+  checkCategories(message.categories ?? []);
   const sharedArgsBytes = jsonBytes(message.customArgs);
   if (sharedArgsBytes >= SENDGRID_LIMITS.customArgsBytes) throw new RangeError(`custom_args take ${sharedArgsBytes} bytes; SendGrid takes less than ${SENDGRID_LIMITS.customArgsBytes}`);
   const sharedSubject = oneLine(message.subject) || oneLine(message.fallbackSubject);
@@ -127,6 +135,7 @@ export function buildMailRequest(message: MailMessage): BuiltMail {
       custom_args: message.customArgs,
       headers: message.headers,
       ...(message.asmGroupId === null ? {} : { asm: { group_id: message.asmGroupId } }),
+      ...(message.categories?.length ? { categories: message.categories } : {}),
       personalizations,
     },
     included,
@@ -178,6 +187,25 @@ function checkHeaders(headers: Record<string, string>, where: string): void {
     if (typeof value !== 'string' || !/^[\x20-\x7E\t]*$/.test(value)) throw new RangeError(`${where}: the value of '${name}' must be one line of ASCII`);
     if (name.length + 2 + value.length > SENDGRID_LIMITS.lineChars) throw new RangeError(`${where}: '${name}' is longer than a header line`);
   }
+}
+
+function checkCategories(categories: string[]): void {
+  if (categories.length > SENDGRID_LIMITS.categories) throw new RangeError(`a mail takes at most ${SENDGRID_LIMITS.categories} categories, got ${categories.length}`);
+  const bad = categories.find((category) => category.length === 0 || category.length > SENDGRID_LIMITS.categoryChars || !/^[\x20-\x7E]+$/.test(category));
+  if (bad !== undefined) throw new RangeError(`category '${bad}' must be 1-${SENDGRID_LIMITS.categoryChars} printable ASCII characters`);
+}
+
+/**
+ * What the recipient of personalization `index` of a built body reads: its subject and both parts with its
+ * substitutions in, as SendGrid substitutes them. The preview answers with this, so it shows the request
+ * a real send would make, read back, rather than a second rendering.
+ */
+export function substitutedFor(body: MailSendBody, index: number): RenderedMessage {
+  const personalization = body.personalizations[index];
+  if (!personalization) throw new RangeError(`the body has no personalization ${index}`);
+  const substitutions = personalization.substitutions ?? {};
+  const part = (type: 'text/plain' | 'text/html') => substitute(body.content.find((c) => c.type === type)?.value ?? '', substitutions);
+  return { subject: substitute(personalization.subject ?? body.subject, substitutions), html: part('text/html'), text: part('text/plain') };
 }
 
 function jsonBytes(value: unknown): number {

@@ -1,5 +1,5 @@
 import { Client } from '@sendgrid/client';
-import { type MailMessage, type MailRecipient, SENDGRID_LIMITS, buildMailRequest } from '../../activities/mail-request';
+import { type MailMessage, type MailRecipient, SENDGRID_LIMITS, buildMailRequest, substitutedFor } from '../../activities/mail-request';
 import { SendGridSink } from '../fakes/sendgrid-sink';
 
 /** The request builder keeps every request within SendGrid's limits; the sink (which enforces them) accepts what it builds. */
@@ -119,5 +119,25 @@ describe('buildMailRequest', () => {
   it('sends 1,000 recipients in one request the sink accepts', async () => {
     const many = Array.from({ length: SENDGRID_LIMITS.personalizations }, (_, i) => recipient({ email: `r${i}@donors.test`, name: `Donor, No. ${i}` }));
     expect(await sendBuilt(buildMailRequest(message({ recipients: many })))).toHaveLength(1000);
+  });
+
+  it('carries categories within SendGrid\'s limits, and refuses more than it allows', async () => {
+    const built = buildMailRequest(message({ categories: ['test'] }));
+    expect(built.body!.categories).toEqual(['test']);
+    await sendBuilt(built);
+    expect(buildMailRequest(message()).body).not.toHaveProperty('categories');
+    expect(() => buildMailRequest(message({ categories: Array.from({ length: SENDGRID_LIMITS.categories + 1 }, (_, i) => `c${i}`) }))).toThrow(/at most 10 categories/);
+    expect(() => buildMailRequest(message({ categories: ['x'.repeat(SENDGRID_LIMITS.categoryChars + 1)] }))).toThrow(/category/);
+  });
+
+  it('reads a built request back as its recipient receives it, as the sink substitutes it', async () => {
+    const built = buildMailRequest(message({ recipients: [recipient(), recipient({ email: 'bo@donors.test', subject: '', substitutions: { '%n0t%': 'Bo & Co' } })] }));
+    const deliveries = await sendBuilt(built);
+    for (const index of [0, 1]) {
+      const read = substitutedFor(built.body!, index);
+      expect(read).toEqual({ ...sink.messageOf(deliveries[index]), subject: deliveries[index].subject });
+    }
+    expect(substitutedFor(built.body!, 1)).toEqual({ subject: 'Spring Appeal', html: '<p>Hi Bo & Co</p>', text: 'Hi Bo & Co' });
+    expect(() => substitutedFor(built.body!, 2)).toThrow(RangeError);
   });
 });
