@@ -5,6 +5,8 @@ import { loadCampaignPlan, planTouchpoint, recordCampaignStage } from './campaig
 import { completeCampaign } from './campaign-completion';
 import { failFastOnBadData } from './data-failures';
 import { createDeliverBatch } from './deliver-batch';
+import { type RehearsalPlanInput, planRehearsal } from './previews/rehearsal';
+import { type TestSendInput, sendTestMessage } from './previews/test-send';
 import { webhookMetrics } from './metrics';
 import { recalculateRfm } from './rfm-recalculation';
 import type { SendGrid } from './sendgrid';
@@ -37,6 +39,8 @@ export function createActivities(deps: ActivityDeps) {
       await inClient(input.clientId, (em) => completeCampaign(em, input));
     },
     deliverBatch: createDeliverBatch(deps),
+    sendTestMessage: (input: TestSendInput) => sendTestMessage(deps, input),
+    planRehearsal: (input: RehearsalPlanInput) => inClient(input.clientId, (em) => planRehearsal(em, input)),
     applyStripeEvent: async (event: StripeEventInput) => {
       const outcome = await applyStripeEvent(deps, event);
       webhookMetrics.applied('stripe', { applied: Number(outcome.applied), duplicates: Number(!outcome.applied) });

@@ -25,6 +25,7 @@ import healthRoutes from './routes/health';
 import lifecycleRoutes from './routes/lifecycle';
 import narrativeRoutes from './routes/narrative';
 import profileRoutes from './routes/profiles';
+import previewRoutes, { type PreviewRoutesOptions } from './routes/previews';
 import reportRoutes from './routes/reports';
 import { NO_QUERY } from './schemas/common';
 import unsubscribeRoutes from './routes/unsubscribe';
@@ -35,7 +36,8 @@ export interface AppDeps {
   temporal: Client;
   /** Pointed at Stripe, stripe-mock, or a test's fault-injecting proxy. */
   stripe: Stripe;
-  config: Pick<Config, 'TEMPORAL_TASK_QUEUE' | 'LOG_LEVEL' | 'STRIPE_WEBHOOK_SECRET' | 'SENDGRID_WEBHOOK_PUBLIC_KEY' | 'UNSUBSCRIBE_SIGNING_SECRET'>;
+  config: Pick<Config, 'TEMPORAL_TASK_QUEUE' | 'LOG_LEVEL' | 'STRIPE_WEBHOOK_SECRET' | 'SENDGRID_WEBHOOK_PUBLIC_KEY' | 'UNSUBSCRIBE_SIGNING_SECRET'
+    | 'PUBLIC_BASE_URL' | 'EMAIL_FROM'>;
   /** Where the API logs (domain/telemetry/logger.ts); false: nowhere. Default: stdout at LOG_LEVEL. */
   logger?: Logger | false;
   rateLimit?: RateLimitOptions;
@@ -47,7 +49,7 @@ const JSON_BODY_LIMIT = 1024 * 1024;
 const DEFAULT_RATE_LIMIT: RateLimitOptions = { max: 600, timeWindowMs: 60_000 };
 
 /** The /v1 operations: rate limited, then authenticated, then the routes. */
-const v1: FastifyPluginAsyncZod<{ rateLimit: RateLimitOptions }> = async (app, options) => {
+const v1: FastifyPluginAsyncZod<{ rateLimit: RateLimitOptions } & PreviewRoutesOptions> = async (app, options) => {
   // An operation without query parameters refuses any, as those with some refuse unknown ones: a
   // mistyped filter must fail, not be ignored while the operation goes ahead.
   app.addHook('onRoute', (route) => {
@@ -58,6 +60,8 @@ const v1: FastifyPluginAsyncZod<{ rateLimit: RateLimitOptions }> = async (app, o
   for (const routes of [clientRoutes, donorRoutes, donorImportRoutes, donationRoutes, campaignRoutes, audienceRoutes, narrativeRoutes, lifecycleRoutes, reportRoutes, profileRoutes]) {
     await app.register(routes);
   }
+  // Previews render as the worker's sends do, so they are given what the worker's composer is given.
+  await app.register(previewRoutes, { composer: options.composer });
 };
 
 /**
@@ -89,7 +93,10 @@ export async function buildApp(deps: AppDeps) {
     stripeWebhookSecret: deps.config.STRIPE_WEBHOOK_SECRET, sendgridPublicKey: deps.config.SENDGRID_WEBHOOK_PUBLIC_KEY,
   });
   await app.register(unsubscribeRoutes, { secret: deps.config.UNSUBSCRIBE_SIGNING_SECRET });
-  await app.register(v1, { prefix: '/v1', rateLimit: deps.rateLimit ?? DEFAULT_RATE_LIMIT });
+  await app.register(v1, {
+    prefix: '/v1', rateLimit: deps.rateLimit ?? DEFAULT_RATE_LIMIT,
+    composer: { from: deps.config.EMAIL_FROM, publicBaseUrl: deps.config.PUBLIC_BASE_URL, unsubscribeSecret: deps.config.UNSUBSCRIBE_SIGNING_SECRET },
+  });
   return app;
 }
 

@@ -17,6 +17,7 @@ import { Migration20261130030100UnsubscribeGroups } from './Migration20261130030
 import { Migration20261130040000MoneyCurrency } from './Migration20261130040000MoneyCurrency';
 import { Migration20261130105000ProfilesApi } from './Migration20261130105000ProfilesApi';
 import { Migration20261130103000RecipientTimeZones } from './Migration20261130103000RecipientTimeZones';
+import { Migration20261130104000Rehearsals } from './Migration20261130104000Rehearsals';
 
 /** Applied in this order; a new migration is appended here. */
 export const migrationsList: MigrationObject[] = [
@@ -38,4 +39,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261130040000MoneyCurrency', class: Migration20261130040000MoneyCurrency },
   { name: 'Migration20261130105000ProfilesApi', class: Migration20261130105000ProfilesApi },
   { name: 'Migration20261130103000RecipientTimeZones', class: Migration20261130103000RecipientTimeZones },
+  { name: 'Migration20261130104000Rehearsals', class: Migration20261130104000Rehearsals },
 ];

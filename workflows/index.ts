@@ -4,3 +4,4 @@ export { touchpointWorkflow } from './touchpoint';
 export { sendGridEventsWorkflow, stripeEventWorkflow } from './provider-events';
 export { rfmNightlyWorkflow } from './rfm-nightly';
 export { suppressionSyncWorkflow } from './suppression-sync';
+export { rehearsalWorkflow, testSendWorkflow } from './test-sends';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { SEASONS } from '../../domain/narrative';
-import { isValidTimeZone } from '../../domain/schedule';
+import { DEFAULT_DAY_SECONDS, isValidTimeZone } from '../../domain/schedule';
 import { AudienceFilter } from './audience';
 import { Sender, SenderUpdate } from './clients';
 import { CampaignParams, amount, decimal, isoDate, page, pagination, text, timestamp, uuid } from './common';
@@ -27,7 +27,9 @@ const track15Settings = {
   stage: EditableStage.describe('ready_for_launch is accepted only when the story and the fifteen steps are complete'),
   send_hour: z.number().int().min(0).max(23).describe('Hour of the day, in the campaign\'s time zone, touchpoints go out'),
   timezone: text().max(64).refine(isValidTimeZone, 'must be an IANA time zone such as America/New_York'),
-  day_length_seconds: z.number().int().min(1).max(7 * 86_400).describe('Length of one arc "day": 86400 in production, less for a rehearsal'),
+  day_length_seconds: z.number().int().refine((seconds) => seconds === DEFAULT_DAY_SECONDS,
+    `a campaign's day is ${DEFAULT_DAY_SECONDS} seconds: to run the arc faster, rehearse it (POST /v1/clients/{clientId}/campaigns/{campaignId}/rehearsal), which mails test addresses only`)
+    .describe(`Length of one arc "day": always ${DEFAULT_DAY_SECONDS}. A campaign mails its real audience, so it runs at real pace; a faster run is a rehearsal (POST …/rehearsal), to test addresses only`),
   control_share: z.number().min(0).max(0.5).describe('Share of the audience held out as the control group'),
   control_treatment: z.enum(['holdout', 'standard_appeal']),
   audience_filter: AudienceFilter.describe('Who the audience is; applied when it is frozen at activation. {} selects every active donor with an address'),
@@ -39,7 +41,7 @@ const Track15Create = z.strictObject({
   stage: track15Settings.stage.default('draft'),
   send_hour: track15Settings.send_hour.default(9),
   timezone: track15Settings.timezone.default('UTC'),
-  day_length_seconds: track15Settings.day_length_seconds.default(86_400),
+  day_length_seconds: track15Settings.day_length_seconds.default(DEFAULT_DAY_SECONDS),
   control_share: track15Settings.control_share.default(0.1),
   control_treatment: track15Settings.control_treatment.default('holdout'),
   audience_filter: track15Settings.audience_filter.default({}),

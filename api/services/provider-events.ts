@@ -83,6 +83,8 @@ export const SendGridEvent = z.looseObject({
   /** bounce: the receiving server's answer; dropped: SendGrid's reason ("Bounced Address"...). */
   reason: z.string().optional(),
   client_id: z.unknown().optional(),
+  /** Set on test sends and rehearsals (activities/previews/test-send.ts): their events count nowhere. */
+  test: z.unknown().optional(),
   campaign_id: z.unknown().optional(),
   donor_id: z.unknown().optional(),
   step_number: z.unknown().optional(),
@@ -106,7 +108,7 @@ export interface SortedSendGridEvents {
   batches: SendGridEventBatch[];
   /** Events the product acts on that name no client: matched by sg_message_id in the workflow. */
   unattributed: SendGridEventInput[];
-  /** Types the product does not act on (processed, deferred, account_status_change...), and events with neither custom_args nor sg_message_id. */
+  /** Types the product does not act on (processed, deferred, account_status_change...), events of test messages, and events with neither custom_args nor sg_message_id. */
   ignored: number;
   malformed: MalformedEvent[];
 }
@@ -138,6 +140,11 @@ export function sortSendGridEvents(events: unknown[]): SortedSendGridEvents {
       return;
     }
     const event = parsed.data;
+    // A test message's opens, clicks and bounces are the staff's, not a donor's: never stats, analytics or preferences.
+    if (event.test !== undefined) {
+      ignored++;
+      return;
+    }
     const step = Number(event.step_number);
     const input: SendGridEventInput = {
       sgEventId: event.sg_event_id, event: event.event, email: event.email, timestamp: event.timestamp,

@@ -112,9 +112,13 @@ describe('donors, donations, campaigns and steps', () => {
     const track15 = (extra: Record<string, unknown> = {}) => ({ name: 'Spring', track15: { season: 'spring', core_story: STORY, ...extra } });
 
     it('creates a Track15 campaign with the season\'s fifteen steps, and lists by stage and season', async () => {
-      const created = await call('POST', '/campaigns', track15({ stage: 'ready_for_launch', day_length_seconds: 60 }));
+      // A short day mailed the real audience at rehearsal pace; a rehearsal is now its own operation, to test addresses only.
+      const fast = await call('POST', '/campaigns', track15({ stage: 'ready_for_launch', day_length_seconds: 60 }));
+      expect(fast.statusCode).toBe(400);
+      expect(fast.json().errors).toEqual([{ field: 'body.track15.day_length_seconds', message: expect.stringMatching(/rehearse it .*test addresses only/) }]);
+      const created = await call('POST', '/campaigns', track15({ stage: 'ready_for_launch', day_length_seconds: 86_400 }));
       expect(created.statusCode).toBe(201);
-      expect(created.json()).toMatchObject({ track15_enabled: true, track15_stage: 'ready_for_launch', track15_season: 'spring', track15_template_key: 'seasonal', track15_day_length_seconds: 60 });
+      expect(created.json()).toMatchObject({ track15_enabled: true, track15_stage: 'ready_for_launch', track15_season: 'spring', track15_template_key: 'seasonal', track15_day_length_seconds: 86_400 });
       const steps = (await call('GET', `/campaigns/${created.json().id}/steps`)).json().items;
       expect(steps.map((s: { step_number: number }) => s.step_number)).toEqual(Array.from({ length: 15 }, (_, i) => i + 1));
       await call('POST', '/campaigns', { ...track15(), track15: { season: 'fall', core_story: STORY } });

@@ -10,7 +10,7 @@ import { type App, buildApp } from '../../api/app';
 import type { RateLimitOptions } from '../../api/plugins/rate-limit';
 import { openOrm } from '../../domain/db/orm';
 import { type TestDatabase, createTestDatabase } from '../support/database';
-import { UNSUBSCRIBE_SECRET } from '../support/campaign-harness';
+import { PUBLIC_BASE_URL, SENDER_FALLBACK, UNSUBSCRIBE_SECRET } from '../support/campaign-harness';
 import { Fixtures } from '../support/fixtures';
 import { TEMPORAL_ADDRESS } from '../support/temporal';
 
@@ -89,6 +89,8 @@ export async function startApi(options: HarnessOptions = {}): Promise<ApiHarness
     config: {
       TEMPORAL_TASK_QUEUE: options.temporal?.taskQueue ?? 'no-worker', LOG_LEVEL: 'silent',
       STRIPE_WEBHOOK_SECRET, SENDGRID_WEBHOOK_PUBLIC_KEY: options.sendgridPublicKey, UNSUBSCRIBE_SIGNING_SECRET: UNSUBSCRIBE_SECRET,
+      // As the campaign harness's worker is configured, so a preview renders what its sends carry.
+      PUBLIC_BASE_URL, EMAIL_FROM: SENDER_FALLBACK,
     },
     rateLimit: options.rateLimit ?? { max: 100_000, timeWindowMs: 60_000 },
   });

@@ -11,6 +11,8 @@ import { type TemporalHarness, startTemporalHarness } from './temporal';
 
 export const UNSUBSCRIBE_SECRET = 'test-unsubscribe-secret-of-at-least-32-chars';
 export const PUBLIC_BASE_URL = 'http://127.0.0.1:3999';
+/** EMAIL_FROM of the harness's worker (and of the API harness). */
+export const SENDER_FALLBACK = 'campaigns@track15.test';
 
 /** Everything a campaign workflow test needs: its own database, the sink, a worker on its own task queue. */
 export interface CampaignHarness {
@@ -35,7 +37,7 @@ export async function startCampaignHarness(options: { batchSize?: number } = {})
   const activityDeps: ActivityDeps = {
     orm,
     sendgrid: createSendGrid('SG.test-key', sink.url),
-    from: 'campaigns@track15.test',
+    from: SENDER_FALLBACK,
     publicBaseUrl: PUBLIC_BASE_URL,
     unsubscribeSecret: UNSUBSCRIBE_SECRET,
     batchSize: options.batchSize ?? 50,

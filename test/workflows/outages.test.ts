@@ -72,7 +72,7 @@ describe('outages of PostgreSQL and Temporal under a running campaign', () => {
       orm, temporal: client, logger: false, docsUi: false, stripe: createStripe({ secretKey: 'sk_test_123', apiBase: STRIPE_MOCK_URL }),
       config: {
         TEMPORAL_TASK_QUEUE: taskQueue, LOG_LEVEL: 'silent', STRIPE_WEBHOOK_SECRET: 'whsec_test', SENDGRID_WEBHOOK_PUBLIC_KEY: '',
-        UNSUBSCRIBE_SIGNING_SECRET: UNSUBSCRIBE_SECRET,
+        UNSUBSCRIBE_SIGNING_SECRET: UNSUBSCRIBE_SECRET, PUBLIC_BASE_URL, EMAIL_FROM: 'campaigns@track15.test',
       },
     });
     await app.listen({ host: '127.0.0.1', port: 0 });

@@ -1,0 +1,62 @@
+import { randomBytes } from 'node:crypto';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { ApplicationFailure } from '@temporalio/activity';
+import type { RenderedMessage } from '../../domain/message-template';
+import { type ComposerDeps, type Reader, StepComposer, donateUrl } from '../delivery/compose';
+import { type StepContext, loadStepContext } from '../delivery/step-context';
+import { buildMailRequest, substitutedFor } from '../mail-request';
+
+export interface StepScope { clientId: string; campaignId: string; stepNumber: number }
+
+/** A step as one donor would receive it. */
+export interface StepPreview extends RenderedMessage {
+  to: string;
+  from: { email: string; name: string | null };
+  replyTo: string | null;
+  /** Every header the message carries (the shared ones and the recipient's own, e.g. List-Unsubscribe). */
+  headers: Record<string, string>;
+  links: { donate: string; unsubscribe: string };
+}
+
+/** A random substitution-tag nonce, as each real send attempt draws one. */
+export function tagNonce(): string {
+  return randomBytes(6).toString('hex');
+}
+
+/**
+ * The step's context, or null when the campaign has no such step (a standard campaign, steps not yet
+ * written): loadStepContext's non-retryable failure is for activities, not for a caller who may ask.
+ */
+export async function stepContextOrNull(em: EntityManager, scope: Omit<StepScope, 'clientId'>): Promise<StepContext | null> {
+  try {
+    return await loadStepContext(em, scope);
+  } catch (error) {
+    if (error instanceof ApplicationFailure && error.type === 'CampaignNotFound') return null;
+    throw error;
+  }
+}
+
+/**
+ * Renders a step for one reader through the real send's path: the composer (variant, sender footer) builds
+ * the mail/send request deliver-batch.ts would make for this donor, and the answer is that request read
+ * back as SendGrid substitutes it (subject, HTML and text, with the give and unsubscribe links in). The
+ * unsubscribe link is signed afresh, so only its issue time differs from a send's.
+ */
+export function previewStep(deps: ComposerDeps, scope: StepScope, context: StepContext, reader: Reader & { email: string }): StepPreview {
+  const composer = new StepComposer(deps, scope, context, tagNonce());
+  const draft = composer.draft(reader, reader.email, { customArgs: reader.donorId ? { donor_id: reader.donorId } : {} });
+  const built = buildMailRequest(composer.message([draft], {
+    customArgs: { campaign_id: scope.campaignId, client_id: scope.clientId, step_number: String(scope.stepNumber) },
+    asmGroupId: null,
+  }));
+  if (!built.body) throw new Error(`SendGrid would refuse this message: ${built.refused.map((r) => r.reason).join('; ')}`);
+  const { body } = built;
+  return {
+    ...substitutedFor(body, 0),
+    to: reader.email,
+    from: { email: body.from.email, name: body.from.name ?? null },
+    replyTo: body.reply_to?.email ?? null,
+    headers: { ...body.headers, ...body.personalizations[0].headers },
+    links: { donate: donateUrl(deps.publicBaseUrl, scope.campaignId), unsubscribe: draft.values['links.unsubscribe']! },
+  };
+}

@@ -1,0 +1,64 @@
+import { z } from 'zod';
+import { MAX_TEST_ADDRESSES } from '../../activities/previews/test-send';
+import { RFM_SEGMENTS } from '../../domain/rfm';
+import { uuid } from './common';
+
+/** Whom a preview or test message is written for: one donor of the client, or a sample donor of an RFM segment. */
+const readerFields = {
+  donor_id: uuid.optional().describe('Render for this donor of the client'),
+  segment: z.enum(RFM_SEGMENTS).optional().describe('Render for a sample donor of this RFM segment (its first donor with an email address)'),
+};
+
+const notBoth = (value: { donor_id?: string; segment?: string }, ctx: z.RefinementCtx) => {
+  if (value.donor_id !== undefined && value.segment !== undefined) {
+    ctx.addIssue({ code: 'custom', path: ['segment'], message: 'give donor_id or segment, not both' });
+  }
+};
+
+export const PreviewQuery = z.strictObject(readerFields).superRefine((value, ctx) => {
+  notBoth(value, ctx);
+  if (value.donor_id === undefined && value.segment === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['donor_id'], message: 'give donor_id, or segment for a sample donor of it' });
+  }
+});
+
+export const StepPreview = z.object({
+  step_number: z.number().int(),
+  donor_id: z.string().describe('The donor the message is rendered for'),
+  segment: z.enum(RFM_SEGMENTS).nullable().describe('Their RFM segment, which picks the step\'s segment customization'),
+  to: z.string(),
+  from: z.object({ email: z.string(), name: z.string().nullable() }),
+  reply_to: z.string().nullable(),
+  subject: z.string(),
+  html: z.string(),
+  text: z.string(),
+  headers: z.record(z.string(), z.string()).describe('Every header the message carries, List-Unsubscribe included'),
+  links: z.object({ donate: z.string(), unsubscribe: z.string() }).describe('The links the message carries; the unsubscribe link is this donor\'s own, signed now'),
+});
+
+const addresses = z.array(z.email().max(255)).min(1).max(MAX_TEST_ADDRESSES)
+  .describe(`The test addresses (1-${MAX_TEST_ADDRESSES}); only they receive anything`);
+
+export const TestSendBody = z.strictObject({
+  addresses,
+  ...readerFields,
+}).superRefine(notBoth);
+
+export const TestSendResult = z.object({
+  workflow_id: z.string(),
+  status: z.enum(['sent', 'sending']).describe('sending: SendGrid has not accepted it yet (the workflow keeps retrying); the workflow id tells when'),
+  subject: z.string().nullable().describe('The subject as sent, [TEST] prefix included'),
+  sent_to: z.array(z.string()),
+  refused: z.array(z.object({ address: z.string(), reason: z.string() })).describe('Addresses SendGrid refused'),
+});
+
+export const RehearsalBody = z.strictObject({
+  addresses,
+  day_length_seconds: z.number().int().min(1).max(86_400).describe('Length of one arc day in the rehearsal, in seconds (60: the 15-day arc in 15 minutes)'),
+  ...readerFields,
+}).superRefine(notBoth);
+
+export const RehearsalStarted = z.object({
+  workflow_id: z.string(),
+  rehearsal_number: z.number().int().describe('1 for the campaign\'s first rehearsal, then 2, 3…'),
+});
