@@ -136,6 +136,7 @@ const CHECK_FIELDS: Record<string, string> = {
   chk_containers_status: 'status',
   chk_usage_type: 'usage_type',
   chk_usage_type_references: 'usage_type',
+  chk_donors_reachable: 'email',
 };
 
 /**

@@ -18,6 +18,7 @@ import { Migration20261130040000MoneyCurrency } from './Migration20261130040000M
 import { Migration20261130105000ProfilesApi } from './Migration20261130105000ProfilesApi';
 import { Migration20261130103000RecipientTimeZones } from './Migration20261130103000RecipientTimeZones';
 import { Migration20261130104000Rehearsals } from './Migration20261130104000Rehearsals';
+import { Migration20261130105100DonorCare } from './Migration20261130105100DonorCare';
 
 /** Applied in this order; a new migration is appended here. */
 export const migrationsList: MigrationObject[] = [
@@ -40,4 +41,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261130105000ProfilesApi', class: Migration20261130105000ProfilesApi },
   { name: 'Migration20261130103000RecipientTimeZones', class: Migration20261130103000RecipientTimeZones },
   { name: 'Migration20261130104000Rehearsals', class: Migration20261130104000Rehearsals },
+  { name: 'Migration20261130105100DonorCare', class: Migration20261130105100DonorCare },
 ];

@@ -2,11 +2,12 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AUTHENTICATED_ERRORS, BODY_ERRORS, ClientParams, DonorParams, pageOf, problems } from '../schemas/common';
 import {
-  Donor, DonorCreate, DonorPage, DonorQuery, NotificationPreference, NotificationPreferenceUpdate, PreferenceCategoryParams,
+  Donor, DonorCreate, DonorExport, DonorPage, DonorQuery, DonorUpdate, NotificationPreference, NotificationPreferenceUpdate, PreferenceCategoryParams,
   RfmRecalculation, RfmResult,
 } from '../schemas/donors';
 import { recalculateRfm } from '../../activities/rfm-recalculation';
-import { createDonor, getDonor, listDonors, requireDonor } from '../services/donors';
+import { baseVersionOf, withEtag } from '../optimistic-lock';
+import { createDonor, eraseDonor, exportDonor, getDonor, listDonors, requireDonor, updateDonor } from '../services/donors';
 import { listPreferences, queueSuppressionSync, updatePreference } from '../services/notification-preferences';
 
 const tags = ['donors'];
@@ -32,8 +33,33 @@ const donorRoutes: FastifyPluginAsyncZod = async (app) => {
   }, async (request) => pageOf(await request.inClient(request.params.clientId, (em) => listDonors(em, request.query)), request.query));
 
   app.get('/clients/:clientId/donors/:donorId', {
-    schema: { summary: 'Get a donor', tags, params: DonorParams, response: { 200: Donor, ...problems(...AUTHENTICATED_ERRORS, 404) } },
-  }, (request) => request.inClient(request.params.clientId, (em) => getDonor(em, request.params.donorId)));
+    schema: { summary: 'Get a donor, with its version as the ETag', tags, params: DonorParams, response: { 200: Donor, ...problems(...AUTHENTICATED_ERRORS, 404) } },
+  }, async (request, reply) => withEtag(reply, await request.inClient(request.params.clientId, (em) => getDonor(em, request.params.donorId))));
+
+  app.patch('/clients/:clientId/donors/:donorId', {
+    schema: {
+      summary: 'Correct a donor (only the fields named). Send If-Match with the ETag of your last read (or `version` in the body); a stale one answers 412 with `current_version`', tags,
+      params: DonorParams, body: DonorUpdate,
+      response: { 200: Donor, ...problems(...BODY_ERRORS, 404, 409, 412, 428) },
+    },
+  }, async (request, reply) => withEtag(reply, await request.inClient(request.params.clientId, async (em) => {
+    await requireDonor(em, request.params.donorId, 'params.donorId');
+    return updateDonor(em, request.params.donorId, baseVersionOf(request, request.body.version), request.body);
+  })));
+
+  app.post('/clients/:clientId/donors/:donorId/erase', {
+    schema: {
+      summary: 'Erase a donor\'s personal data on request: names, addresses, phone and metadata removed; gifts kept, anonymised; the address kept only as a hash on the client\'s suppression list', tags,
+      params: DonorParams, response: { 200: Donor, ...problems(...AUTHENTICATED_ERRORS, 404) },
+    },
+  }, async (request, reply) => withEtag(reply, await request.inClient(request.params.clientId, (em) => eraseDonor(em, request.params.clientId, request.params.donorId))));
+
+  app.get('/clients/:clientId/donors/:donorId/export', {
+    schema: {
+      summary: 'Everything held about one donor, as JSON (subject access request)', tags,
+      params: DonorParams, response: { 200: DonorExport, ...problems(...AUTHENTICATED_ERRORS, 404) },
+    },
+  }, (request) => request.inClient(request.params.clientId, (em) => exportDonor(em, request.params.donorId)));
 
   app.get('/clients/:clientId/donors/:donorId/notification-preferences', {
     schema: {

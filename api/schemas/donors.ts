@@ -24,6 +24,22 @@ export const DonorCreate = z.strictObject({
 
 export type DonorInput = z.infer<typeof DonorCreate>;
 
+/** A correction: only the fields named change; null clears a nullable one. */
+export const DonorUpdate = z.strictObject({
+  email: z.email().max(255).nullable().optional(),
+  phone: z.string().regex(/^\+?[0-9][0-9 ().-]{3,18}$/, 'must be a phone number of up to 20 characters').nullable().optional(),
+  first_name: name.nullable().optional(),
+  last_name: name.nullable().optional(),
+  timezone: text().max(64).refine(isValidTimeZone, 'must be an IANA time zone such as Europe/London').nullable().optional(),
+  stage: z.enum(DONOR_STAGES).optional(),
+  source: z.enum(DONOR_SOURCES).optional(),
+  tags: z.array(text().trim().min(1).max(50)).max(50).optional(),
+  metadata: jsonObject.optional(),
+  version: z.number().int().min(1).max(2_147_483_647).optional()
+    .describe('The version this correction is based on, when the If-Match header is not sent; a stale one answers 412'),
+});
+export type DonorUpdateInput = z.infer<typeof DonorUpdate>;
+
 export const Donor = z.object({
   id: uuid,
   client_id: uuid,
@@ -44,9 +60,24 @@ export const Donor = z.object({
   tags: z.array(z.string()),
   metadata: z.record(z.string(), z.unknown()),
   is_active: z.boolean(),
+  version: z.number().int().describe('Increments on every change; the ETag carries it'),
+  erased_at: timestamp.nullable().describe('Set when the donor\'s personal data was erased on request'),
   created_at: timestamp,
   updated_at: timestamp,
 });
+
+/** One donor's data, for a subject access request (GDPR Art. 15): everything the product holds about them. */
+export const DonorExport = z.object({
+  exported_at: timestamp,
+  donor: Donor,
+  notification_preferences: z.array(z.record(z.string(), z.unknown())),
+  donations: z.array(z.record(z.string(), z.unknown())).describe('Amounts in major units of their currency'),
+  payments: z.array(z.record(z.string(), z.unknown())),
+  email_sends: z.array(z.record(z.string(), z.unknown())),
+  campaign_deliveries: z.array(z.record(z.string(), z.unknown())),
+  conversations: z.array(z.record(z.string(), z.unknown())).describe('SMS threads, each with its messages'),
+  event_tickets: z.array(z.record(z.string(), z.unknown())),
+}).meta({ id: 'DonorExport' });
 
 export const DonorQuery = z.strictObject({
   segment: z.enum(RFM_SEGMENTS).optional().describe('RFM segment'),

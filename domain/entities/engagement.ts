@@ -137,4 +137,18 @@ export const SendGridUnsubscribeGroup = defineEntity({
 });
 export type ISendGridUnsubscribeGroup = InferEntity<typeof SendGridUnsubscribeGroup>;
 
-export const engagementEntities = [EmailSend, NotificationPreference, Event, TicketType, EventTicket, SendGridUnsubscribeGroup];
+/** An erased donor's address, kept only as a SHA-256 hash so the client never mails it again (issue 15 item 8). */
+export const ErasedAddress = defineEntity({
+  name: 'ErasedAddress',
+  tableName: 'erased_addresses',
+  filters: tenantFilter('client'),
+  properties: {
+    client: belongsToClient().primary(),
+    kind: p.string().$type<'email' | 'phone'>().length(10).primary(),
+    addressHash: p.character().length(64).primary(),
+    erasedAt: p.datetime().defaultRaw('now()'),
+  },
+});
+export type IErasedAddress = InferEntity<typeof ErasedAddress>;
+
+export const engagementEntities = [EmailSend, NotificationPreference, Event, TicketType, EventTicket, SendGridUnsubscribeGroup, ErasedAddress];

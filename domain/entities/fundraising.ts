@@ -104,10 +104,14 @@ export const Donor = defineEntity({
     rfmMonetaryScore: p.integer().nullable(),
     rfmLastCalculated: timestamp(),
     emailSuppressedAt: timestamp(),
-    emailSuppressionReason: choice(['bounce', 'spamreport', 'invalid', 'manual', 'unsubscribed'], 30).nullable(),
+    emailSuppressionReason: choice(['bounce', 'spamreport', 'invalid', 'manual', 'unsubscribed', 'erased'], 30).nullable(),
     tags: textArray(),
     metadata: jsonObject(),
     isActive: p.boolean().default(true),
+    /** Optimistic locking of corrections (PATCH with If-Match). */
+    version: p.integer().version().default(1),
+    /** Set when the donor's personal data was erased on request; the row stays, anonymised, for the gifts. */
+    erasedAt: timestamp(),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },

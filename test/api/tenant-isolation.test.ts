@@ -60,6 +60,7 @@ describe('tenant isolation on every operation', () => {
     'PATCH /v1/clients/{clientId}/budgets/{budgetId}': { amount: 1_000_000, version: 1 },
     'POST /v1/clients/{clientId}/profile-containers': { name: 'Intruder container', customer_profile_id: a.profileId, budget_id: a.budgetId },
     'PATCH /v1/clients/{clientId}/profile-containers/{containerId}': { brand_guidelines_id: a.guidelineId, version: 1 },
+    'PATCH /v1/clients/{clientId}/donors/{donorId}': { first_name: 'Hijacked', version: 1 },
     'PUT /v1/clients/{clientId}/campaigns/{campaignId}/profile-usage': { usage_type: 'CONTAINER', container_id: a.containerId },
     'POST /v1/clients/{clientId}/campaigns/{campaignId}/steps/{stepNumber}/test-send': { addresses: ['intruder@intruder.test'], donor_id: a.donorId },
     'POST /v1/clients/{clientId}/campaigns/{campaignId}/rehearsal': { addresses: ['intruder@intruder.test'], day_length_seconds: 1, donor_id: a.donorId },

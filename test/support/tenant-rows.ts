@@ -1,9 +1,10 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { TENANT_TABLES as FIRST_TENANT_TABLES } from '../../migrations/Migration20261125000700TenantIsolation';
 import { UNSUBSCRIBE_GROUP_TENANT_TABLES } from '../../migrations/Migration20261130030100UnsubscribeGroups';
+import { DONOR_CARE_TENANT_TABLES } from '../../migrations/Migration20261130105100DonorCare';
 
 /** Every tenant table of the schema, by the column that names its client: the first set and those added since. */
-export const TENANT_TABLES: Record<string, string> = { ...FIRST_TENANT_TABLES, ...UNSUBSCRIBE_GROUP_TENANT_TABLES };
+export const TENANT_TABLES: Record<string, string> = { ...FIRST_TENANT_TABLES, ...UNSUBSCRIBE_GROUP_TENANT_TABLES, ...DONOR_CARE_TENANT_TABLES };
 
 /** Anything that runs parameterised SQL: a pg Pool, a pg client, or a small wrapper over an EntityManager. */
 export interface Queryable {
@@ -123,6 +124,8 @@ export const TENANT_INSERTS: Record<string, Insert> = {
   sendgrid_unsubscribe_groups: (r) => ({
     text: `insert into sendgrid_unsubscribe_groups (client_id, category, group_id) values ($1, 'marketing', $2)`,
     values: [r.clientId, 1 + Math.floor(Math.random() * 2_000_000_000)] }),
+  erased_addresses: (r) => ({
+    text: `insert into erased_addresses (client_id, kind, address_hash) values ($1, 'email', $2)`, values: [r.clientId, randomBytes(32).toString('hex')] }),
   api_keys: (r) => ({
     text: `insert into api_keys (client_id, role, name, key_prefix, key_hash) values ($1, 'client', 'ci', 'tk_test', $2) returning id`,
     values: [r.clientId, randomBytes(32).toString('hex')], id: 'apiKeyId' }),
