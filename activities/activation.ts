@@ -49,9 +49,14 @@ export async function prepareActivation(em: EntityManager, campaignId: string): 
 
   const audience = audienceCondition(campaign.audience_filter, campaignId);
   await em.execute(freezeAudienceSql(audience.sql), [campaignId, campaignId, Number(campaign.control_share), DELIVERY_LANES, campaignId, campaignId, ...audience.params]);
+  // The audience's size is written once here, so the status route never counts the recipients.
   await em.execute(
-    `update campaigns set track15_stage = 'active', status = 'active', track15_activated_at = now() where id = ?`,
-    [campaignId],
+    `update campaigns set track15_stage = 'active', status = 'active', track15_activated_at = now(),
+            (track15_test_recipients, track15_control_recipients) = (
+              select count(*) filter (where recipient_group = 'test'), count(*) filter (where recipient_group = 'control')
+                from campaign_recipients where campaign_id = ?)
+      where id = ?`,
+    [campaignId, campaignId],
   );
   return { ...prepared, alreadyActive: false };
 }

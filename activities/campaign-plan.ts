@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { ApplicationFailure } from '@temporalio/activity';
 import { type ArcClock, arcEnd, computeSchedule, pauseShiftDays, touchpointWaves } from '../domain/schedule';
-import type { CampaignPlan, CampaignStage, CampaignWorkflowInput, TouchpointPlan, TouchpointPlanRequest } from '../workflows/definitions';
+import type { CampaignPlan, CampaignStage, CampaignWorkflowInput, LastFailure, TouchpointPlan, TouchpointPlanRequest } from '../workflows/definitions';
 
 /** Reads the activated campaign and turns its steps into due times (day, send hour, time zone, day length). */
 export async function loadCampaignPlan(em: EntityManager, input: CampaignWorkflowInput): Promise<CampaignPlan> {
@@ -92,4 +92,27 @@ export async function recordCampaignStage(
       where id = ?`,
     [input.stage, input.stage, input.stage, input.stage, input.reason ?? null, input.campaignId],
   );
+}
+
+/**
+ * Records a stop's reason when the stop is asked for (stage and analytics follow at completion), so a
+ * reason the database refuses fails the stop before the arc halts.
+ */
+export async function recordCampaignStop(em: EntityManager, input: CampaignWorkflowInput & { reason: string }): Promise<void> {
+  await em.execute('update campaigns set track15_stop_reason = ? where id = ?', [input.reason, input.campaignId]);
+}
+
+/** Longest failure reason kept: PostgreSQL's messages are short; a provider's body may not be. */
+const MAX_FAILURE_REASON = 2000;
+
+/**
+ * Records the failure that ended the arc on the campaign row, where the status route reads it. The
+ * reason is a message from PostgreSQL, a provider or the product, never a caller's text, but it is kept
+ * within jsonb's rules anyway (no NUL, no other C0 control but tab and line breaks) so that recording a
+ * failure cannot itself fail on its data.
+ */
+export async function recordCampaignFailure(em: EntityManager, input: CampaignWorkflowInput & { failure: LastFailure }): Promise<void> {
+  // eslint-disable-next-line no-control-regex
+  const reason = input.failure.reason.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, '\ufffd').slice(0, MAX_FAILURE_REASON);
+  await em.execute('update campaigns set track15_last_failure = ?::jsonb where id = ?', [JSON.stringify({ ...input.failure, reason }), input.campaignId]);
 }

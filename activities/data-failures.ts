@@ -17,14 +17,25 @@ export function isDataRejection(error: unknown): error is DatabaseErrorLike & Er
   return typeof code === 'string' && (/^2[23][0-9A-Z]{3}$/.test(code) || code === '08P01');
 }
 
-/** A non-retryable failure that says what was refused and why, without the rows' values beyond PostgreSQL's own message. */
+/**
+ * PostgreSQL's own message. The query builder prefixes it with the statement and its bound values
+ * (`<sql> - <message>`); those must not travel into the workflow's history and the campaign status.
+ */
+function postgresMessage(error: Error): string {
+  const separator = error.message.lastIndexOf(' - ');
+  return separator >= 0 ? error.message.slice(separator + 3) : error.message;
+}
+
+/**
+ * A non-retryable failure that says what was refused and why, without the rows' values beyond PostgreSQL's
+ * own message. The database error is not chained as its cause, since its message carries the statement.
+ */
 export function dataRejection(error: DatabaseErrorLike & Error): ApplicationFailure {
   const constraint = typeof error.constraint === 'string' ? `, constraint ${error.constraint}` : '';
   return ApplicationFailure.create({
     type: DATA_REJECTED,
     nonRetryable: true,
-    message: `the database refused the data (SQLSTATE ${String(error.code)}${constraint}): ${error.message}`,
-    cause: error,
+    message: `the database refused the data (SQLSTATE ${String(error.code)}${constraint}): ${postgresMessage(error)}`,
   });
 }
 

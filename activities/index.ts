@@ -1,7 +1,7 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { asOperator, withClient } from '../domain/db/tenancy';
-import type { CampaignStage, CampaignWorkflowInput, TouchpointPlanRequest } from '../workflows/definitions';
-import { loadCampaignPlan, planTouchpoint, recordCampaignStage } from './campaign-plan';
+import type { CampaignStage, CampaignWorkflowInput, LastFailure, TouchpointPlanRequest } from '../workflows/definitions';
+import { loadCampaignPlan, planTouchpoint, recordCampaignFailure, recordCampaignStage, recordCampaignStop } from './campaign-plan';
 import { completeCampaign } from './campaign-completion';
 import { failFastOnBadData } from './data-failures';
 import { createDeliverBatch } from './deliver-batch';
@@ -35,6 +35,9 @@ export function createActivities(deps: ActivityDeps) {
     planTouchpoint: (input: TouchpointPlanRequest) => inClient(input.clientId, (em) => planTouchpoint(em, input)),
     recordCampaignStage: (input: CampaignWorkflowInput & { stage: Exclude<CampaignStage, 'completed'>; reason?: string }) =>
       inClient(input.clientId, (em) => recordCampaignStage(em, input)),
+    recordCampaignStop: (input: CampaignWorkflowInput & { reason: string }) => inClient(input.clientId, (em) => recordCampaignStop(em, input)),
+    recordCampaignFailure: (input: CampaignWorkflowInput & { failure: LastFailure }) =>
+      inClient(input.clientId, (em) => recordCampaignFailure(em, input)),
     completeCampaign: async (input: CampaignWorkflowInput & { stopReason: string | null }) => {
       await inClient(input.clientId, (em) => completeCampaign(em, input));
     },

@@ -19,6 +19,7 @@ import { Migration20261130105000ProfilesApi } from './Migration20261130105000Pro
 import { Migration20261130103000RecipientTimeZones } from './Migration20261130103000RecipientTimeZones';
 import { Migration20261130104000Rehearsals } from './Migration20261130104000Rehearsals';
 import { Migration20261130105100DonorCare } from './Migration20261130105100DonorCare';
+import { Migration20261130101000StatusCounters } from './Migration20261130101000StatusCounters';
 
 /** Applied in this order; a new migration is appended here. */
 export const migrationsList: MigrationObject[] = [
@@ -42,4 +43,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261130103000RecipientTimeZones', class: Migration20261130103000RecipientTimeZones },
   { name: 'Migration20261130104000Rehearsals', class: Migration20261130104000Rehearsals },
   { name: 'Migration20261130105100DonorCare', class: Migration20261130105100DonorCare },
+  { name: 'Migration20261130101000StatusCounters', class: Migration20261130101000StatusCounters },
 ];

@@ -1,17 +1,19 @@
 import {
-  allHandlersFinished, condition, getExternalWorkflowHandle, patched, proxyActivities, setHandler, startChild,
-  upsertSearchAttributes,
+  ActivityFailure, ChildWorkflowFailure, allHandlersFinished, condition, getExternalWorkflowHandle, patched, proxyActivities, setHandler,
+  startChild, upsertMemo, upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { CampaignActivities } from '../activities';
 import { textFault } from '../domain/text';
 import {
-  type CampaignPlan, type CampaignStatus, type CampaignWorkflowInput, type PauseRequest, type StepTally, type StopRequest,
-  type TouchpointPlan, haltSignal, holdSignal, pauseUpdate, rescheduleSignal, resumeUpdate, statusQuery, stopUpdate, touchpointWorkflowId,
+  type CampaignPlan, type CampaignStatus, type CampaignWorkflowInput, type LastFailure, type PauseRequest, type StepTally, type StopRequest,
+  type TouchpointPlan, STATUS_MEMO, haltSignal, holdSignal, pauseUpdate, rescheduleSignal, resumeUpdate, statusQuery, stopUpdate, touchpointWorkflowId,
 } from './definitions';
 import { CurrentStepKey, StageKey } from './search-attributes';
 import { touchpointWorkflow } from './touchpoint';
 
-const { loadCampaignPlan, planTouchpoint, recordCampaignStage, completeCampaign } = proxyActivities<CampaignActivities>({
+const {
+  loadCampaignPlan, planTouchpoint, recordCampaignStage, recordCampaignStop, recordCampaignFailure, completeCampaign,
+} = proxyActivities<CampaignActivities>({
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
@@ -22,6 +24,11 @@ const { loadCampaignPlan, planTouchpoint, recordCampaignStage, completeCampaign 
  * the single send at the campaign's hour and the exact shift by the paused time.
  */
 export const TIME_ZONE_WAVES_PATCH = 'time-zone-waves';
+
+/** patched() ids: each names a change of what the workflow does, so older histories replay as they ran. */
+const RECORD_BEFORE_APPLY = 'record-command-before-applying-it';
+const RECORD_LAST_FAILURE = 'record-last-failure';
+const STATUS_MEMO_PATCH = 'status-in-memo';
 
 /**
  * One Track15 campaign: fifteen touchpoints on their schedule, each delivered by a child workflow in
@@ -46,12 +53,32 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
     }
   };
 
-  const pause = async (reason: string) => {
+  /**
+   * A command's database write comes first and its state change only after the write is accepted: a
+   * write the database refuses fails the command (the Update answers with the reason) and leaves the arc
+   * as it was, so the workflow and the campaign row never disagree. Histories recorded before this
+   * order replay the old one.
+   */
+  const command = async (name: string, record: () => Promise<void>, apply: () => Promise<void>) => {
+    if (!patched(RECORD_BEFORE_APPLY)) {
+      await apply();
+      await record();
+      return;
+    }
+    arc.commandInFlight = name;
+    try {
+      await record();
+    } finally {
+      arc.commandInFlight = null;
+    }
+    await apply();
+  };
+
+  const pause = (reason: string) => command('pause', () => recordCampaignStage({ ...input, stage: 'paused', reason }), async () => {
     arc.pause(reason);
     upsertSearchAttributes([{ key: StageKey, value: 'paused' }]);
     await signalRunningStep((child) => child.signal(holdSignal, true));
-    await recordCampaignStage({ ...input, stage: 'paused', reason });
-  };
+  });
 
   setHandler(statusQuery, () => arc.status());
   setHandler(pauseUpdate, async ({ reason }: PauseRequest) => {
@@ -59,67 +86,112 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
     return arc.status();
   }, { validator: ({ reason }: PauseRequest) => arc.refusePause(reason) });
   setHandler(resumeUpdate, async () => {
-    arc.resume();
-    upsertSearchAttributes([{ key: StageKey, value: 'active' }]);
-    if (waves) {
-      // The running touchpoint's waves not yet started move with the rest; the plan arrives before the release.
-      const step = runningStep;
-      const plan = await planStep(step ?? arc.nextStep);
-      arc.planned(plan);
-      if (step !== null) await signalRunningStep((child) => child.signal(rescheduleSignal, plan.waves));
-    }
-    await signalRunningStep((child) => child.signal(holdSignal, false));
-    await recordCampaignStage({ ...input, stage: 'active' });
+    await command('resume', () => recordCampaignStage({ ...input, stage: 'active' }), async () => {
+      arc.resume();
+      upsertSearchAttributes([{ key: StageKey, value: 'active' }]);
+      if (waves) {
+        // The running touchpoint's waves not yet started move with the rest; the plan arrives before the release.
+        const step = runningStep;
+        const plan = await planStep(step ?? arc.nextStep);
+        arc.planned(plan);
+        if (step !== null) await signalRunningStep((child) => child.signal(rescheduleSignal, plan.waves));
+      }
+      await signalRunningStep((child) => child.signal(holdSignal, false));
+    });
     return arc.status();
   }, { validator: () => arc.refuseResume() });
   setHandler(stopUpdate, async ({ reason }: StopRequest) => {
-    arc.stop(reason);
-    await signalRunningStep((child) => child.signal(haltSignal));
+    // Before this order, a stop wrote nothing until completion: old histories have no activity here.
+    const record = () => (patched(RECORD_BEFORE_APPLY) ? recordCampaignStop({ ...input, reason: reason.trim() }) : Promise.resolve());
+    await command('stop', record, async () => {
+      arc.stop(reason);
+      await signalRunningStep((child) => child.signal(haltSignal));
+    });
     return arc.status();
   }, { validator: ({ reason }: StopRequest) => arc.refuseStop(reason) });
 
-  const plan = await loadCampaignPlan(input);
-  arc.plan = plan;
-
-  // The next touchpoint's plan is fetched before the last one's tally is published, so the status never
-  // shows a finished step without the next due time.
-  let ahead: PlanAhead | null = null;
-  for (const [index, step] of plan.steps.entries()) {
-    arc.nextStep = step.stepNumber;
-    const stepPlan = waves ? await arc.waitForPlan(() => planStep(step.stepNumber), ahead) : await arc.waitUntil(() => step.dueAt);
-    if (arc.stopReason) break;
-
-    arc.currentStep = step.stepNumber;
-    upsertSearchAttributes([{ key: CurrentStepKey, value: step.stepNumber }]);
-    const child = await startChild(touchpointWorkflow, {
-      workflowId: touchpointWorkflowId(input.campaignId, step.stepNumber),
-      args: [{ ...input, stepNumber: step.stepNumber, ...(stepPlan ? { waves: stepPlan.waves } : {}) }],
-      staticSummary: `Touchpoint ${step.stepNumber} (${step.stage}, day ${step.day}) of ${plan.name}`,
-    });
-    // Signals reach the child only once it has started; catch up on what happened while it was starting.
-    runningStep = step.stepNumber;
-    if (arc.paused) await child.signal(holdSignal, true);
-    if (arc.stopReason) await child.signal(haltSignal);
-    const tally = await child.result();
-    runningStep = null;
-    if (waves && !arc.stopReason) {
-      const next = plan.steps[index + 1]?.stepNumber ?? null;
-      arc.nextStep = next;
-      ahead = await arc.planAhead(() => planStep(next));
+  try {
+    await runArc();
+  } catch (error) {
+    // The failure that ends the arc is kept where the status route reads it (the campaign row) and in the
+    // run's memo, which Temporal's describe returns even when the database write is refused too.
+    if ((error instanceof ActivityFailure || error instanceof ChildWorkflowFailure) && patched(RECORD_LAST_FAILURE)) {
+      const failure = describeFailure(error, arc.currentStep);
+      upsertMemo({ [STATUS_MEMO]: { ...arc.memo(), lastFailure: failure } });
+      // A campaign row that cannot take the record (its id is not one, the database refuses) leaves the memo:
+      // the run still fails with the original failure, not with this one.
+      await recordCampaignFailure({ ...input, failure }).catch(() => undefined);
     }
-    arc.steps[step.stepNumber] = tally;
-    if (tally.budgetExhausted && !arc.paused && !arc.stopReason) await pause('budget_exhausted');
+    throw error;
   }
-  arc.nextStep = null;
-
-  if (waves) await arc.waitForPlan(() => planStep(null), ahead);
-  else await arc.waitUntil(() => plan.windowEnd);
-  arc.ended = true;
-  await completeCampaign({ ...input, stopReason: arc.stopReason });
-  upsertSearchAttributes([{ key: StageKey, value: 'completed' }]);
   // Let an Update that arrived at the very end reply before the run closes.
   await condition(allHandlersFinished);
   return arc.status();
+
+  /** The arc itself: the plan, the touchpoints on their schedule, the analytics at the end. */
+  async function runArc(): Promise<void> {
+    const plan = await loadCampaignPlan(input);
+    arc.plan = plan;
+
+    // The next touchpoint's plan is fetched before the last one's tally is published, so the status never
+    // shows a finished step without the next due time.
+    let ahead: PlanAhead | null = null;
+    for (const [index, step] of plan.steps.entries()) {
+      arc.nextStep = step.stepNumber;
+      const stepPlan = waves ? await arc.waitForPlan(() => planStep(step.stepNumber), ahead) : await arc.waitUntil(() => step.dueAt);
+      if (arc.stopReason) break;
+
+      arc.currentStep = step.stepNumber;
+      upsertSearchAttributes([{ key: CurrentStepKey, value: step.stepNumber }]);
+      const child = await startChild(touchpointWorkflow, {
+        workflowId: touchpointWorkflowId(input.campaignId, step.stepNumber),
+        args: [{ ...input, stepNumber: step.stepNumber, ...(stepPlan ? { waves: stepPlan.waves } : {}) }],
+        staticSummary: `Touchpoint ${step.stepNumber} (${step.stage}, day ${step.day}) of ${plan.name}`,
+      });
+      // Signals reach the child only once it has started; catch up on what happened while it was starting.
+      runningStep = step.stepNumber;
+      if (arc.paused) await child.signal(holdSignal, true);
+      if (arc.stopReason) await child.signal(haltSignal);
+      const tally = await child.result();
+      runningStep = null;
+      if (waves && !arc.stopReason) {
+        const next = plan.steps[index + 1]?.stepNumber ?? null;
+        arc.nextStep = next;
+        ahead = await arc.planAhead(() => planStep(next));
+      }
+      arc.steps[step.stepNumber] = tally;
+      if (tally.budgetExhausted && !arc.paused && !arc.stopReason) await pause('budget_exhausted');
+    }
+    arc.nextStep = null;
+
+    if (waves) await arc.waitForPlan(() => planStep(null), ahead);
+    else await arc.waitUntil(() => plan.windowEnd);
+    arc.ended = true;
+    await completeCampaign({ ...input, stopReason: arc.stopReason });
+    upsertSearchAttributes([{ key: StageKey, value: 'completed' }]);
+  }
+}
+
+/**
+ * Where the arc failed and why, from the failure chain: the touchpoint (when one was running), the
+ * activity that failed, and what the activity said: its failure's type (e.g. DataRejected,
+ * activities/data-failures.ts) and message. Times are workflow time.
+ */
+function describeFailure(error: ActivityFailure | ChildWorkflowFailure, step: number | null): LastFailure {
+  let activity: string | null = null;
+  let cause: unknown = error;
+  let root: Error = error;
+  while (cause instanceof Error) {
+    root = cause;
+    if (cause instanceof ActivityFailure) {
+      activity = cause.activityType;
+      if (cause.cause instanceof Error) root = cause.cause;
+      break;
+    }
+    cause = cause.cause;
+  }
+  const type = (root as { type?: unknown }).type;
+  return { step, activity, type: typeof type === 'string' ? type : root.name, reason: root.message, at: new Date().toISOString() };
 }
 
 /** The API checks reasons too; the workflow checks again, so no client can hand it text the database refuses. */
@@ -150,7 +222,10 @@ class ArcState {
   /** How far the pauses moved the plan, as the last plan said (time-zone waves), rather than the time paused. */
   private plannedShiftMs: number | null = null;
   ended = false;
+  /** A pause, resume or stop whose database write is under way: other commands wait for it to settle. */
+  commandInFlight: string | null = null;
   private wakeAt: number | null = null;
+  private publishedMemo = '';
   /** The arc is planning or sleeping until what it planned (time-zone waves), not running a touchpoint. */
   private waiting = false;
 
@@ -180,6 +255,7 @@ class ArcState {
     } finally {
       this.waiting = false;
       this.wakeAt = null;
+      this.publish();
     }
   }
 
@@ -196,6 +272,7 @@ class ArcState {
   planned(plan: TouchpointPlan): void {
     this.plannedShiftMs = plan.scheduleShiftMs;
     if (this.waiting) this.wakeAt = plan.waves[0]?.dueAt ?? plan.windowEnd;
+    this.publish();
   }
 
   /** Sleeps until the (pause-shifted) due time; returns early when the campaign is stopped. */
@@ -204,6 +281,7 @@ class ArcState {
       if (this.stopReason) return null;
       if (this.paused) {
         this.wakeAt = null;
+        this.publish();
         await condition(() => !this.paused || this.stopReason !== null);
         continue;
       }
@@ -211,17 +289,39 @@ class ArcState {
       const remaining = due - Date.now();
       if (remaining <= 0) { this.wakeAt = null; return null; }
       this.wakeAt = due;
+      this.publish();
       await condition(() => this.paused || this.stopReason !== null, remaining);
     }
   }
 
+  /** What the status route reads from Temporal's describe, without a query through a worker. */
+  memo(): { nextStep: number | null; nextDueAt: string | null } {
+    const { nextStep, nextDueAt } = this.status();
+    return { nextStep, nextDueAt };
+  }
+
+  /** Puts the next step and its due time in the run's memo when they changed. */
+  publish(): void {
+    const memo = this.memo();
+    const serialized = JSON.stringify(memo);
+    if (serialized === this.publishedMemo || !patched(STATUS_MEMO_PATCH)) return;
+    this.publishedMemo = serialized;
+    upsertMemo({ [STATUS_MEMO]: memo });
+  }
+
+  private refuseDuringCommand(): void {
+    if (this.commandInFlight) throw new Error(`a ${this.commandInFlight} of this campaign is being recorded; try again in a moment`);
+  }
+
   refusePause(reason: string | undefined): void {
     if (reason !== undefined) refuseBadReason(reason);
+    this.refuseDuringCommand();
     if (this.ended || this.stopReason) throw new Error('the campaign has ended; there is nothing to pause');
     if (this.paused) throw new Error(`the campaign is already paused (${this.pauseReason})`);
   }
 
   refuseResume(): void {
+    this.refuseDuringCommand();
     if (this.ended || this.stopReason) throw new Error('the campaign has ended; there is nothing to resume');
     if (!this.paused) throw new Error('the campaign is not paused');
   }
@@ -229,6 +329,7 @@ class ArcState {
   refuseStop(reason: string): void {
     if (typeof reason !== 'string' || reason.trim() === '') throw new Error('a stop needs a reason');
     refuseBadReason(reason);
+    this.refuseDuringCommand();
     if (this.ended || this.stopReason) throw new Error('the campaign has already ended');
   }
 
@@ -236,6 +337,7 @@ class ArcState {
     this.paused = true;
     this.pausedSince = Date.now();
     this.pauseReason = reason;
+    this.publish();
   }
 
   resume(): void {

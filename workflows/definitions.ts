@@ -70,6 +70,19 @@ export interface CampaignStatus {
   steps: Record<number, StepTally>;
 }
 
+/**
+ * The failure that ended a campaign's arc, as the workflow saw it: the touchpoint running at the time
+ * (null before the first or after the last), the activity that failed, the root cause's type (e.g.
+ * `DataRejected`, activities/data-failures.ts) and message, and when (ISO time).
+ */
+export interface LastFailure { step: number | null; activity: string | null; type: string; reason: string; at: string }
+
+/**
+ * The key of the campaign run's memo holding what the status route shows without asking the workflow:
+ * `{ nextStep, nextDueAt, lastFailure? }`. Temporal's describe returns the memo.
+ */
+export const STATUS_MEMO = 'track15Status';
+
 export interface PauseRequest { reason?: string }
 export interface StopRequest { reason: string }
 

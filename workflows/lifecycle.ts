@@ -3,7 +3,7 @@
  * tests call to activate, steer and inspect a campaign. Not part of the workflow bundle.
  */
 import type { MikroORM } from '@mikro-orm/postgresql';
-import { type Client, WorkflowUpdateFailedError } from '@temporalio/client';
+import { ActivityFailure, type Client, WorkflowUpdateFailedError } from '@temporalio/client';
 import { prepareActivation } from '../activities/activation';
 import { withClient } from '../domain/db/tenancy';
 import { campaignWorkflow } from './campaign';
@@ -50,12 +50,23 @@ export async function activateCampaign(deps: LifecycleDeps, clientId: string, ca
   return { workflowId: handle.workflowId, runId: handle.firstExecutionRunId, alreadyActive: prepared.alreadyActive };
 }
 
+/**
+ * Why the workflow refused: a validator's words, or, when the command's database write was refused
+ * (the arc is then left as it was), what the activity said (activities/data-failures.ts names what the
+ * database refused).
+ */
+function refusalReason(error: WorkflowUpdateFailedError): string {
+  const { cause } = error;
+  if (!(cause instanceof ActivityFailure)) return cause?.message ?? error.message;
+  return `nothing was changed: ${cause.cause?.message ?? cause.message}`;
+}
+
 /** Runs an Update within the command deadline; the workflow's refusal becomes CampaignCommandRefusedError. */
 async function refusalsAsErrors(temporal: Client, run: () => Promise<CampaignStatus>): Promise<CampaignStatus> {
   try {
     return await withinDeadline(temporal, run);
   } catch (error) {
-    if (error instanceof WorkflowUpdateFailedError) throw new CampaignCommandRefusedError(error.cause?.message ?? error.message);
+    if (error instanceof WorkflowUpdateFailedError) throw new CampaignCommandRefusedError(refusalReason(error));
     throw error;
   }
 }

@@ -3,9 +3,9 @@ import type { FastifyRequest } from 'fastify';
 import { activateCampaign, pauseCampaign, resumeCampaign, stopCampaign } from '../../workflows/lifecycle';
 import { conflict } from '../problem';
 import { AUTHENTICATED_ERRORS, BODY_ERRORS, CampaignParams, problems } from '../schemas/common';
-import { Activation, LiveStatus, PauseBody, StopBody, WorkflowStatus } from '../schemas/lifecycle';
+import { Activation, LiveStatus, PauseBody, StatusQuery, StopBody, WorkflowStatus } from '../schemas/lifecycle';
 import { requireCampaign } from '../services/campaign-guard';
-import { askWorkflow, databaseStatus, workflowStatusView } from '../services/campaign-status';
+import { askWorkflow, describeExecution, storedStatus, workflowStatusView } from '../services/campaign-status';
 
 const tags = ['lifecycle'];
 
@@ -65,18 +65,36 @@ const lifecycleRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.get('/clients/:clientId/campaigns/:campaignId/status', {
     schema: {
-      summary: 'Live status: the campaign row, audience and per-step ledger counts, plus the workflow\'s own status and next due time', tags,
-      params: CampaignParams,
+      summary: 'Campaign status: the campaign row, audience, per-step delivery counters and what Temporal\'s describe holds of the run (stage, current step, next due time, last failure); with ?live=true also the workflow\'s own status query', tags,
+      params: CampaignParams, querystring: StatusQuery,
       response: { 200: LiveStatus, ...problems(...AUTHENTICATED_ERRORS, 404) },
     },
   }, async (request) => {
     const { clientId, campaignId } = request.params;
-    const stored = await request.inClient(clientId, async (em) => {
-      await requireCampaign(em, campaignId);
-      return databaseStatus(em, campaignId);
-    });
-    const live = stored.activated_at ? await askWorkflow(app.temporal, campaignId) : { workflow: null };
-    return { ...stored, ...live, next_step: live.workflow?.next_step ?? null, next_due_at: live.workflow?.next_due_at ?? null };
+    const stored = await request.inClient(clientId, (em) => storedStatus(em, campaignId));
+    if (!stored.activated_at) {
+      return { ...stored, current_step: null, next_step: null, next_due_at: null, live: 'not_activated' as const, execution: null, workflow: null };
+    }
+    // The describe (bounded by its deadline) and, when asked for, the live query run side by side.
+    const [described, asked] = await Promise.all([
+      describeExecution(app.temporal, campaignId),
+      request.query.live === 'true' ? askWorkflow(app.temporal, campaignId) : Promise.resolve({ workflow: null }),
+    ]);
+    const execution = described.execution;
+    return {
+      ...stored,
+      // The database's record wins; a failure only the memo holds (its database write was refused too) still shows.
+      last_failure: stored.last_failure ?? execution?.last_failure ?? null,
+      current_step: execution?.current_step ?? null,
+      next_step: asked.workflow?.next_step ?? execution?.next_step ?? null,
+      next_due_at: asked.workflow?.next_due_at ?? execution?.next_due_at ?? null,
+      live: described.live,
+      execution: execution && {
+        status: execution.status, stage: execution.stage, current_step: execution.current_step, next_step: execution.next_step, next_due_at: execution.next_due_at,
+      },
+      ...(described.live === 'unavailable' ? { live_error: described.live_error } : {}),
+      ...asked,
+    };
   });
 };
 

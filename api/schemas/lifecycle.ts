@@ -34,6 +34,19 @@ export const WorkflowStatus = z.object({
   steps: z.record(z.string(), StepTally).describe('Counts by step number, as the workflow tallied them'),
 });
 
+export const StatusQuery = z.strictObject({
+  live: z.enum(['true', 'false']).optional()
+    .describe('true: also ask the running workflow itself (its status query, through a worker; up to 5 s) and return its answer as `workflow`. false or absent: the routine status, from the database and Temporal\'s describe only'),
+});
+
+const LastFailure = z.object({
+  step: z.number().int().nullable().describe('The touchpoint running when the arc failed; null outside one'),
+  activity: z.string().nullable().describe('The activity that failed (e.g. deliverBatch, completeCampaign)'),
+  type: z.string().describe('The failure type: DataRejected when the database refused the data (no retry), CampaignNotFound, …'),
+  reason: z.string(),
+  at: timestamp,
+}).describe('Why the arc stopped on a failure, as the workflow recorded it');
+
 export const LiveStatus = z.object({
   campaign_id: uuid,
   stage: z.enum(TRACK15_STAGES).nullable(),
@@ -42,16 +55,29 @@ export const LiveStatus = z.object({
   paused_at: timestamp.nullable(),
   pause_reason: z.string().nullable(),
   stop_reason: z.string().nullable(),
-  recipients: z.object({ test: z.number().int(), control: z.number().int() }),
+  recipients: z.object({ test: z.number().int(), control: z.number().int() }).describe('The audience frozen at activation'),
+  current_step: z.number().int().nullable().describe('The touchpoint last started (Temporal search attribute CurrentStep); null when Temporal did not answer'),
   next_step: z.number().int().nullable(),
-  next_due_at: timestamp.nullable(),
+  next_due_at: timestamp.nullable().describe('When the next touchpoint goes out, as the workflow last published it; null while paused, when done, or when Temporal did not answer'),
+  last_failure: LastFailure.nullable(),
   steps: z.array(z.object({
     step_number: z.number().int(),
     stage: z.enum(STAGES),
     day: z.number().int(),
-    deliveries: z.record(z.string(), z.number().int()).describe('Delivery ledger rows by status'),
+    deliveries: z.record(z.string(), z.number().int())
+      .describe('Delivery ledger rows by outcome: pending (being sent), sent (delivery facts such as delivered or opened included), failed, skipped'),
     skip_reasons: z.record(z.string(), z.number().int()),
-  })).describe('Per step, from the delivery ledger in the database'),
-  workflow: WorkflowStatus.nullable().describe('null before activation, or when the workflow could not be asked'),
+  })).describe('Per step, from counters kept with the delivery ledger in the database'),
+  live: z.enum(['answered', 'unavailable', 'not_activated'])
+    .describe('Whether Temporal answered the describe of the run within 1 s: answered; unavailable (the rest is what the database holds); not_activated (no run to ask)'),
+  execution: z.object({
+    status: z.string().describe('Temporal execution status: RUNNING, COMPLETED, FAILED, TERMINATED, CANCELLED, TIMED_OUT'),
+    stage: z.string().nullable().describe('Search attribute Track15Stage'),
+    current_step: z.number().int().nullable(),
+    next_step: z.number().int().nullable(),
+    next_due_at: timestamp.nullable(),
+  }).nullable().describe('What Temporal\'s describe holds of the run (search attributes and memo); null unless live is answered'),
+  live_error: z.string().optional().describe('Why Temporal did not answer'),
+  workflow: WorkflowStatus.nullable().describe('The workflow\'s own answer to its status query: only with ?live=true, null otherwise or when it could not be asked'),
   workflow_error: z.string().optional(),
 });

@@ -1,11 +1,22 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Client } from '@temporalio/client';
 import type { Stage } from '../../domain/narrative';
-import type { CampaignStatus } from '../../workflows/definitions';
+import { type CampaignStatus, type LastFailure, STATUS_MEMO, campaignWorkflowId } from '../../workflows/definitions';
 import { campaignStatus } from '../../workflows/lifecycle';
+import { CurrentStepKey, StageKey } from '../../workflows/search-attributes';
+import { notFound } from '../problem';
 import type { CampaignState } from './campaign-guard';
 
-const WORKFLOW_QUERY_TIMEOUT_MS = 5_000;
+/**
+ * How long the routine status waits for Temporal's describe before answering with the database's side
+ * alone and `live: 'unavailable'`. Enforced with a timer, not only as the gRPC deadline: a client that
+ * is reconnecting to an unreachable server answers the deadline late.
+ */
+export const DESCRIBE_DEADLINE_MS = 1_000;
+/** How long one describe answer (or failure) serves every status request for the campaign. */
+const DESCRIBE_FRESH_MS = 1_000;
+/** The live workflow query (`?live=true`) goes through a workflow task on a worker: it may take longer. */
+const LIVE_QUERY_DEADLINE_MS = 5_000;
 
 /** The workflow's status in the API's snake_case. */
 export function workflowStatusView(status: CampaignStatus) {
@@ -24,71 +35,144 @@ export function workflowStatusView(status: CampaignStatus) {
   };
 }
 
-interface CampaignStateRow {
+interface StoredRow {
   track15_stage: CampaignState['track15_stage']; track15_activated_at: string | null; track15_completed_at: string | null;
   track15_paused_at: string | null; track15_pause_reason: string | null; track15_stop_reason: string | null;
+  test_recipients: number | null; control_recipients: number | null; last_failure: LastFailure | null;
+  steps: { step_number: number; stage: Stage; day: number }[];
+  counts: { step_number: number; outcome: string; skip_reason: string; n: number }[];
 }
 
-/** The database's side of the live status: the campaign row, the frozen audience and the delivery ledger per step. */
-export async function databaseStatus(em: EntityManager, campaignId: string) {
-  const [campaign] = await em.execute<CampaignStateRow[]>(
-    `select track15_stage, track15_activated_at, track15_completed_at, track15_paused_at, track15_pause_reason, track15_stop_reason
-       from campaigns where id = ?`, [campaignId]);
-  const recipients = await em.execute<{ recipient_group: 'test' | 'control'; n: number }[]>(
-    'select recipient_group, count(*)::int as n from campaign_recipients where campaign_id = ? group by recipient_group', [campaignId]);
-  const steps = await em.execute<{ step_number: number; stage: Stage; day: number }[]>(
-    'select step_number, stage, day from track15_narrative_steps where campaign_id = ? order by step_number', [campaignId]);
-  const ledger = await em.execute<{ step_number: number; status: string; skip_reason: string | null; n: number }[]>(
-    `select step_number, status, skip_reason, count(*)::int as n from campaign_deliveries
-      where campaign_id = ? group by step_number, status, skip_reason`, [campaignId]);
-  const count = (group: 'test' | 'control') => recipients.find((row) => row.recipient_group === group)?.n ?? 0;
+// One statement, and every part of it reads a fixed number of rows: the campaign row, its 15 steps and
+// the step counters (campaign_delivery_counts, kept by triggers as the ledger changes). Nothing here
+// grows with the audience.
+const STORED_STATUS_SQL = `
+  select c.track15_stage, c.track15_activated_at, c.track15_completed_at, c.track15_paused_at, c.track15_pause_reason,
+         c.track15_stop_reason, c.track15_test_recipients as test_recipients, c.track15_control_recipients as control_recipients,
+         c.track15_last_failure as last_failure,
+         coalesce((select json_agg(json_build_object('step_number', s.step_number, 'stage', s.stage, 'day', s.day) order by s.step_number)
+                     from track15_narrative_steps s where s.campaign_id = c.id), '[]') as steps,
+         coalesce((select json_agg(k) from (
+                     select step_number, outcome, skip_reason, sum(n)::int as n from campaign_delivery_counts
+                      where campaign_id = c.id group by step_number, outcome, skip_reason having sum(n) <> 0) k), '[]') as counts
+    from campaigns c
+   where c.id = ? and c.deleted_at is null`;
+
+/**
+ * The database's side of the status, in the caller's tenant: the campaign row, the audience's size
+ * (written at activation) and, per step, the ledger's rows by outcome (`pending`, `sent` — delivery facts
+ * such as delivered or opened count as sent —, `failed`, `skipped`) and skips by reason, from the
+ * counters. 404 when the campaign is not the caller's or was deleted.
+ */
+export async function storedStatus(em: EntityManager, campaignId: string) {
+  const [row] = await em.execute<StoredRow[]>(STORED_STATUS_SQL, [campaignId]);
+  if (!row) throw notFound('campaign');
   return {
     campaign_id: campaignId,
-    stage: campaign.track15_stage,
-    activated_at: campaign.track15_activated_at,
-    completed_at: campaign.track15_completed_at,
-    paused_at: campaign.track15_paused_at,
-    pause_reason: campaign.track15_pause_reason,
-    stop_reason: campaign.track15_stop_reason,
-    recipients: { test: count('test'), control: count('control') },
-    steps: steps.map((step) => {
-      const rows = ledger.filter((row) => row.step_number === step.step_number);
+    stage: row.track15_stage,
+    activated_at: row.track15_activated_at,
+    completed_at: row.track15_completed_at,
+    paused_at: row.track15_paused_at,
+    pause_reason: row.track15_pause_reason,
+    stop_reason: row.track15_stop_reason,
+    recipients: { test: row.test_recipients ?? 0, control: row.control_recipients ?? 0 },
+    last_failure: row.last_failure,
+    steps: row.steps.map((step) => {
       const deliveries: Record<string, number> = {};
       const skipReasons: Record<string, number> = {};
-      for (const row of rows) {
-        deliveries[row.status] = (deliveries[row.status] ?? 0) + row.n;
-        if (row.skip_reason) skipReasons[row.skip_reason] = (skipReasons[row.skip_reason] ?? 0) + row.n;
+      for (const count of row.counts.filter((c) => c.step_number === step.step_number)) {
+        deliveries[count.outcome] = (deliveries[count.outcome] ?? 0) + count.n;
+        if (count.skip_reason) skipReasons[count.skip_reason] = count.n;
       }
       return { ...step, deliveries, skip_reasons: skipReasons };
     }),
   };
 }
 
+/** What Temporal's describe says of the campaign's run, without a workflow task: no worker involved. */
+export interface ExecutionView {
+  /** Temporal's execution status: RUNNING, COMPLETED, FAILED, TERMINATED, CANCELLED, TIMED_OUT, CONTINUED_AS_NEW. */
+  status: string;
+  /** The Track15Stage and CurrentStep search attributes. */
+  stage: string | null;
+  current_step: number | null;
+  /** From the run's memo, as the workflow last published them. */
+  next_step: number | null;
+  next_due_at: string | null;
+  last_failure: LastFailure | null;
+}
+
+export type ExecutionAnswer = { live: 'answered'; execution: ExecutionView } | { live: 'unavailable'; execution: null; live_error: string };
+
+interface StatusMemo { nextStep?: number | null; nextDueAt?: string | null; lastFailure?: LastFailure }
+
+/**
+ * Recent describe answers by campaign. Requests for one campaign within DESCRIBE_FRESH_MS share one call
+ * (in flight or done): status stays one gRPC call a second per campaign however many callers poll it,
+ * and during an outage callers get `unavailable` at once instead of each waiting out the deadline.
+ */
+const recent = new Map<string, { at: number; answer: Promise<ExecutionAnswer> }>();
+const MAX_REMEMBERED = 10_000;
+
+/** The run as Temporal's describe reports it, within DESCRIBE_DEADLINE_MS; never throws. */
+export function describeExecution(temporal: Client, campaignId: string): Promise<ExecutionAnswer> {
+  const key = `${temporal.options.namespace}/${campaignId}`;
+  const now = Date.now();
+  const remembered = recent.get(key);
+  if (remembered && now - remembered.at < DESCRIBE_FRESH_MS) return remembered.answer;
+  if (recent.size >= MAX_REMEMBERED) recent.clear();
+  const answer = withinDeadline(DESCRIBE_DEADLINE_MS, (deadline) => temporal.connection.withDeadline(deadline, async () => {
+    const description = await temporal.workflow.getHandle(campaignWorkflowId(campaignId)).describe();
+    const memo = (description.memo?.[STATUS_MEMO] ?? {}) as StatusMemo;
+    const execution: ExecutionView = {
+      status: description.status.name,
+      stage: description.typedSearchAttributes.get(StageKey) ?? null,
+      current_step: description.typedSearchAttributes.get(CurrentStepKey) ?? null,
+      next_step: memo.nextStep ?? null,
+      next_due_at: memo.nextDueAt ?? null,
+      last_failure: memo.lastFailure ?? null,
+    };
+    return { live: 'answered' as const, execution };
+  })).catch((error: unknown) => ({ live: 'unavailable' as const, execution: null, live_error: messageOf(error) }));
+  recent.set(key, { at: now, answer });
+  return answer;
+}
+
 type WorkflowAnswer = { workflow: ReturnType<typeof workflowStatusView> | null; workflow_error?: string };
 
 /**
- * Queries in flight, by campaign. A workflow answers its queries one at a time, so requests that
+ * Live queries in flight, by campaign. A workflow answers its queries one at a time, so requests that
  * arrive while one is being answered share it instead of queueing behind each other: same freshness,
  * one query.
  */
 const inFlight = new Map<string, Promise<WorkflowAnswer>>();
 
-/** Asks the workflow, within a deadline: an unreachable Temporal or a missing worker must not hang the request. */
+/** Asks the workflow itself (`?live=true`), within LIVE_QUERY_DEADLINE_MS; never throws. */
 export function askWorkflow(temporal: Client, campaignId: string): Promise<WorkflowAnswer> {
   const key = `${temporal.options.namespace}/${campaignId}`;
   let answer = inFlight.get(key);
   if (!answer) {
-    answer = queryWorkflow(temporal, campaignId).finally(() => inFlight.delete(key));
+    answer = withinDeadline(LIVE_QUERY_DEADLINE_MS, (deadline) => temporal.connection.withDeadline(deadline, () => campaignStatus({ temporal }, campaignId)))
+      .then((status) => ({ workflow: workflowStatusView(status) }), (error: unknown) => ({ workflow: null, workflow_error: messageOf(error) }))
+      .finally(() => inFlight.delete(key));
     inFlight.set(key, answer);
   }
   return answer;
 }
 
-async function queryWorkflow(temporal: Client, campaignId: string): Promise<WorkflowAnswer> {
+/** Runs `call` with a gRPC deadline and also gives up on it when the deadline passes, whatever the call does. */
+async function withinDeadline<T>(ms: number, call: (deadline: number) => Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`Temporal did not answer within ${ms} ms`)), ms);
+  });
   try {
-    const status = await temporal.connection.withDeadline(Date.now() + WORKFLOW_QUERY_TIMEOUT_MS, () => campaignStatus({ temporal }, campaignId));
-    return { workflow: workflowStatusView(status) };
-  } catch (error) {
-    return { workflow: null, workflow_error: error instanceof Error ? error.message : String(error) };
+    return await Promise.race([call(Date.now() + ms), expired]);
+  } finally {
+    clearTimeout(timer);
   }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

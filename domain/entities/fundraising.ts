@@ -47,6 +47,11 @@ export const Campaign = defineEntity({
     track15StopReason: p.text().fieldName('track15_stop_reason').nullable(),
     /** Lift, confidence interval, p-value and per-group numbers computed at completion. */
     track15Analytics: p.json<Record<string, unknown>>().fieldName('track15_analytics').nullable(),
+    /** The frozen audience's size by group, written at activation. */
+    track15TestRecipients: p.integer().fieldName('track15_test_recipients').nullable(),
+    track15ControlRecipients: p.integer().fieldName('track15_control_recipients').nullable(),
+    /** The failure that ended the arc, as the workflow recorded it: {step, activity, type, reason, at}. */
+    track15LastFailure: p.json<Record<string, unknown>>().fieldName('track15_last_failure').nullable(),
     /** Who the audience is (domain/audience.ts), applied when it is frozen at activation. */
     track15AudienceFilter: jsonObject().fieldName('track15_audience_filter'),
     /** Overrides of the client's sender identity for this campaign's mail. */

@@ -54,6 +54,28 @@ export const CampaignDelivery = defineEntity({
 });
 export type ICampaignDelivery = InferEntity<typeof CampaignDelivery>;
 
+/**
+ * How many ledger rows of a step are in each outcome (pending, sent, failed, skipped by reason), kept by
+ * triggers on campaign_deliveries in the same transaction as the ledger write, spread over the delivery
+ * lanes' hash shards. What the campaign status reads, at a cost independent of the audience's size.
+ */
+export const CampaignDeliveryCount = defineEntity({
+  name: 'CampaignDeliveryCount',
+  tableName: 'campaign_delivery_counts',
+  filters: tenantFilter('client'),
+  properties: {
+    campaign: p.manyToOne(Campaign).ref().primary().deleteRule('cascade'),
+    client: belongsToClient(),
+    stepNumber: p.smallint().primary(),
+    shard: p.smallint().primary(),
+    outcome: choice(['pending', 'sent', 'failed', 'skipped'], 20).primary(),
+    /** '' when the outcome is not `skipped`. */
+    skipReason: varchar(30).primary().default(''),
+    n: p.integer().default(0),
+  },
+});
+export type ICampaignDeliveryCount = InferEntity<typeof CampaignDeliveryCount>;
+
 /** What each batch spent; batch_key is unique, so a retried batch never spends twice. */
 export const BudgetSpend = defineEntity({
   name: 'BudgetSpend',
@@ -115,4 +137,4 @@ export const ApiKey = defineEntity({
 });
 export type IApiKey = InferEntity<typeof ApiKey>;
 
-export const orchestrationEntities = [CampaignRecipient, CampaignDelivery, BudgetSpend, ProcessedWebhookEvent, ApiKey];
+export const orchestrationEntities = [CampaignRecipient, CampaignDelivery, CampaignDeliveryCount, BudgetSpend, ProcessedWebhookEvent, ApiKey];

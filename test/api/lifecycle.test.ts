@@ -48,12 +48,12 @@ describe('campaign lifecycle over the API', () => {
     expect((await post(campaignId, 'activate')).json().already_active).toBe(true);
 
     const status = await eventually(async () => {
-      const body = (await get(campaignId, '/status')).json();
+      const body = (await get(campaignId, '/status?live=true')).json();
       const step1 = body.steps[0].deliveries;
       return (step1.sent ?? 0) + (step1.skipped ?? 0) === 4 && body.workflow?.steps['1'] ? body : undefined;
     }, 30_000, 'step 1 settled');
     expect(status).toMatchObject({
-      stage: 'active', recipients: { test: 4, control: 0 }, next_step: 2, next_due_at: expect.any(String),
+      stage: 'active', recipients: { test: 4, control: 0 }, next_step: 2, next_due_at: expect.any(String), live: 'answered',
       workflow: { stage: 'active', next_step: 2 },
     });
     expect(status.steps[0]).toMatchObject({ step_number: 1, deliveries: { sent: 2, skipped: 2 }, skip_reasons: { suppressed: 1, unsubscribed: 1 } });

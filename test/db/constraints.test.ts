@@ -77,6 +77,7 @@ const VIOLATIONS: Record<string, [table: string, set: string]> = {
   chk_campaign_deliveries_skipped_has_reason: ['campaign_deliveries', `status = 'skipped', skip_reason = null`],
   chk_campaign_deliveries_status: ['campaign_deliveries', `status = 'lost'`],
   chk_campaign_deliveries_step: ['campaign_deliveries', 'step_number = 16'],
+  chk_campaign_delivery_counts_outcome: ['campaign_delivery_counts', `outcome = 'delivered'`],
   chk_budget_spend_amount: ['budget_spend', 'amount = -1'],
   chk_budget_spend_messages: ['budget_spend', 'messages = -1'],
   chk_processed_webhook_events_provider: ['processed_webhook_events', `provider = 'twilio'`],

@@ -32,4 +32,10 @@ export class TcpCutter {
     for (const socket of this.sockets) socket.destroy();
     await closed;
   }
+
+  /** Relays again, on the same address, after a cut: the network path is back. */
+  async restore(): Promise<void> {
+    const port = Number(this.address.slice(this.address.lastIndexOf(':') + 1));
+    await new Promise<void>((resolve) => this.server.listen(port, '127.0.0.1', resolve));
+  }
 }

@@ -2,9 +2,12 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { TENANT_TABLES as FIRST_TENANT_TABLES } from '../../migrations/Migration20261125000700TenantIsolation';
 import { UNSUBSCRIBE_GROUP_TENANT_TABLES } from '../../migrations/Migration20261130030100UnsubscribeGroups';
 import { DONOR_CARE_TENANT_TABLES } from '../../migrations/Migration20261130105100DonorCare';
+import { STATUS_COUNTER_TENANT_TABLES } from '../../migrations/Migration20261130101000StatusCounters';
 
 /** Every tenant table of the schema, by the column that names its client: the first set and those added since. */
-export const TENANT_TABLES: Record<string, string> = { ...FIRST_TENANT_TABLES, ...UNSUBSCRIBE_GROUP_TENANT_TABLES, ...DONOR_CARE_TENANT_TABLES };
+export const TENANT_TABLES: Record<string, string> = {
+  ...FIRST_TENANT_TABLES, ...UNSUBSCRIBE_GROUP_TENANT_TABLES, ...DONOR_CARE_TENANT_TABLES, ...STATUS_COUNTER_TENANT_TABLES,
+};
 
 /** Anything that runs parameterised SQL: a pg Pool, a pg client, or a small wrapper over an EntityManager. */
 export interface Queryable {
@@ -116,6 +119,11 @@ export const TENANT_INSERTS: Record<string, Insert> = {
   campaign_deliveries: (r) => ({
     text: `insert into campaign_deliveries (campaign_id, step_number, donor_id, client_id, status) values ($1, 1, $2, $3, 'sent')`,
     values: [r.campaignId, r.donorId, r.clientId] }),
+  campaign_delivery_counts: (r) => ({
+    text: `insert into campaign_delivery_counts as c (campaign_id, client_id, step_number, shard, outcome, skip_reason, n)
+           values ($1, $2, 15, 0, 'skipped', 'control_group', 1)
+           on conflict (campaign_id, step_number, shard, outcome, skip_reason) do update set n = c.n + 1`,
+    values: [r.campaignId, r.clientId] }),
   budget_spend: (r) => ({
     text: `insert into budget_spend (client_id, budget_id, campaign_id, step_number, batch_key, messages, amount) values ($1, $2, $3, 1, $4, 1, 0.01) returning id`,
     values: [r.clientId, r.budgetId, r.campaignId, `batch-${unique()}`], id: 'spendId' }),

@@ -1,7 +1,7 @@
 import { ActivityFailure, ApplicationFailure, WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { DATA_REJECTED } from '../../activities/data-failures';
 import { campaignWorkflow } from '../../workflows/campaign';
-import { campaignWorkflowId, pauseUpdate, stopUpdate } from '../../workflows/definitions';
+import { STATUS_MEMO, campaignWorkflowId, pauseUpdate, stopUpdate } from '../../workflows/definitions';
 import { campaignStatus, stopCampaign } from '../../workflows/lifecycle';
 import { type CampaignHarness, startCampaignHarness } from '../support/campaign-harness';
 
@@ -60,7 +60,14 @@ describe('bad data in the workflows', () => {
     expect(cause).toMatchObject({ type: DATA_REJECTED, nonRetryable: true, message: expect.stringContaining('SQLSTATE 22P02') });
 
     const history = await handle.fetchHistory();
-    const started = history.events?.filter((event) => event.activityTaskStartedEventAttributes) ?? [];
-    expect(started.map((event) => event.activityTaskStartedEventAttributes?.attempt)).toEqual([1]);
+    const scheduled = new Map((history.events ?? []).flatMap((event) =>
+      (event.activityTaskScheduledEventAttributes ? [[String(event.eventId), event.activityTaskScheduledEventAttributes.activityType?.name]] : [])));
+    const started = (history.events ?? []).flatMap((event) => (event.activityTaskStartedEventAttributes
+      ? [`${scheduled.get(String(event.activityTaskStartedEventAttributes.scheduledEventId))}#${event.activityTaskStartedEventAttributes.attempt}`] : []));
+    // One attempt of the refused activity; then the workflow tries once to record the failure on the campaign row.
+    expect(started).toEqual(['loadCampaignPlan#1', 'recordCampaignFailure#1']);
+    // That row does not exist (its id is no uuid), so the run's memo is where the failure shows.
+    const memo = (await handle.describe()).memo?.[STATUS_MEMO] as { lastFailure?: unknown } | undefined;
+    expect(memo?.lastFailure).toMatchObject({ step: null, activity: 'loadCampaignPlan', type: DATA_REJECTED, reason: expect.stringContaining('SQLSTATE 22P02') });
   }, 60_000);
 });

@@ -6,6 +6,7 @@ import { DELIVERY_LANES, touchpointWorkflowId } from '../../workflows/definition
 import { touchpointWorkflow } from '../../workflows/touchpoint';
 import { TcpCutter } from '../fakes/tcp-cutter';
 import { type CampaignHarness, eventually, startCampaignHarness } from '../support/campaign-harness';
+import { countersAndLedger } from '../support/delivery-counts';
 import { TEMPORAL_ADDRESS } from '../support/temporal';
 import { workerMetricsEnv } from '../support/ports';
 
@@ -95,6 +96,10 @@ describe('a delivery attempt Temporal gave up on while it still runs', () => {
     const [{ stats }] = await h.fixtures.query<{ stats: Record<string, number> }>('select stats from campaigns where id = $1', [campaignId]);
     expect({ sent: stats.sent ?? 0, failed: stats.failed ?? 0 }).toEqual({ sent: ledger.sent, failed: ledger.failed });
     expect({ sent: tally.sent, failed: tally.failed }).toEqual({ sent: ledger.sent, failed: ledger.failed });
+    // The status route's counters moved only with the rows each settlement changed: they equal the ledger.
+    const counts = await countersAndLedger(h.fixtures, campaignId);
+    expect(counts.counters).toEqual(counts.ledger);
+    expect(counts.counters['1/sent/']).toBe(ledger.sent);
   }
 
   it('the slow answer is a 400 for one address in 50, and the first attempt resends the rest: no duplicate', async () => {
