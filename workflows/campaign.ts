@@ -54,10 +54,10 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
   };
 
   /**
-   * A command's database write comes first and its state change only after the write is accepted: a
-   * write the database refuses fails the command (the Update answers with the reason) and leaves the arc
-   * as it was, so the workflow and the campaign row never disagree. Histories recorded before this
-   * order replay the old one.
+   * A resume or stop is written to the database first and applied to the arc only once the write is
+   * accepted: a write the database refuses fails the command (the Update answers with the reason) and
+   * leaves the arc as it was, so the workflow and the campaign row never disagree. Histories recorded
+   * before this order replay the old one (apply, then record).
    */
   const command = async (name: string, record: () => Promise<void>, apply: () => Promise<void>) => {
     if (!patched(RECORD_BEFORE_APPLY)) {
@@ -74,11 +74,34 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
     await apply();
   };
 
-  const pause = (reason: string) => command('pause', () => recordCampaignStage({ ...input, stage: 'paused', reason }), async () => {
+  const holdArc = async (hold: boolean) => {
+    upsertSearchAttributes([{ key: StageKey, value: hold ? 'paused' : 'active' }]);
+    await signalRunningStep((child) => child.signal(holdSignal, hold));
+  };
+
+  /**
+   * A pause holds the arc at once (no new send starts while its write is under way) and is taken back,
+   * as if it never happened, when the database refuses the write; the Update then fails with the reason.
+   */
+  const pause = async (reason: string) => {
     arc.pause(reason);
-    upsertSearchAttributes([{ key: StageKey, value: 'paused' }]);
-    await signalRunningStep((child) => child.signal(holdSignal, true));
-  });
+    if (!patched(RECORD_BEFORE_APPLY)) {
+      await holdArc(true);
+      await recordCampaignStage({ ...input, stage: 'paused', reason });
+      return;
+    }
+    arc.commandInFlight = 'pause';
+    try {
+      await holdArc(true);
+      await recordCampaignStage({ ...input, stage: 'paused', reason });
+    } catch (error) {
+      arc.takeBackPause();
+      await holdArc(false);
+      throw error;
+    } finally {
+      arc.commandInFlight = null;
+    }
+  };
 
   setHandler(statusQuery, () => arc.status());
   setHandler(pauseUpdate, async ({ reason }: PauseRequest) => {
@@ -337,6 +360,14 @@ class ArcState {
     this.paused = true;
     this.pausedSince = Date.now();
     this.pauseReason = reason;
+    this.publish();
+  }
+
+  /** Undoes a pause the database refused: no time counts as paused, so the schedule does not move. */
+  takeBackPause(): void {
+    this.paused = false;
+    this.pausedSince = null;
+    this.pauseReason = null;
     this.publish();
   }
 
