@@ -59,6 +59,12 @@ export async function lockBudget(em: EntityManager, budgetId: string): Promise<v
 /** Corrects the reservation to what was actually sent, then fires each alert threshold the spend crossed, once. */
 export async function settleBudget(em: EntityManager, reservation: BudgetReservation, sent: number): Promise<number[]> {
   await recordSpend(em, reservation, sent);
+  // A hard-capped budget that cannot pay for one more message is EXHAUSTED (issue 15 item 6), so the API
+  // and the summary say so; a later raise of its amount is the caller's to pair with status ACTIVE.
+  await em.execute(
+    `update budgets set status = 'EXHAUSTED'
+      where id = ? and status = 'ACTIVE' and hard_cap and cost_per_message > 0 and amount - amount_spent < cost_per_message`,
+    [reservation.budgetId]);
   const [budget] = await em.execute<{ percentage_spent: string; alerts: { threshold_percent: number }[]; fired: number[] }[]>(
     `select b.percentage_spent, b.alerts,
             coalesce(array_agg(e.threshold_percent::float8) filter (where e.threshold_percent is not null), '{}') as fired

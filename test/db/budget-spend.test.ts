@@ -24,6 +24,8 @@ describe('budget reservations', () => {
       `select amount_spent, (select sum(amount) from budget_spend where budget_id = b.id) as ledger from budgets b where id = $1`, [budgetId]);
     return { amountSpent: Number(budget.amount_spent), ledger: Number(budget.ledger ?? 0) };
   };
+  const status = async (budgetId: string) =>
+    (await owner.query<{ status: string }>('select status from budgets where id = $1', [budgetId])).rows[0].status;
   // Batches are keyed by campaign, step, shard and cursor: each test spends on a step of its own.
   const batch = (budgetId: string, stepNumber: number, shard: number) =>
     ({ budgetId, campaignId: rows.campaignId, clientId: rows.clientId, stepNumber, shard, afterDonorId: null });
@@ -53,6 +55,7 @@ describe('budget reservations', () => {
     await inClient((em) => settleBudget(em, retry, 6));
     await inClient((em) => settleBudget(em, other, 4));
     expect(await spent(budgetId)).toEqual({ amountSpent: 0.10, ledger: 0.10 });
+    expect(await status(budgetId)).toBe('EXHAUSTED');
   });
 
   it('a retry that sends the rest of its page is charged for the whole page exactly once', async () => {
@@ -63,6 +66,7 @@ describe('budget reservations', () => {
     expect(retry.affordable).toBe(7);
     await inClient((em) => settleBudget(em, retry, 10));
     expect(await spent(budgetId)).toEqual({ amountSpent: 0.10, ledger: 0.10 });
+    expect(await status(budgetId)).toBe('ACTIVE');
   });
 
   it('eight lanes claiming and settling at once never cross the cap and never deadlock', async () => {
