@@ -40,6 +40,8 @@ export const Campaign = defineEntity({
     track15SendHour: p.smallint().fieldName('track15_send_hour').default(9),
     track15Timezone: varchar(64).fieldName('track15_timezone').default('UTC'),
     track15DayLengthSeconds: p.integer().fieldName('track15_day_length_seconds').default(86_400),
+    /** Rehearsals started so far; the next one is numbered this plus one (its workflow id's suffix). */
+    track15Rehearsals: p.integer().fieldName('track15_rehearsals').default(0),
     track15ControlShare: numeric(4, 3).fieldName('track15_control_share').default('0.100'),
     track15ControlTreatment: choice(['holdout', 'standard_appeal'], 20).fieldName('track15_control_treatment').default('holdout'),
     track15PausedAt: timestamp().fieldName('track15_paused_at'),
