@@ -28,6 +28,7 @@ import profileRoutes from './routes/profiles';
 import previewRoutes, { type PreviewRoutesOptions } from './routes/previews';
 import reportRoutes from './routes/reports';
 import { NO_QUERY } from './schemas/common';
+import publicPages from './pages';
 import unsubscribeRoutes from './routes/unsubscribe';
 import webhookRoutes from './routes/webhooks';
 
@@ -41,12 +42,16 @@ export interface AppDeps {
   /** Where the API logs (domain/telemetry/logger.ts); false: nowhere. Default: stdout at LOG_LEVEL. */
   logger?: Logger | false;
   rateLimit?: RateLimitOptions;
+  /** The public pages' limit per client address (default 60 a minute). */
+  pageRateLimit?: RateLimitOptions;
   /** false serves only the OpenAPI document, not the browsable UI (see plugins/openapi.ts). */
   docsUi?: boolean;
 }
 
 const JSON_BODY_LIMIT = 1024 * 1024;
 const DEFAULT_RATE_LIMIT: RateLimitOptions = { max: 600, timeWindowMs: 60_000 };
+/** A donor opens a page, posts it, maybe goes back once: 60 a minute per address is far above that and far below a scraper. */
+const DEFAULT_PAGE_RATE_LIMIT: RateLimitOptions = { max: 60, timeWindowMs: 60_000 };
 
 /** The /v1 operations: rate limited, then authenticated, then the routes. */
 const v1: FastifyPluginAsyncZod<{ rateLimit: RateLimitOptions } & PreviewRoutesOptions> = async (app, options) => {
@@ -93,6 +98,10 @@ export async function buildApp(deps: AppDeps) {
     stripeWebhookSecret: deps.config.STRIPE_WEBHOOK_SECRET, sendgridPublicKey: deps.config.SENDGRID_WEBHOOK_PUBLIC_KEY,
   });
   await app.register(unsubscribeRoutes, { secret: deps.config.UNSUBSCRIBE_SIGNING_SECRET });
+  await app.register(publicPages, {
+    secret: deps.config.UNSUBSCRIBE_SIGNING_SECRET, publicBaseUrl: deps.config.PUBLIC_BASE_URL,
+    rateLimit: deps.pageRateLimit ?? DEFAULT_PAGE_RATE_LIMIT, secureCookies: deps.config.PUBLIC_BASE_URL.startsWith('https:'),
+  });
   await app.register(v1, {
     prefix: '/v1', rateLimit: deps.rateLimit ?? DEFAULT_RATE_LIMIT,
     composer: { from: deps.config.EMAIL_FROM, publicBaseUrl: deps.config.PUBLIC_BASE_URL, unsubscribeSecret: deps.config.UNSUBSCRIBE_SIGNING_SECRET },

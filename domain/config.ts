@@ -16,7 +16,7 @@ export const configSchema = z.object({
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('track15').describe('Task queue the worker polls'),
   API_HOST: z.string().min(1).default('127.0.0.1').describe('Interface the API listens on'),
   API_PORT: z.coerce.number().int().min(0).max(65535).default(3000).describe('Port the API listens on'),
-  PUBLIC_BASE_URL: url.default('http://127.0.0.1:3000').describe('Public URL of the API, used in unsubscribe links'),
+  PUBLIC_BASE_URL: url.default('http://127.0.0.1:3000').describe('Public URL of the API, used in the links of emails (unsubscribe, give, manage) and where Stripe Checkout returns donors'),
   SENDGRID_API_KEY: z.string().min(1).default('SG.local-development-key').describe('SendGrid API key'),
   SENDGRID_BASE_URL: url.default('http://127.0.0.1:3090').describe('SendGrid API base URL (https://api.sendgrid.com in production; the local sink in development)'),
   SENDGRID_WEBHOOK_PUBLIC_KEY: z.string().min(1).optional()
@@ -29,7 +29,7 @@ export const configSchema = z.object({
   STRIPE_API_BASE: url.default('http://127.0.0.1:12111').describe('Stripe API base URL (https://api.stripe.com in production; stripe-mock in development)'),
   STRIPE_WEBHOOK_SECRET: z.string().min(1).default('whsec_local_development_secret').describe('Secret that signs Stripe webhooks'),
   UNSUBSCRIBE_SIGNING_SECRET: z.string().min(32, 'must be at least 32 characters').default('local-development-unsubscribe-secret-change-me')
-    .describe('HMAC secret of one-click unsubscribe tokens'),
+    .describe('HMAC secret of the signed links in emails (one-click unsubscribe, give, manage a monthly gift); each kind signs its own purpose, so one never passes for another'),
   METRICS_HOST: z.string().min(1).default('127.0.0.1')
     .describe('Interface the API\'s and the worker\'s Prometheus /metrics endpoints listen on, apart from the public API address'),
   API_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464).describe('Port of the API\'s /metrics endpoint'),

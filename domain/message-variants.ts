@@ -20,14 +20,17 @@ import type { RfmSegment } from './rfm';
  *   (and be substituted as) a tag.
  */
 
-/** Template variables whose value differs per recipient; everything else is the same for the whole send. */
-export const PERSONAL_VARIABLES = ['donor.first_name', 'donor.last_name', 'donor.email', 'links.unsubscribe'] as const;
+/**
+ * Template variables whose value differs per recipient; everything else is the same for the whole send.
+ * Both links are signed per donor: unsubscribe names who opts out, donate who gives and which step asked.
+ */
+export const PERSONAL_VARIABLES = ['donor.first_name', 'donor.last_name', 'donor.email', 'links.unsubscribe', 'links.donate'] as const;
 export type PersonalVariable = (typeof PERSONAL_VARIABLES)[number];
 /** One recipient's values (null or blank: the donor has none, so conditionals on it take their else branch). */
 export type PersonalValues = Record<PersonalVariable, string | null | undefined>;
 
 /** What every recipient of the send shares. */
-export interface SharedValues { story: CoreStory; campaign: { name: string }; links: { donate: string } }
+export interface SharedValues { story: CoreStory; campaign: { name: string } }
 
 export interface MessageVariant {
   /** Equal for two recipients exactly when they read the same branches of the same sources. */
@@ -70,8 +73,8 @@ export class MessageVariants {
       donor: { first_name: valueFor('donor.first_name', mode), last_name: valueFor('donor.last_name', mode), email: valueFor('donor.email', mode) },
       story: this.shared.story,
       campaign: this.shared.campaign,
-      // The unsubscribe link is always there; a tag stands in for it in both outputs.
-      links: { donate: this.shared.links.donate, unsubscribe: this.tag('links.unsubscribe', mode) },
+      // Both links are always there; a tag stands in for each in both outputs.
+      links: { donate: this.tag('links.donate', mode), unsubscribe: this.tag('links.unsubscribe', mode) },
     });
     const message = renderParts(this.step, segment, dataFor);
     const parts = [message.subject, message.html, message.text];

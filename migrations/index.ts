@@ -20,6 +20,7 @@ import { Migration20261130103000RecipientTimeZones } from './Migration2026113010
 import { Migration20261130104000Rehearsals } from './Migration20261130104000Rehearsals';
 import { Migration20261130105100DonorCare } from './Migration20261130105100DonorCare';
 import { Migration20261130101000StatusCounters } from './Migration20261130101000StatusCounters';
+import { Migration20261130102000Giving } from './Migration20261130102000Giving';
 
 /** Applied in this order; a new migration is appended here. */
 export const migrationsList: MigrationObject[] = [
@@ -44,4 +45,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261130104000Rehearsals', class: Migration20261130104000Rehearsals },
   { name: 'Migration20261130105100DonorCare', class: Migration20261130105100DonorCare },
   { name: 'Migration20261130101000StatusCounters', class: Migration20261130101000StatusCounters },
+  { name: 'Migration20261130102000Giving', class: Migration20261130102000Giving },
 ];

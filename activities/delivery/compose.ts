@@ -2,6 +2,7 @@ import { type MessageVariant, MessageVariants, type PersonalValues, substitute }
 import type { RfmSegment } from '../../domain/rfm';
 import { withSenderFooter } from '../../domain/sender';
 import { signUnsubscribeToken } from '../../domain/unsubscribe-token';
+import { GIVE_TOKEN_TTL_MS, signGiveToken } from '../../domain/give-token';
 import type { MailMessage, MailRecipient } from '../mail-request';
 import type { StepContext } from './step-context';
 
@@ -10,6 +11,7 @@ export interface ComposerDeps {
   /** EMAIL_FROM: the From of campaigns without a sender identity. */
   from: string;
   publicBaseUrl: string;
+  /** HMAC secret of the signed links (unsubscribe, give). */
   unsubscribeSecret: string;
 }
 
@@ -54,7 +56,7 @@ export class StepComposer {
     private readonly context: StepContext,
     nonce: string,
   ) {
-    const shared = { story: context.story, campaign: { name: context.campaignName }, links: { donate: donateUrl(deps.publicBaseUrl, scope.campaignId) } };
+    const shared = { story: context.story, campaign: { name: context.campaignName } };
     this.variants = new MessageVariants(context.step, shared, nonce);
   }
 
@@ -67,6 +69,7 @@ export class StepComposer {
       'donor.last_name': reader.lastName,
       'donor.email': reader.email,
       'links.unsubscribe': unsubscribeUrl,
+      'links.donate': this.donateUrl(reader.donorId),
     };
     return {
       to,
@@ -75,6 +78,18 @@ export class StepComposer {
       variant: this.variants.variantOf(reader.segment, values),
       customArgs: options.customArgs,
     };
+  }
+
+  /**
+   * The donor's own give link (api/pages/give.ts), signed for this client, campaign, step and donor so the
+   * gift is attributed to the step that asked. A test message's sample reader is no donor: its link names
+   * none (the nil UUID), so the page takes a gift for the organisation, unattributed.
+   */
+  donateUrl(donorId: string | null): string {
+    return `${this.deps.publicBaseUrl}/give/${signGiveToken({
+      clientId: this.scope.clientId, campaignId: this.scope.campaignId, stepNumber: this.context.step.step_number,
+      donorId: donorId ?? NO_DONOR, expiresAt: Date.now() + GIVE_TOKEN_TTL_MS,
+    }, this.deps.unsubscribeSecret)}`;
   }
 
   /** The donor's signed one-click unsubscribe link (RFC 8058), for this campaign. */
@@ -122,7 +137,4 @@ export class StepComposer {
   }
 }
 
-/** The give link of a campaign's messages. */
-export function donateUrl(publicBaseUrl: string, campaignId: string): string {
-  return `${publicBaseUrl}/v1/donate/${campaignId}`;
-}
+const NO_DONOR = '00000000-0000-0000-0000-000000000000';

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { ApplicationFailure } from '@temporalio/activity';
 import type { RenderedMessage } from '../../domain/message-template';
-import { type ComposerDeps, type Reader, StepComposer, donateUrl } from '../delivery/compose';
+import { type ComposerDeps, type Reader, StepComposer } from '../delivery/compose';
 import { type StepContext, loadStepContext } from '../delivery/step-context';
 import { buildMailRequest, substitutedFor } from '../mail-request';
 
@@ -57,6 +57,6 @@ export function previewStep(deps: ComposerDeps, scope: StepScope, context: StepC
     from: { email: body.from.email, name: body.from.name ?? null },
     replyTo: body.reply_to?.email ?? null,
     headers: { ...body.headers, ...body.personalizations[0].headers },
-    links: { donate: donateUrl(deps.publicBaseUrl, scope.campaignId), unsubscribe: draft.values['links.unsubscribe']! },
+    links: { donate: draft.values['links.donate']!, unsubscribe: draft.values['links.unsubscribe']! },
   };
 }

@@ -62,6 +62,7 @@ export interface HarnessOptions {
   db?: TestDatabase;
   orm?: MikroORM;
   rateLimit?: RateLimitOptions;
+  pageRateLimit?: RateLimitOptions;
   /** Stripe through a test's fault-injecting proxy; stripe-mock otherwise. */
   stripe?: Stripe;
   /** The SendGrid Event Webhook's verification key (base64 DER). */
@@ -93,6 +94,7 @@ export async function startApi(options: HarnessOptions = {}): Promise<ApiHarness
       PUBLIC_BASE_URL, EMAIL_FROM: SENDER_FALLBACK,
     },
     rateLimit: options.rateLimit ?? { max: 100_000, timeWindowMs: 60_000 },
+    pageRateLimit: options.pageRateLimit ?? { max: 100_000, timeWindowMs: 60_000 },
   });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const baseUrl = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
@@ -126,6 +128,8 @@ export async function send(baseUrl: string, { method = 'GET', url, payload, head
     method,
     headers: payload === undefined || isText ? headers : { 'content-type': 'application/json', ...headers },
     body: payload === undefined ? undefined : isText ? payload : JSON.stringify(payload),
+    // A redirect (the give page's 303 to Stripe Checkout) is what the test checks, not where it leads.
+    redirect: 'manual',
   });
   const body = await response.text();
   return {

@@ -8,7 +8,14 @@ import type { AddressInfo } from 'node:net';
  */
 export type ProxyFault = 'reset' | 'error500' | { slowMs: number };
 
-export interface ProxiedRequest { method: string; path: string; idempotencyKey: string | undefined; fault: string | null }
+export interface ProxiedRequest {
+  method: string;
+  path: string;
+  idempotencyKey: string | undefined;
+  fault: string | null;
+  /** The request body as sent (Stripe's form encoding), to check what the provider was asked for. */
+  body: string;
+}
 
 export class FaultProxy {
   /** Every request the proxy received, with the fault it got (null when passed through untouched). */
@@ -45,6 +52,7 @@ export class FaultProxy {
     const record: ProxiedRequest = {
       method: req.method ?? 'GET', path: req.url ?? '/', idempotencyKey: req.headers['idempotency-key'] as string | undefined,
       fault: fault === undefined ? null : typeof fault === 'string' ? fault : 'slow',
+      body: Buffer.concat(chunks).toString('utf8'),
     };
     this.received.push(record);
     if (fault === 'reset') { req.socket.destroy(); return; }

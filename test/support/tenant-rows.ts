@@ -3,10 +3,11 @@ import { TENANT_TABLES as FIRST_TENANT_TABLES } from '../../migrations/Migration
 import { UNSUBSCRIBE_GROUP_TENANT_TABLES } from '../../migrations/Migration20261130030100UnsubscribeGroups';
 import { DONOR_CARE_TENANT_TABLES } from '../../migrations/Migration20261130105100DonorCare';
 import { STATUS_COUNTER_TENANT_TABLES } from '../../migrations/Migration20261130101000StatusCounters';
+import { GIVING_TENANT_TABLES } from '../../migrations/Migration20261130102000Giving';
 
 /** Every tenant table of the schema, by the column that names its client: the first set and those added since. */
 export const TENANT_TABLES: Record<string, string> = {
-  ...FIRST_TENANT_TABLES, ...UNSUBSCRIBE_GROUP_TENANT_TABLES, ...DONOR_CARE_TENANT_TABLES, ...STATUS_COUNTER_TENANT_TABLES,
+  ...FIRST_TENANT_TABLES, ...UNSUBSCRIBE_GROUP_TENANT_TABLES, ...DONOR_CARE_TENANT_TABLES, ...STATUS_COUNTER_TENANT_TABLES, ...GIVING_TENANT_TABLES,
 };
 
 /** Anything that runs parameterised SQL: a pg Pool, a pg client, or a small wrapper over an EntityManager. */
@@ -37,6 +38,7 @@ export interface TenantRows {
   messageId: string;
   apiKeyId: string;
   spendId: string;
+  recurringGiftId: string;
 }
 
 type Insert = (rows: TenantRows) => { text: string; values: unknown[]; id?: keyof TenantRows };
@@ -134,6 +136,23 @@ export const TENANT_INSERTS: Record<string, Insert> = {
     values: [r.clientId, 1 + Math.floor(Math.random() * 2_000_000_000)] }),
   erased_addresses: (r) => ({
     text: `insert into erased_addresses (client_id, kind, address_hash) values ($1, 'email', $2)`, values: [r.clientId, randomBytes(32).toString('hex')] }),
+  give_prices: (r) => ({
+    text: `insert into give_prices (client_id, amount, currency, stripe_price_id) values ($1, $2, 'usd', $3)`,
+    values: [r.clientId, 100 + Math.floor(Math.random() * 1_000_000), `price_${unique()}`] }),
+  give_checkouts: (r) => ({
+    text: `insert into give_checkouts (client_id, donor_id, campaign_id, step_number, idempotency_key, frequency, amount, currency)
+           values ($1, $2, $3, 11, $4, 'once', 5000, 'usd')`,
+    values: [r.clientId, r.donorId, r.campaignId, `give:${unique()}`] }),
+  recurring_gifts: (r) => ({
+    text: `insert into recurring_gifts (client_id, donor_id, campaign_id, stripe_subscription_id, amount, currency) values ($1, $2, $3, $4, 2500, 'usd') returning id`,
+    values: [r.clientId, r.donorId, r.campaignId, `sub_${unique()}`], id: 'recurringGiftId' }),
+  receipt_counters: (r) => ({
+    text: `insert into receipt_counters (client_id, year, last_number) values ($1, 2026, 1)
+           on conflict (client_id, year) do update set last_number = excluded.last_number`,
+    values: [r.clientId] }),
+  receipts: (r) => ({
+    text: `insert into receipts (client_id, donation_id, donor_id, year, number, amount, currency) values ($1, $2, $3, 2026, $4, 5000, 'usd')`,
+    values: [r.clientId, r.donationId, r.donorId, 1 + Math.floor(Math.random() * 2_000_000_000)] }),
   api_keys: (r) => ({
     text: `insert into api_keys (client_id, role, name, key_prefix, key_hash) values ($1, 'client', 'ci', 'tk_test', $2) returning id`,
     values: [r.clientId, randomBytes(32).toString('hex')], id: 'apiKeyId' }),

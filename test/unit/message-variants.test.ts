@@ -8,8 +8,10 @@ import { RFM_SEGMENTS, type RfmSegment } from '../../domain/rfm';
 
 const HOSTILE = `Anne & Tom <O'Brien> "Q" \`=`;
 const STORY = { headline: `Feed & Shelter <500>`, summary: `O'Brien's "summary"`, value_proposition: 'A & B', donor_motivation: '<b>why</b>' };
-const SHARED: SharedValues = { story: STORY, campaign: { name: 'Spring & Summer "Appeal"' }, links: { donate: 'https://give.example/d?c=1&x=2' } };
+const SHARED: SharedValues = { story: STORY, campaign: { name: 'Spring & Summer "Appeal"' } };
 const UNSUBSCRIBE = 'https://give.example/unsubscribe/tok=en&x';
+/** Each donor's own signed give link (here derived from the donor, as the mailer signs one per donor). */
+const donateUrl = (donor: RenderContext['donor']) => `https://give.example/give/${encodeURIComponent(donor.email ?? 'none')}?c=1&x=2`;
 
 const ISSUE_GREETING = '{{#if donor.last_name}}Dear {{donor.first_name}} {{donor.last_name}},{{else}}Dear valued supporter,{{/if}}';
 
@@ -26,7 +28,10 @@ const step = (change: Partial<NarrativeStepDraft> = {}): NarrativeStepDraft => (
 });
 
 function values(donor: RenderContext['donor']): PersonalValues {
-  return { 'donor.first_name': donor.first_name, 'donor.last_name': donor.last_name, 'donor.email': donor.email, 'links.unsubscribe': UNSUBSCRIBE };
+  return {
+    'donor.first_name': donor.first_name, 'donor.last_name': donor.last_name, 'donor.email': donor.email,
+    'links.unsubscribe': UNSUBSCRIBE, 'links.donate': donateUrl(donor),
+  };
 }
 
 /** What a recipient reads when SendGrid substitutes its values into its variant. */
@@ -41,7 +46,7 @@ function delivered(variants: MessageVariants, segment: RfmSegment | null, donor:
 }
 
 function alone(template: NarrativeStepDraft, segment: RfmSegment | null, donor: RenderContext['donor']) {
-  return renderStep(template, { donor, story: STORY, campaign: SHARED.campaign, links: { donate: SHARED.links.donate, unsubscribe: UNSUBSCRIBE }, segment });
+  return renderStep(template, { donor, story: STORY, campaign: SHARED.campaign, links: { donate: donateUrl(donor), unsubscribe: UNSUBSCRIBE }, segment });
 }
 
 describe('MessageVariants', () => {
@@ -57,10 +62,10 @@ describe('MessageVariants', () => {
     const message = delivered(variants, null, { first_name: 'Anne & Tom', last_name: "O'Brien", email: 'a@x.test' });
     expect(message.subject).toBe('Anne & Tom, Feed & Shelter <500> for Spring & Summer "Appeal"');
     expect(message.text.startsWith("Dear Anne & Tom O'Brien,\n\nO'Brien's \"summary\" A & B <b>why</b>")).toBe(true);
-    expect(message.text).toContain(`Give: ${SHARED.links.donate} or leave: ${UNSUBSCRIBE}`);
+    expect(message.text).toContain(`Give: https://give.example/give/a%40x.test?c=1&x=2 or leave: ${UNSUBSCRIBE}`);
     expect(message.html).toContain('<p>Dear Anne &amp; Tom O&#x27;Brien,</p>');
     expect(message.html).toContain('O&#x27;Brien&#x27;s &quot;summary&quot; A &amp; B &lt;b&gt;why&lt;/b&gt;');
-    expect(message.html).toContain('Give: https://give.example/d?c&#x3D;1&amp;x&#x3D;2 or leave: https://give.example/unsubscribe/tok&#x3D;en&amp;x');
+    expect(message.html).toContain('Give: https://give.example/give/a%40x.test?c&#x3D;1&amp;x&#x3D;2 or leave: https://give.example/unsubscribe/tok&#x3D;en&amp;x');
     expect(message.html).toContain('<a href="https://give.example/unsubscribe/tok&#x3D;en&amp;x">Unsubscribe</a>');
     expect(message.text).not.toMatch(/&#|&amp;/);
   });
@@ -77,11 +82,22 @@ describe('MessageVariants', () => {
     expect(message.html).toContain('<p>M Anne &amp; Tom &lt;O&#x27;Brien&gt; &quot;Q&quot; &#x60;&#x3D;</p>');
   });
 
-  it.each(['story.headline', 'story.summary', 'story.value_proposition', 'story.donor_motivation', 'campaign.name', 'links.donate'])(
+  it('gives each donor of one variant their own donate link (one request, one signed link per recipient)', () => {
+    const variants = new MessageVariants(step({ segment_customization: null }), SHARED, 'abc123');
+    const ann = delivered(variants, null, { first_name: 'Ann', last_name: 'A', email: 'ann@x.test' });
+    const bob = delivered(variants, null, { first_name: 'Bob', last_name: 'B', email: 'bob@x.test' });
+    expect(variants.variantOf(null, values({ first_name: 'Ann', last_name: 'A', email: 'ann@x.test' })))
+      .toBe(variants.variantOf(null, values({ first_name: 'Bob', last_name: 'B', email: 'bob@x.test' })));
+    expect(ann.text).toContain('Give: https://give.example/give/ann%40x.test?c=1&x=2 ');
+    expect(bob.text).toContain('Give: https://give.example/give/bob%40x.test?c=1&x=2 ');
+    expect(ann.html).not.toContain('bob%40x.test');
+  });
+
+  it.each(['story.headline', 'story.summary', 'story.value_proposition', 'story.donor_motivation', 'campaign.name'])(
     'escapes shared %s for the html part only', (variable) => {
       const shared: SharedValues = {
         story: { headline: HOSTILE, summary: HOSTILE, value_proposition: HOSTILE, donor_motivation: HOSTILE },
-        campaign: { name: HOSTILE }, links: { donate: HOSTILE },
+        campaign: { name: HOSTILE },
       };
       const template = step({ subject_line: `S {{${variable}}}`, message: `M {{${variable}}}`, call_to_action: 'C', segment_customization: null });
       const variant = new MessageVariants(template, shared, 'abc123').variantOf(null, values({ first_name: 'a' }));

@@ -1,11 +1,12 @@
 import { prepareActivation } from '../../activities/activation';
 import { withClient } from '../../domain/db/tenancy';
+import { readGiveToken } from '../../domain/give-token';
 import { renderStep } from '../../domain/message-template';
 import { withSenderFooter } from '../../domain/sender';
 import type { CoreStory, NarrativeStepDraft } from '../../domain/narrative';
 import type { RfmSegment } from '../../domain/rfm';
 import { touchpointWorkflow } from '../../workflows/touchpoint';
-import { type CampaignHarness, PUBLIC_BASE_URL, startCampaignHarness } from '../support/campaign-harness';
+import { type CampaignHarness, PUBLIC_BASE_URL, UNSUBSCRIBE_SECRET, startCampaignHarness } from '../support/campaign-harness';
 import { type DonorSeed, POSTAL_ADDRESS } from '../support/fixtures';
 
 /**
@@ -63,10 +64,16 @@ describe('messages as each donor reads them', () => {
       const delivery = byEmail.get(donor.email!)!;
       const unsubscribe = /^<(.+)>$/.exec(delivery.headers['List-Unsubscribe'])![1];
       expect(unsubscribe.startsWith(`${PUBLIC_BASE_URL}/unsubscribe/`)).toBe(true);
+      // Each donor's give link is their own: signed for this client, campaign, step and donor (issue 11).
+      const donate = /Give at (\S+) or leave at/.exec(h.sink.messageOf(delivery).text!)![1];
+      expect(donate.startsWith(`${PUBLIC_BASE_URL}/give/`)).toBe(true);
+      expect(readGiveToken(donate.split('/').pop()!, UNSUBSCRIBE_SECRET, Date.now())).toEqual({
+        state: 'valid', claims: { clientId, campaignId, stepNumber: 1, donorId: delivery.customArgs.donor_id, expiresAt: expect.any(Number) },
+      });
       // The client's From name and CAN-SPAM postal address close every message (domain/sender.ts).
       const alone = withSenderFooter(renderStep(STEP, {
         donor: { first_name: donor.first_name, last_name: donor.last_name, email: donor.email }, story: STORY, campaign: { name: campaignName },
-        links: { donate: `${PUBLIC_BASE_URL}/v1/donate/${campaignId}`, unsubscribe }, segment: (donor.segment ?? null) as RfmSegment | null,
+        links: { donate, unsubscribe }, segment: (donor.segment ?? null) as RfmSegment | null,
       }), { fromName: clientName, postalAddress: POSTAL_ADDRESS });
       expect(h.sink.messageOf(delivery)).toEqual(alone);
     }
