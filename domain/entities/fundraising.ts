@@ -148,6 +148,29 @@ export const Payment = defineEntity({
 });
 export type IPayment = InferEntity<typeof Payment>;
 
+/** Issue 11: a monthly gift (a Stripe subscription), from its start to its cancellation; each month paid is a Donation. */
+export const RecurringGift = defineEntity({
+  name: 'RecurringGift',
+  tableName: 'recurring_gifts',
+  filters: tenantFilter('client'),
+  properties: {
+    id: uuidPk(),
+    client: belongsToClient(),
+    donor: p.manyToOne(Donor).ref().nullable().deleteRule('set null'),
+    campaign: p.manyToOne(Campaign).ref().nullable().deleteRule('set null'),
+    stepNumber: p.smallint().nullable(),
+    stripeSubscriptionId: varchar(255).unique(),
+    /** Minor units of `currency`, each month. */
+    amount: p.integer(),
+    currency: p.character().length(3),
+    status: choice(['active', 'cancelled'], 20).default('active'),
+    startedAt: p.datetime().defaultRaw('now()'),
+    cancelledAt: p.datetime().nullable(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+});
+
 /** Seed 000: a gift. Deleting the donor deletes it; deleting the campaign keeps it, unattributed. */
 export const Donation = defineEntity({
   name: 'Donation',
@@ -167,10 +190,15 @@ export const Donation = defineEntity({
     source: choice(['offline', 'stripe', 'import'], 20).default('offline'),
     payment: p.manyToOne(Payment).ref().nullable().deleteRule('set null').foreignKeyName('fk_donations_payment'),
     stripePaymentIntentId: varchar(255).nullable().unique(),
+    /** The touchpoint whose give link converted (issue 11). */
+    stepNumber: p.smallint().nullable(),
+    /** A month of a monthly gift: the Stripe invoice that paid it, and the gift it belongs to. */
+    stripeInvoiceId: varchar(255).nullable().unique(),
+    recurringGift: p.manyToOne(RecurringGift).ref().nullable().deleteRule('set null'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
 });
 export type IDonation = InferEntity<typeof Donation>;
 
-export const fundraisingEntities = [Campaign, NarrativeStep, Donor, Payment, Donation];
+export const fundraisingEntities = [Campaign, NarrativeStep, Donor, Payment, RecurringGift, Donation];

@@ -2,6 +2,7 @@
 import { clientEntities } from './client';
 import { engagementEntities } from './engagement';
 import { fundraisingEntities } from './fundraising';
+import { givingEntities } from './giving';
 import { journeyEntities } from './journeys';
 import { orchestrationEntities } from './orchestration';
 import { profileEntities } from './profiles';
@@ -9,6 +10,7 @@ import { profileEntities } from './profiles';
 export * from './client';
 export * from './engagement';
 export * from './fundraising';
+export * from './giving';
 export * from './journeys';
 export * from './orchestration';
 export * from './profiles';
@@ -17,6 +19,7 @@ export { TENANT_FILTER, type TenantFilterArgs } from './tenant';
 export const allEntities = [
   ...clientEntities,
   ...fundraisingEntities,
+  ...givingEntities,
   ...engagementEntities,
   ...profileEntities,
   ...journeyEntities,
