@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { prepareActivation } from '../../activities/activation';
 import { testUnsubscribeUrl } from '../../activities/previews/test-send';
 import { withClient } from '../../domain/db/tenancy';
+import { readGiveToken } from '../../domain/give-token';
 import { verifyUnsubscribeToken } from '../../domain/unsubscribe-token';
 import type { NarrativeStepDraft } from '../../domain/narrative';
 import { type RehearsalStatus, rehearsalWorkflowId } from '../../workflows/test-sends';
@@ -81,8 +82,11 @@ describe('previews, test sends and rehearsals', () => {
     expect(previews.champ.donor_id).toBe(donors.champ);
     expect(previews.anne.subject).toBe('Anne & Tom, Feed 500 Families This Spring');
     expect(previews.champ.subject).toBe('Champion René: Spring & "Summer"');
-    expect(previews.anne.links.donate).toBe(`${PUBLIC_BASE_URL}/v1/donate/${campaignId}`);
-    expect(previews.anne.text).toContain(`Give at ${PUBLIC_BASE_URL}/v1/donate/${campaignId}`);
+    // The give link is the donor's own too, signed for this client, campaign, step and donor (issue 11).
+    expect(previews.anne.links.donate.startsWith(`${PUBLIC_BASE_URL}/give/`)).toBe(true);
+    expect(readGiveToken(previews.anne.links.donate.split('/').pop(), UNSUBSCRIBE_SECRET, Date.now()))
+      .toMatchObject({ state: 'valid', claims: { clientId, campaignId, stepNumber: 1, donorId: donors.anne } });
+    expect(previews.anne.text).toContain(`Give at ${previews.anne.links.donate} (or leave`);
     // The unsubscribe link is the donor's own, signed for this campaign.
     const token = previews.anne.links.unsubscribe.slice(`${PUBLIC_BASE_URL}/unsubscribe/`.length);
     expect(verifyUnsubscribeToken(token, UNSUBSCRIBE_SECRET, Date.now())).toMatchObject({ clientId, donorId: donors.anne, campaignId });
@@ -98,10 +102,12 @@ describe('previews, test sends and rehearsals', () => {
       const delivery = sent(donorId);
       const mail = h.sink.mails().find((m) => m.messageId === delivery.messageId)!.body;
       const sentLink = /^<(.+)>$/.exec(delivery.headers['List-Unsubscribe'])![1];
-      // Tokens carry their issue time, so each message is compared with its own link taken out; everything else is equal.
-      const withoutLink = (message: { subject: string; html: string | null; text: string | null }, link: string) =>
-        JSON.stringify({ subject: message.subject, html: message.html, text: message.text }).split(link).join('<the donor\'s unsubscribe link>');
-      expect([name, withoutLink(previews[name], previews[name].links.unsubscribe)]).toEqual([name, withoutLink(h.sink.messageOf(delivery), sentLink)]);
+      const sentGive = /Give at (\S+) \(or leave/.exec(h.sink.messageOf(delivery).text!)![1];
+      // Tokens carry their issue or expiry time, so each message is compared with its own links taken out; everything else is equal.
+      const withoutLinks = (message: { subject: string; html: string | null; text: string | null }, links: string[]) => links.reduce(
+        (json, link) => json.split(link).join('<the donor\'s own link>'), JSON.stringify({ subject: message.subject, html: message.html, text: message.text }));
+      expect([name, withoutLinks(previews[name], [previews[name].links.unsubscribe, previews[name].links.donate])])
+        .toEqual([name, withoutLinks(h.sink.messageOf(delivery), [sentLink, sentGive])]);
       expect([name, previews[name].to, previews[name].from, previews[name].reply_to])
         .toEqual([name, delivery.to, { email: mail.from.email, name: mail.from.name ?? null }, mail.reply_to?.email ?? null]);
     }
