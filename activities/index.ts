@@ -58,8 +58,9 @@ export function createActivities(deps: ActivityDeps) {
     syncSuppression: (input: SuppressionSyncInput) => syncSuppression(deps, input),
     listClientIds: () => asOperator(deps.orm.em, async (em) =>
       (await em.execute<{ id: string }[]>('select id from clients order by id')).map((row) => row.id)),
+    /** How many of the client's donors changed (the nightly workflow's tally, a number in its histories). */
     recalculateClientRfm: (input: { clientId: string; asOf: string }) =>
-      inClient(input.clientId, (em) => recalculateRfm(em, input.clientId, new Date(input.asOf))),
+      inClient(input.clientId, async (em) => (await recalculateRfm(em, input.clientId, new Date(input.asOf))).changed),
   });
 }
 

@@ -1,4 +1,3 @@
-import type { QueryResult } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { timeRfmRecalculation } from './metrics';
 import { FREQUENCY_MIN_GIFTS, MONETARY_MIN_CENTS, RECENCY_FALLBACK, RECENCY_MAX_DAYS, SEGMENT_RULES } from '../domain/rfm';
@@ -38,32 +37,48 @@ export const RFM_RECALCULATION_SQL = `
            target.rfm_recency_score, target.rfm_frequency_score, target.rfm_monetary_score, target.rfm_segment
       from donors target left join scores s on s.donor_id = target.id
      where target.client_id = ? and (?::uuid is null or target.id = ?::uuid)),
-  -- Only donors whose scores move are rewritten: a row rewrite touches every index of donors.
-  changed as materialized (
-    select * from segmented n
-     where (n.rfm_recency_score, n.rfm_frequency_score, n.rfm_monetary_score, n.rfm_segment) is distinct from (n.r, n.f, n.m, n.segment)),
+  -- A whole-client run rewrites only donors whose scores move (a row rewrite touches every index of
+  -- donors); the client's stamp says when the others were last scored. A one-donor run (after a gift)
+  -- also stamps that donor when nothing moved: it was scored.
+  rewritten as materialized (
+    select n.*, (n.rfm_recency_score, n.rfm_frequency_score, n.rfm_monetary_score, n.rfm_segment) is distinct from (n.r, n.f, n.m, n.segment) as moved
+      from segmented n
+     where ?::uuid is not null
+        or (n.rfm_recency_score, n.rfm_frequency_score, n.rfm_monetary_score, n.rfm_segment) is distinct from (n.r, n.f, n.m, n.segment)),
   stamped as (
-    update clients set rfm_calculated_at = now() where id = ? and ?::uuid is null)
-  update donors d
-     set rfm_recency_score = n.r, rfm_frequency_score = n.f, rfm_monetary_score = n.m, rfm_segment = n.segment,
-         rfm_last_calculated = now()
-    from changed n
-   -- The array lets the planner fetch the few changed donors by primary key; joined on id alone, it
-   -- expects every donor to change and hashes the whole table.
-   where d.id = n.donor_id and d.id = any (array(select donor_id from changed))`;
+    update clients set rfm_calculated_at = now() where id = ? and ?::uuid is null),
+  updated as (
+    update donors d
+       set rfm_recency_score = n.r, rfm_frequency_score = n.f, rfm_monetary_score = n.m, rfm_segment = n.segment,
+           rfm_last_calculated = now()
+      from rewritten n
+     -- The array lets the planner fetch the few rewritten donors by primary key; joined on id alone, it
+     -- expects every donor to change and hashes the whole table.
+     where d.id = n.donor_id and d.id = any (array(select donor_id from rewritten)))
+  select (select count(*) from donors where client_id = ? and (?::uuid is null or id = ?::uuid))::int as scored,
+         (select count(*) from rewritten where moved)::int as changed`;
+
+/** What one recalculation did. */
+export interface RfmRecalculationResult {
+  /** Donors scored: every donor of the client, or the one named (a donor without succeeded gifts up to the date is scored as having none). */
+  scored: number;
+  /** Of those, donors whose recency, frequency or monetary score or segment differs from before. */
+  changed: number;
+}
 
 /**
  * Scores every donor of the client as of `asOf` (or just `donorId`); donors without gifts lose their
- * scores. Only donors whose scores change are written (and stamped `rfm_last_calculated`); a whole-client
- * run stamps `clients.rfm_calculated_at`. Returns how many donors' scores changed.
+ * scores. A whole-client run writes only the donors whose scores change (stamping their
+ * `rfm_last_calculated`) and stamps `clients.rfm_calculated_at`, so a donor was last scored at the later
+ * of the two (DONOR_COLUMNS in api/services/donors.ts reads it so); a one-donor run stamps that donor.
  */
-export async function recalculateRfm(em: EntityManager, clientId: string, asOf: Date, donorId: string | null = null): Promise<number> {
+export async function recalculateRfm(em: EntityManager, clientId: string, asOf: Date, donorId: string | null = null): Promise<RfmRecalculationResult> {
   const at = asOf.toISOString();
   const done = timeRfmRecalculation(donorId ? 'donor' : 'client');
   // JIT compiling this statement took 0.35 s and saved less; the setting ends with the caller's transaction.
   await em.execute('set local jit = off');
-  const result = await em.execute<QueryResult>(RFM_RECALCULATION_SQL,
-    [at, clientId, at, donorId, donorId, clientId, donorId, donorId, clientId, donorId], 'run');
+  const [result] = await em.execute<RfmRecalculationResult[]>(RFM_RECALCULATION_SQL,
+    [at, clientId, at, donorId, donorId, clientId, donorId, donorId, donorId, clientId, donorId, clientId, donorId, donorId]);
   done();
-  return result.affectedRows;
+  return result;
 }

@@ -8,6 +8,7 @@ import type { Config } from '../domain/config';
 import { createLogger } from '../domain/telemetry/logger';
 import authPlugin from './plugins/auth';
 import bodyLimitPlugin from './plugins/body-limit';
+import emptyBodyPlugin from './plugins/empty-body';
 import errorsPlugin from './plugins/errors';
 import gracefulClosePlugin from './plugins/graceful-close';
 import metricsPlugin from './plugins/metrics';
@@ -62,6 +63,7 @@ const v1: FastifyPluginAsyncZod<{ rateLimit: RateLimitOptions } & PreviewRoutesO
   });
   await app.register(rateLimitPlugin, options.rateLimit);
   await app.register(authPlugin);
+  await app.register(emptyBodyPlugin);
   for (const routes of [clientRoutes, donorRoutes, donorImportRoutes, donationRoutes, campaignRoutes, audienceRoutes, narrativeRoutes, lifecycleRoutes, reportRoutes, profileRoutes]) {
     await app.register(routes);
   }

@@ -21,6 +21,7 @@ import { Migration20261130104000Rehearsals } from './Migration20261130104000Rehe
 import { Migration20261130105100DonorCare } from './Migration20261130105100DonorCare';
 import { Migration20261130101000StatusCounters } from './Migration20261130101000StatusCounters';
 import { Migration20261130102000Giving } from './Migration20261130102000Giving';
+import { Migration20261130100000PaymentDonationLink } from './Migration20261130100000PaymentDonationLink';
 
 /** Applied in this order; a new migration is appended here. */
 export const migrationsList: MigrationObject[] = [
@@ -46,4 +47,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261130105100DonorCare', class: Migration20261130105100DonorCare },
   { name: 'Migration20261130101000StatusCounters', class: Migration20261130101000StatusCounters },
   { name: 'Migration20261130102000Giving', class: Migration20261130102000Giving },
+  { name: 'Migration20261130100000PaymentDonationLink', class: Migration20261130100000PaymentDonationLink },
 ];

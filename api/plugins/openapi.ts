@@ -3,19 +3,30 @@ import fp from 'fastify-plugin';
 import {
   createJsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler,
 } from 'fastify-type-provider-zod';
+import { bodyIsOptional } from './empty-body';
 import { PROBLEM_CONTENT_TYPE } from './errors';
 
-type Operation = { responses?: Record<string, { content?: Record<string, unknown> }> };
+/** Set on an operation by `transform` below, turned into `requestBody.required: false` once the document is built. */
+const OPTIONAL_BODY = 'x-optional-body';
+
+type Operation = {
+  responses?: Record<string, { content?: Record<string, unknown> }>;
+  requestBody?: { required?: boolean };
+  [OPTIONAL_BODY]?: boolean;
+};
 type OpenApiDocument = { paths?: Record<string, unknown>; components?: { schemas?: Record<string, unknown> } };
 
 /**
  * Error responses are documented with the media type they are sent with, and the problem schema
- * appears once: it is only ever output, so the registry's input twin is dropped.
+ * appears once: it is only ever output, so the registry's input twin is dropped. A body of only
+ * optional fields may be left out (plugins/empty-body.ts), which @fastify/swagger cannot say by itself.
  */
-function problemMediaType<T extends object>(transformed: T): T {
+function finishDocument<T extends object>(transformed: T): T {
   const document = transformed as OpenApiDocument;
   for (const operations of Object.values(document.paths ?? {})) {
     for (const operation of Object.values(operations as Record<string, Operation>)) {
+      if (operation[OPTIONAL_BODY] && operation.requestBody) operation.requestBody.required = false;
+      delete operation[OPTIONAL_BODY];
       for (const [status, response] of Object.entries(operation.responses ?? {})) {
         const json = response.content?.['application/json'];
         if (Number(status) >= 400 && json) response.content = { [PROBLEM_CONTENT_TYPE]: json };
@@ -40,6 +51,8 @@ export interface OpenApiOptions {
  * responses (dropping any column a schema does not name) and generates the OpenAPI 3.1 document
  * served at /docs/json and browsable at /docs.
  */
+const zodTransform = createJsonSchemaTransform({ skipList: ['/docs', '/docs/', '/docs/json', '/docs/yaml', '/docs/static/*', '/docs/*', '/docs/uiConfig', '/docs/initOAuth'] });
+
 export default fp<OpenApiOptions>(async (app, options) => {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -58,14 +71,17 @@ export default fp<OpenApiOptions>(async (app, options) => {
       tags: [
         { name: 'clients', description: 'Clients (tenants) and their API keys' },
         { name: 'donors', description: 'Donors, imports, notification preferences, RFM' },
-        { name: 'donations', description: 'Gifts' },
+        { name: 'donations', description: 'Gifts, and the online payments (Stripe) that record them' },
         { name: 'campaigns', description: 'Campaigns and their Track15 narrative' },
         { name: 'lifecycle', description: 'Activate, pause, resume, stop and watch a Track15 campaign workflow' },
         { name: 'operations', description: 'Health, readiness and metrics' },
       ],
     },
-    transform: createJsonSchemaTransform({ skipList: ['/docs', '/docs/', '/docs/json', '/docs/yaml', '/docs/static/*', '/docs/*', '/docs/uiConfig', '/docs/initOAuth'] }),
-    transformObject: (input) => problemMediaType(jsonSchemaTransformObject(input)),
+    transform: (input) => {
+      const output = zodTransform(input);
+      return bodyIsOptional(input.schema) ? { ...output, schema: { ...output.schema, [OPTIONAL_BODY]: true } } : output;
+    },
+    transformObject: (input) => finishDocument(jsonSchemaTransformObject(input)),
   });
   if (options.ui) {
     const { default: swaggerUi } = await import('@fastify/swagger-ui');

@@ -1,7 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { z } from 'zod';
 import { ApiKey, ApiKeyCreate, ApiKeyParams, Client, ClientCreate, ClientUpdate, IssuedApiKey, OperatorKeyParams } from '../schemas/clients';
-import { AUTHENTICATED_ERRORS, BODY_ERRORS, ClientParams, page, pageOf, pagination, problems } from '../schemas/common';
+import { AUTHENTICATED_ERRORS, BODY_ERRORS, ClientParams, PageQuery, page, pageOf, problems } from '../schemas/common';
 import { issueKey, listKeys, revokeKey } from '../services/api-keys';
 import { createClient, getClient, listClients, updateClient } from '../services/clients';
 
@@ -20,7 +19,7 @@ const clientRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get('/clients', {
     schema: {
       summary: 'List clients (operator only)', tags,
-      querystring: z.strictObject(pagination),
+      querystring: PageQuery,
       response: { 200: page(Client), ...problems(...AUTHENTICATED_ERRORS, 403) },
     },
   }, async (request) => pageOf(await request.asOperator((em) => listClients(em, request.query)), request.query));
@@ -49,8 +48,12 @@ const clientRoutes: FastifyPluginAsyncZod = async (app) => {
   });
 
   app.get('/clients/:clientId/api-keys', {
-    schema: { summary: 'List a client\'s API keys (never the keys themselves)', tags, params: ClientParams, response: { 200: z.object({ items: z.array(ApiKey) }), ...problems(...AUTHENTICATED_ERRORS, 404) } },
-  }, async (request) => ({ items: await request.inClient(request.params.clientId, (em) => listKeys(em, request.params.clientId)) }));
+    schema: {
+      summary: 'List a client\'s API keys, oldest first, revoked ones included (never the keys themselves)', tags,
+      params: ClientParams, querystring: PageQuery,
+      response: { 200: page(ApiKey), ...problems(...AUTHENTICATED_ERRORS, 404) },
+    },
+  }, async (request) => pageOf(await request.inClient(request.params.clientId, (em) => listKeys(em, request.params.clientId, request.query)), request.query));
 
   app.delete('/clients/:clientId/api-keys/:keyId', {
     schema: { summary: 'Revoke a client\'s API key, effective immediately', tags, params: ApiKeyParams, response: { 200: ApiKey, ...problems(...AUTHENTICATED_ERRORS, 404) } },
@@ -65,8 +68,12 @@ const clientRoutes: FastifyPluginAsyncZod = async (app) => {
   }, async (request, reply) => reply.code(201).send(await request.asOperator((em) => issueKey(em, { clientId: null, name: request.body.name }))));
 
   app.get('/operator-keys', {
-    schema: { summary: 'List operator API keys (operator only)', tags, response: { 200: z.object({ items: z.array(ApiKey) }), ...problems(...AUTHENTICATED_ERRORS, 403) } },
-  }, async (request) => ({ items: await request.asOperator((em) => listKeys(em, null)) }));
+    schema: {
+      summary: 'List operator API keys, oldest first, revoked ones included (operator only)', tags,
+      querystring: PageQuery,
+      response: { 200: page(ApiKey), ...problems(...AUTHENTICATED_ERRORS, 403) },
+    },
+  }, async (request) => pageOf(await request.asOperator((em) => listKeys(em, null, request.query)), request.query));
 
   app.delete('/operator-keys/:keyId', {
     schema: { summary: 'Revoke an operator API key (operator only)', tags, params: OperatorKeyParams, response: { 200: ApiKey, ...problems(...AUTHENTICATED_ERRORS, 403, 404) } },

@@ -1,9 +1,10 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { AUTHENTICATED_ERRORS, BODY_ERRORS, ClientParams, pageOf, problems } from '../schemas/common';
-import { Donation, DonationCreate, DonationPage, DonationQuery } from '../schemas/donations';
-import { DonationIntent, DonationIntentCreate } from '../schemas/payments';
-import { listDonations, recordDonation } from '../services/donations';
+import { Donation, DonationCreate, DonationPage, DonationParams, DonationQuery } from '../schemas/donations';
+import { DonationIntent, DonationIntentCreate, Payment, PaymentPage, PaymentParams, PaymentQuery } from '../schemas/payments';
+import { getDonation, listDonations, recordDonation } from '../services/donations';
 import { createDonationIntent } from '../services/payment-intents';
+import { getPayment, listPayments } from '../services/payments/reads';
 
 const tags = ['donations'];
 
@@ -38,6 +39,30 @@ const donationRoutes: FastifyPluginAsyncZod = async (app) => {
       response: { 200: DonationPage, ...problems(...AUTHENTICATED_ERRORS, 404) },
     },
   }, async (request) => pageOf(await request.inClient(request.params.clientId, (em) => listDonations(em, request.query)), request.query));
+
+  app.get('/clients/:clientId/donations/:donationId', {
+    schema: {
+      summary: 'Get a gift, with the online payment that recorded it', tags,
+      params: DonationParams,
+      response: { 200: Donation, ...problems(...AUTHENTICATED_ERRORS, 404) },
+    },
+  }, (request) => request.inClient(request.params.clientId, (em) => getDonation(em, request.params.donationId)));
+
+  app.get('/clients/:clientId/payments', {
+    schema: {
+      summary: 'List online payments (Stripe PaymentIntents), newest first, by status or donor', tags,
+      params: ClientParams, querystring: PaymentQuery,
+      response: { 200: PaymentPage, ...problems(...AUTHENTICATED_ERRORS, 404) },
+    },
+  }, async (request) => pageOf(await request.inClient(request.params.clientId, (em) => listPayments(em, request.query)), request.query));
+
+  app.get('/clients/:clientId/payments/:paymentId', {
+    schema: {
+      summary: 'Get an online payment: status, amount (major and minor units) and the gift it recorded', tags,
+      params: PaymentParams,
+      response: { 200: Payment, ...problems(...AUTHENTICATED_ERRORS, 404) },
+    },
+  }, (request) => request.inClient(request.params.clientId, (em) => getPayment(em, request.params.paymentId)));
 };
 
 export default donationRoutes;

@@ -1,6 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { z } from 'zod';
-import { AUTHENTICATED_ERRORS, BODY_ERRORS, ClientParams, DonorParams, pageOf, problems } from '../schemas/common';
+import { AUTHENTICATED_ERRORS, BODY_ERRORS, ClientParams, DonorParams, PageQuery, page, pageOf, pageOfAll, problems } from '../schemas/common';
 import {
   Donor, DonorCreate, DonorExport, DonorPage, DonorQuery, DonorUpdate, NotificationPreference, NotificationPreferenceUpdate, PreferenceCategoryParams,
   RfmRecalculation, RfmResult,
@@ -63,13 +62,13 @@ const donorRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.get('/clients/:clientId/donors/:donorId/notification-preferences', {
     schema: {
-      summary: 'A donor\'s notification preferences, one per category (defaults where never set)', tags,
-      params: DonorParams,
-      response: { 200: z.object({ items: z.array(NotificationPreference) }), ...problems(...AUTHENTICATED_ERRORS, 404) },
+      summary: 'A donor\'s notification preferences, one per category in a fixed order (defaults where never set)', tags,
+      params: DonorParams, querystring: PageQuery,
+      response: { 200: page(NotificationPreference), ...problems(...AUTHENTICATED_ERRORS, 404) },
     },
   }, (request) => request.inClient(request.params.clientId, async (em) => {
     await requireDonor(em, request.params.donorId, 'params.donorId');
-    return { items: await listPreferences(em, request.params.donorId) };
+    return pageOfAll(await listPreferences(em, request.params.donorId), request.query);
   }));
 
   app.patch('/clients/:clientId/donors/:donorId/notification-preferences/:category', {
@@ -90,17 +89,18 @@ const donorRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.post('/clients/:clientId/rfm/recalculate', {
     schema: {
-      summary: 'Recalculate RFM scores and segments now (one set-based statement for the client, or one donor)', tags,
+      summary: 'Score RFM now, the whole client in one set-based statement or one donor: how many donors were scored and how many changed. The body may be left out', tags,
       params: ClientParams, body: RfmRecalculation,
       response: { 200: RfmResult, ...problems(...BODY_ERRORS, 404) },
     },
   }, (request) => {
     const { clientId } = request.params;
-    const asOf = new Date(request.body?.as_of ?? Date.now());
-    const donorId = request.body?.donor_id ?? null;
+    const asOf = new Date(request.body.as_of ?? Date.now());
+    const donorId = request.body.donor_id ?? null;
     return request.inClient(clientId, async (em) => {
       if (donorId) await requireDonor(em, donorId, 'body.donor_id');
-      return { donors_scored: await recalculateRfm(em, clientId, asOf, donorId), as_of: asOf.toISOString() };
+      const { scored, changed } = await recalculateRfm(em, clientId, asOf, donorId);
+      return { donors_scored: scored, donors_changed: changed, as_of: asOf.toISOString() };
     });
   });
 };

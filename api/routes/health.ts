@@ -1,11 +1,14 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { problems } from '../schemas/common';
+import { choice, problems } from '../schemas/common';
 
 const READINESS_TIMEOUT_MS = 2_000;
 
 const Check = z.object({ ok: z.boolean(), detail: z.string().optional() });
-const Readiness = z.object({ status: z.enum(['ready', 'unavailable']), checks: z.object({ database: Check, temporal: Check }) });
+const Readiness = z.object({
+  status: choice({ ready: 'PostgreSQL and Temporal answer: the API can serve', unavailable: 'a dependency does not answer; checks says which' }, 'Whether the API can do its work'),
+  checks: z.object({ database: Check, temporal: Check }),
+});
 
 /** Resolves to a failed check instead of hanging when a dependency does not answer. */
 async function check(run: () => Promise<unknown>): Promise<z.infer<typeof Check>> {

@@ -36,13 +36,13 @@ const lifecycleRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.post('/clients/:clientId/campaigns/:campaignId/pause', {
     schema: {
-      summary: 'Pause the arc: no new sends start; resume shifts the rest of the schedule', tags,
+      summary: 'Pause the arc: no new sends start; resume shifts the rest of the schedule. The body may be left out', tags,
       params: CampaignParams, body: PauseBody,
       response: { 200: WorkflowStatus, ...problems(...BODY_ERRORS, 404, 409) },
     },
   }, async (request) => {
     await requireLaunched(request, request.params);
-    return workflowStatusView(await pauseCampaign(app.lifecycle, request.params.campaignId, request.body?.reason));
+    return workflowStatusView(await pauseCampaign(app.lifecycle, request.params.campaignId, request.body.reason));
   });
 
   app.post('/clients/:clientId/campaigns/:campaignId/resume', {

@@ -1,20 +1,24 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { z } from 'zod';
-import { AUTHENTICATED_ERRORS, BODY_ERRORS, CampaignParams, problems } from '../schemas/common';
+import { AUTHENTICATED_ERRORS, BODY_ERRORS, CampaignParams, PageQuery, page, pageOfAll, problems } from '../schemas/common';
 import { Step, StepParams, StepPatch, StepsReplace } from '../schemas/narrative';
 import { requireCampaign } from '../services/campaign-guard';
 import { listSteps, patchStep, replaceSteps } from '../services/narrative-steps';
 
 const tags = ['campaigns'];
-const Steps = z.object({ items: z.array(Step) });
+/** A replace answers with all fifteen steps, in the envelope a list has. */
+const Steps = page(Step);
 
 /** The fifteen touchpoints of a Track15 campaign; editable until the campaign is activated. */
 const narrativeRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get('/clients/:clientId/campaigns/:campaignId/steps', {
-    schema: { summary: 'The campaign\'s narrative steps, in order', tags, params: CampaignParams, response: { 200: Steps, ...problems(...AUTHENTICATED_ERRORS, 404) } },
+    schema: {
+      summary: 'The campaign\'s narrative steps, in order (fifteen: one page by default)', tags,
+      params: CampaignParams, querystring: PageQuery,
+      response: { 200: Steps, ...problems(...AUTHENTICATED_ERRORS, 404) },
+    },
   }, (request) => request.inClient(request.params.clientId, async (em) => {
     await requireCampaign(em, request.params.campaignId);
-    return { items: await listSteps(em, request.params.campaignId) };
+    return pageOfAll(await listSteps(em, request.params.campaignId), request.query);
   }));
 
   app.put('/clients/:clientId/campaigns/:campaignId/steps', {
@@ -25,7 +29,7 @@ const narrativeRoutes: FastifyPluginAsyncZod = async (app) => {
     },
   }, (request) => {
     const { clientId, campaignId } = request.params;
-    return request.inClient(clientId, async (em) => ({ items: await replaceSteps(em, clientId, campaignId, request.body.steps) }));
+    return request.inClient(clientId, async (em) => ({ items: await replaceSteps(em, clientId, campaignId, request.body.steps), next_offset: null }));
   });
 
   app.patch('/clients/:clientId/campaigns/:campaignId/steps/:stepNumber', {

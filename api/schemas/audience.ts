@@ -1,19 +1,19 @@
 import { z } from 'zod';
 import { UNSCORED } from '../../domain/audience';
 import { isCurrencyCode } from '../../domain/money';
-import { RFM_SEGMENTS } from '../../domain/rfm';
-import { text } from './common';
-import { DONOR_STAGES } from './donors';
+import { choice, text } from './common';
+import { RFM_SEGMENT_MEANINGS, donorStage } from './donors';
 
 const tag = text().trim().min(1).max(100);
 const nonEmpty = <T extends z.ZodType>(item: T) => z.array(item).min(1).max(100);
 
 /** domain/audience.ts's filter; every condition optional, combined with AND. */
 export const AudienceFilter = z.strictObject({
-  segments: nonEmpty(z.enum([...RFM_SEGMENTS, UNSCORED])).describe('RFM segments to include; "unscored" is donors without one'),
+  segments: nonEmpty(choice({ ...RFM_SEGMENT_MEANINGS, [UNSCORED]: 'donors without a segment: no succeeded gifts yet' }, 'An RFM segment to include'))
+    .describe('RFM segments to include'),
   tags_any: nonEmpty(tag).describe('Donors with at least one of these tags'),
   exclude_tags: nonEmpty(tag).describe('Donors with none of these tags'),
-  stages: nonEmpty(z.enum(DONOR_STAGES)).describe('Lifecycle stages to include'),
+  stages: nonEmpty(donorStage('A lifecycle stage to include')).describe('Lifecycle stages to include'),
   last_gift_after: z.iso.date().describe('Last succeeded gift on or after this date (UTC)'),
   last_gift_before: z.iso.date().describe('Last succeeded gift before this date (UTC), or never given'),
   total_given: z.strictObject({

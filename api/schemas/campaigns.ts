@@ -1,13 +1,45 @@
 import { z } from 'zod';
-import { SEASONS } from '../../domain/narrative';
+import { type Season } from '../../domain/narrative';
 import { DEFAULT_DAY_SECONDS, isValidTimeZone } from '../../domain/schedule';
 import { AudienceFilter } from './audience';
 import { Sender, SenderUpdate } from './clients';
-import { CampaignParams, amount, decimal, isoDate, page, pagination, text, timestamp, uuid } from './common';
+import { CampaignParams, amount, choice, decimal, isoDate, page, pagination, text, timestamp, uuid } from './common';
 
-export const TRACK15_STAGES = ['draft', 'ready_for_launch', 'active', 'paused', 'completed'] as const;
-/** `seasonal`: the season's fifteen steps are written for you; `custom`: you PUT your own fifteen. */
-export const TEMPLATE_KEYS = ['seasonal', 'custom'] as const;
+const TRACK15_STAGE_MEANINGS = {
+  draft: 'being prepared; story and steps may be incomplete',
+  ready_for_launch: 'the core story and all fifteen steps are complete: it can be activated',
+  active: 'activated: its workflow is sending the touchpoints',
+  paused: 'no new touchpoint starts until it is resumed; resume shifts the rest of the schedule',
+  completed: 'the arc ended (all fifteen steps sent, or stopped) and the control-versus-test results are recorded',
+} as const;
+export const TRACK15_STAGES = Object.keys(TRACK15_STAGE_MEANINGS) as (keyof typeof TRACK15_STAGE_MEANINGS)[];
+export const track15Stage = (summary: string) => choice(TRACK15_STAGE_MEANINGS, summary);
+
+/** Stages a manager sets; the others follow from activate, pause, resume, stop and completion. */
+const EDITABLE_STAGE_MEANINGS = {
+  draft: TRACK15_STAGE_MEANINGS.draft,
+  ready_for_launch: 'accepted only when the core story and the fifteen steps are complete; activation needs it',
+} as const;
+
+const TEMPLATE_KEY_MEANINGS = {
+  seasonal: 'the season\'s fifteen steps are written for you from the core story (they can still be edited)',
+  custom: 'you write the fifteen steps yourself with PUT …/steps before the campaign can be ready_for_launch',
+} as const;
+export const TEMPLATE_KEYS = Object.keys(TEMPLATE_KEY_MEANINGS) as (keyof typeof TEMPLATE_KEY_MEANINGS)[];
+
+const SEASON_MEANINGS = {
+  spring: 'renewal, as winter reserves run out',
+  summer: 'school is out, and need peaks',
+  fall: 'preparing for the cold months ahead',
+  year_end: 'the giving season: looking back on the year and ahead to the next',
+} as const satisfies Record<Season, string>;
+const season = (summary: string) => choice(SEASON_MEANINGS, summary);
+
+const CONTROL_TREATMENT_MEANINGS = {
+  holdout: 'the control group receives no campaign email at all',
+  standard_appeal: 'the control group receives only the conversion asks (steps 11-13), as a plain appeal without the narrative before it',
+} as const;
+const controlTreatment = (summary: string) => choice(CONTROL_TREATMENT_MEANINGS, summary);
 
 const storyText = text({ multiline: true }).trim().min(1).max(2000);
 export const CoreStory = z.strictObject({
@@ -17,21 +49,18 @@ export const CoreStory = z.strictObject({
   donor_motivation: storyText,
 });
 
-/** Stages a manager sets; the others follow from activate, pause, resume, stop and completion. */
-const EditableStage = z.enum(['draft', 'ready_for_launch']);
-
 const track15Settings = {
-  season: z.enum(SEASONS),
-  template_key: z.enum(TEMPLATE_KEYS),
+  season: season('The season the narrative speaks to: the seasonal template writes its fifteen steps in that season\'s voice'),
+  template_key: choice(TEMPLATE_KEY_MEANINGS, 'Where the fifteen steps come from'),
   core_story: CoreStory,
-  stage: EditableStage.describe('ready_for_launch is accepted only when the story and the fifteen steps are complete'),
+  stage: choice(EDITABLE_STAGE_MEANINGS, 'The stage a manager sets; active, paused and completed follow from the lifecycle operations'),
   send_hour: z.number().int().min(0).max(23).describe('Hour of the day, in the campaign\'s time zone, touchpoints go out'),
   timezone: text().max(64).refine(isValidTimeZone, 'must be an IANA time zone such as America/New_York'),
   day_length_seconds: z.number().int().refine((seconds) => seconds === DEFAULT_DAY_SECONDS,
     `a campaign's day is ${DEFAULT_DAY_SECONDS} seconds: to run the arc faster, rehearse it (POST /v1/clients/{clientId}/campaigns/{campaignId}/rehearsal), which mails test addresses only`)
     .describe(`Length of one arc "day": always ${DEFAULT_DAY_SECONDS}. A campaign mails its real audience, so it runs at real pace; a faster run is a rehearsal (POST …/rehearsal), to test addresses only`),
   control_share: z.number().min(0).max(0.5).describe('Share of the audience held out as the control group'),
-  control_treatment: z.enum(['holdout', 'standard_appeal']),
+  control_treatment: controlTreatment('What the control group receives'),
   audience_filter: AudienceFilter.describe('Who the audience is; applied when it is frozen at activation. {} selects every active donor with an address'),
 };
 
@@ -94,15 +123,15 @@ export const Campaign = z.object({
   created_at: timestamp,
   updated_at: timestamp,
   track15_enabled: z.boolean(),
-  track15_season: z.enum(SEASONS).nullable(),
-  track15_stage: z.enum(TRACK15_STAGES).nullable(),
-  track15_template_key: z.string().nullable(),
+  track15_season: season('The season of the narrative').nullable(),
+  track15_stage: track15Stage('Where the Track15 campaign stands; null for a standard campaign').nullable(),
+  track15_template_key: z.string().nullable().describe('seasonal or custom (see template_key)'),
   track15_core_story: z.record(z.string(), z.unknown()).nullable(),
   track15_send_hour: z.number().int(),
   track15_timezone: z.string(),
   track15_day_length_seconds: z.number().int(),
   track15_control_share: decimal,
-  track15_control_treatment: z.enum(['holdout', 'standard_appeal']),
+  track15_control_treatment: controlTreatment('What the control group receives'),
   track15_audience_filter: z.record(z.string(), z.unknown()),
   track15_activated_at: timestamp.nullable(),
   track15_completed_at: timestamp.nullable(),
@@ -116,9 +145,9 @@ export const Campaign = z.object({
 });
 
 export const CampaignQuery = z.strictObject({
-  stage: z.enum(TRACK15_STAGES).optional().describe('Track15 stage'),
-  season: z.enum(SEASONS).optional(),
-  track15: z.enum(['true', 'false']).optional().describe('Only Track15 (true) or only standard (false) campaigns'),
+  stage: track15Stage('Only Track15 campaigns at this stage').optional(),
+  season: season('Only Track15 campaigns of this season').optional(),
+  track15: choice({ true: 'only Track15 campaigns', false: 'only standard campaigns' }, 'Which kind of campaign; both when omitted').optional(),
   ...pagination,
 });
 

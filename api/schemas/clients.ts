@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ClientParams, decimal, jsonObject, text, timestamp, uuid } from './common';
+import { ClientParams, choice, decimal, jsonObject, text, timestamp, uuid } from './common';
 import { currencyCode } from './money';
 
 export const ClientCreate = z.strictObject({
@@ -63,7 +63,12 @@ export type ClientUpdateInput = z.infer<typeof ClientUpdate>;
 export const Client = z.object({
   id: uuid,
   name: z.string(),
-  status: z.enum(['pending', 'active', 'paid', 'failed']),
+  status: choice({
+    pending: 'created; the client has not activated yet (every client starts here)',
+    active: 'activated with its activation token',
+    paid: 'has paid for the service',
+    failed: 'activation or payment failed',
+  }, 'Where the client stands in seed 003\'s activation workflow (the API sets only pending so far)'),
   activation_token: z.string().nullable().describe('G and four digits: the code on the client\'s activation page'),
   sender: Sender,
   frequency_cap: FrequencyCap.nullable(),
@@ -81,7 +86,10 @@ export const ApiKeyCreate = z.strictObject({ name: text().trim().min(1).max(255)
 export const ApiKey = z.object({
   id: uuid,
   client_id: uuid.nullable().describe('null for operator keys'),
-  role: z.enum(['operator', 'client']),
+  role: choice({
+    operator: 'acts across clients: creates clients and operator keys, reads every client',
+    client: 'acts inside its own client only',
+  }, 'What the key may do'),
   name: z.string(),
   key_prefix: z.string().describe('The first characters of the key, to recognise it'),
   created_at: timestamp,

@@ -84,18 +84,50 @@ export const isoDate = z.iso.date();
 export const amount = z.number().positive().max(9_999_999_999.99)
   .refine((value) => Math.abs(Math.round(value * 100) - value * 100) < 1e-6, 'must have at most two decimals');
 
-export const pagination = {
-  limit: z.coerce.number().int().min(1).max(200).default(50).describe('Items per page, 1-200'),
-  offset: z.coerce.number().int().min(0).max(1_000_000).default(0).describe('Items to skip'),
-};
-
-/** A page of items; `next_offset` is null on the last page. */
-export function page<T extends z.ZodType>(item: T) {
-  return z.object({ items: z.array(item), next_offset: z.number().int().nullable() });
+/**
+ * An enum documented value by value. `{ value: what choosing it does }` gives the zod enum and a
+ * description that names every value with its meaning (after `summary`, what the field is), so the
+ * OpenAPI document explains each option where it is used. Every enum of the API is made here; the
+ * OpenAPI walk (test/api/openapi-document.test.ts) fails on one whose description leaves a value out.
+ * Describe the result again only through this helper: `.describe()` would replace the meanings.
+ */
+export function choice<const M extends Record<string, string>>(meanings: M, summary?: string) {
+  const values = Object.keys(meanings) as [keyof M & string, ...(keyof M & string)[]];
+  const list = values.map((value) => `\`${value}\`: ${meanings[value]}`).join('; ');
+  return z.enum(values).describe(summary ? `${summary}. ${list}` : list);
 }
 
-export function pageOf<T>(items: T[], query: { limit: number; offset: number }): { items: T[]; next_offset: number | null } {
-  return { items, next_offset: items.length === query.limit ? query.offset + query.limit : null };
+/**
+ * The query parameters of every list: spread into the list's query schema (`{ ...pagination, filters }`),
+ * or `PageQuery` for a list without filters. The answer is `page(item)` built by `pageOf`.
+ */
+export const pagination = {
+  limit: z.coerce.number().int().min(1).max(200).default(50).describe('Items per page, 1-200'),
+  offset: z.coerce.number().int().min(0).max(1_000_000).default(0).describe('Items to skip: the previous page\'s next_offset'),
+};
+
+export const PageQuery = z.strictObject(pagination);
+export type PageWindow = z.output<typeof PageQuery>;
+
+/**
+ * A page of items in the order the list documents. `next_offset` is the `offset` of the next page, null
+ * once a page comes back with fewer than `limit` items (a full last page is followed by an empty one).
+ */
+export function page<T extends z.ZodType>(item: T) {
+  return z.object({
+    items: z.array(item),
+    next_offset: z.number().int().nullable().describe('Send as offset for the next page; null: this was the last page'),
+  });
+}
+
+/** The envelope of `page()` around the rows a list read with `limit` and `offset`. */
+export function pageOf<T>(items: T[], window: PageWindow): { items: T[]; next_offset: number | null } {
+  return { items, next_offset: items.length === window.limit ? window.offset + window.limit : null };
+}
+
+/** A list that is one fixed, small set (the fifteen steps, the five preference categories), paged in memory like any other. */
+export function pageOfAll<T>(all: T[], window: PageWindow): { items: T[]; next_offset: number | null } {
+  return pageOf(all.slice(window.offset, window.offset + window.limit), window);
 }
 
 /** For operations without query parameters: a mistyped filter must fail, not be ignored. */

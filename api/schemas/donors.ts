@@ -1,12 +1,58 @@
 import { z } from 'zod';
-import { RFM_SEGMENTS } from '../../domain/rfm';
+import type { RfmSegment } from '../../domain/rfm';
 import { isValidTimeZone } from '../../domain/schedule';
-import { DonorParams, jsonObject, page, pagination, text, timestamp, uuid } from './common';
+import { DonorParams, choice, jsonObject, page, pagination, text, timestamp, uuid } from './common';
 import { pastInstant } from './dates';
 
-export const DONOR_STAGES = ['lead', 'marketing', 'trial', 'active', 'churned', 'dormant'] as const;
-export const DONOR_SOURCES = ['website', 'sms_campaign', 'email_campaign', 'referral', 'organic', 'paid_ads', 'social', 'other', 'import'] as const;
-export const PREFERENCE_CATEGORIES = ['marketing', 'transactional', 'events', 'newsletter', 'all'] as const;
+/** Seed 001's lifecycle stages: where a donor stands with the client; a filter for lists and audiences. */
+export const DONOR_STAGE_MEANINGS = {
+  lead: 'first contact or interest, not yet engaged',
+  marketing: 'in the client\'s marketing funnel',
+  trial: 'trying the client\'s programme or platform',
+  active: 'a current supporter',
+  churned: 'has ended their support (cancelled)',
+  dormant: 'inactive for a while, but has not ended their support',
+} as const;
+export const DONOR_STAGES = Object.keys(DONOR_STAGE_MEANINGS) as (keyof typeof DONOR_STAGE_MEANINGS)[];
+
+const DONOR_SOURCE_MEANINGS = {
+  website: 'signed up or gave on the client\'s website',
+  sms_campaign: 'came from a text-message campaign',
+  email_campaign: 'came from an email campaign',
+  referral: 'referred by someone',
+  organic: 'found the client by themselves (search, word of mouth)',
+  paid_ads: 'came from paid advertising',
+  social: 'came from social media',
+  other: 'any other source',
+  import: 'imported from another system; set it on import rows yourself (a row without a source is recorded as website)',
+} as const;
+
+/** Seed 000's segments (domain/rfm.ts assigns them from the R, F and M scores, most specific first). */
+export const RFM_SEGMENT_MEANINGS = {
+  Champions: 'recent, frequent, high-value donors (R, F and M 4-5): the best donors',
+  Loyal: 'consistent donors (R, F and M 3-5)',
+  'Potential Loyalists': 'recent donors showing promise (R 4-5, F and M 1-3)',
+  'New Donors': 'first-time donors (R 4-5, F 1, M 1-2)',
+  Promising: 'moderate frequency and value (R 3-4, F and M 2-3)',
+  'Need Attention': 'declining engagement (R 2-3, F and M 2-4)',
+  'At Risk': 'have not given recently (R 1-2, F and M 1-3): lapsed',
+} as const satisfies Record<RfmSegment, string>;
+
+/** An RFM segment, documented value by value; `summary` says what it is for where it is used. */
+export const rfmSegment = (summary: string) => choice(RFM_SEGMENT_MEANINGS, summary);
+
+const PREFERENCE_CATEGORY_MEANINGS = {
+  marketing: 'campaign email (every Track15 touchpoint); an unsubscribe here stops campaign mail only',
+  transactional: 'receipts and other mail about the donor\'s own gifts',
+  events: 'event invitations and tickets',
+  newsletter: 'the client\'s newsletter',
+  all: 'every category at once: an unsubscribe here stops all mail',
+} as const;
+export const PREFERENCE_CATEGORIES = Object.keys(PREFERENCE_CATEGORY_MEANINGS) as (keyof typeof PREFERENCE_CATEGORY_MEANINGS)[];
+const preferenceCategory = (summary: string) => choice(PREFERENCE_CATEGORY_MEANINGS, summary);
+
+export const donorStage = (summary: string) => choice(DONOR_STAGE_MEANINGS, summary);
+const donorSource = (summary: string) => choice(DONOR_SOURCE_MEANINGS, summary);
 
 const name = text().trim().min(1).max(100);
 
@@ -16,8 +62,8 @@ export const DonorCreate = z.strictObject({
   first_name: name.nullish(),
   last_name: name.nullish(),
   timezone: text().max(64).refine(isValidTimeZone, 'must be an IANA time zone such as Europe/London').nullish(),
-  stage: z.enum(DONOR_STAGES).default('lead'),
-  source: z.enum(DONOR_SOURCES).default('website'),
+  stage: donorStage('Lifecycle stage (lead when omitted)').default('lead'),
+  source: donorSource('Where the donor came from (website when omitted)').default('website'),
   tags: z.array(text().trim().min(1).max(50)).max(50).default([]),
   metadata: jsonObject.default({}),
 }).refine((donor) => donor.email || donor.phone, { path: ['email'], message: 'a donor needs an email or a phone number' });
@@ -48,13 +94,14 @@ export const Donor = z.object({
   first_name: z.string().nullable(),
   last_name: z.string().nullable(),
   timezone: z.string().nullable(),
-  stage: z.enum(DONOR_STAGES),
-  source: z.enum(DONOR_SOURCES),
-  rfm_segment: z.enum(RFM_SEGMENTS).nullable(),
-  rfm_recency_score: z.number().int().nullable(),
-  rfm_frequency_score: z.number().int().nullable(),
-  rfm_monetary_score: z.number().int().nullable(),
-  rfm_last_calculated: timestamp.nullable(),
+  stage: donorStage('Lifecycle stage'),
+  source: donorSource('Where the donor came from'),
+  rfm_segment: rfmSegment('RFM segment from the last scoring; null for a donor without succeeded gifts').nullable(),
+  rfm_recency_score: z.number().int().nullable().describe('1-5: how recently the donor last gave (5: within 30 days)'),
+  rfm_frequency_score: z.number().int().nullable().describe('1-5: how many gifts (5: ten or more)'),
+  rfm_monetary_score: z.number().int().nullable().describe('1-5: how much in total (5: 1,000 or more in the reporting currency)'),
+  rfm_last_calculated: timestamp.nullable()
+    .describe('When the donor was last scored (nightly, by POST …/rfm/recalculate, or after a gift), whether or not the scores changed; null: never scored'),
   email_suppressed_at: timestamp.nullable(),
   email_suppression_reason: z.string().nullable(),
   tags: z.array(z.string()),
@@ -80,8 +127,8 @@ export const DonorExport = z.object({
 }).meta({ id: 'DonorExport' });
 
 export const DonorQuery = z.strictObject({
-  segment: z.enum(RFM_SEGMENTS).optional().describe('RFM segment'),
-  stage: z.enum(DONOR_STAGES).optional().describe('Lifecycle stage'),
+  segment: rfmSegment('Only donors in this RFM segment').optional(),
+  stage: donorStage('Only donors at this lifecycle stage').optional(),
   search: text().trim().min(1).max(100).optional().describe('Part of the name or email, case-insensitive'),
   ...pagination,
 });
@@ -108,20 +155,23 @@ export const ImportBody = z.union([
   z.string().min(1).describe('text/csv: a header row naming donor fields (email, phone, first_name, last_name, timezone, stage, source, tags; tags separated by ";"), then one donor a line. Delimiter `,`, `;` or tab, as the header row uses; charset from a byte-order mark, else the Content-Type charset parameter, else UTF-8'),
 ]);
 
+/** Every field optional: the body may be left out (plugins/empty-body.ts). */
 export const RfmRecalculation = z.strictObject({
   as_of: pastInstant.optional().describe('Score as of this time (ISO 8601 with offset, not in the future); now when omitted'),
   donor_id: uuid.optional().describe('Only this donor; all the client\'s donors when omitted'),
-}).optional();
+});
 
 export const RfmResult = z.object({
-  donors_scored: z.number().int().describe('Donors whose scores or segment changed (only those rows are rewritten)'),
+  donors_scored: z.number().int()
+    .describe('Donors this run scored: every donor of the client, or the one named (a donor without succeeded gifts up to as_of is scored as having none). Each one\'s rfm_last_calculated is now this run'),
+  donors_changed: z.number().int().describe('Of those, donors whose recency, frequency or monetary score or segment differs from before'),
   as_of: timestamp,
 });
 
-export const PreferenceCategoryParams = DonorParams.extend({ category: z.enum(PREFERENCE_CATEGORIES) });
+export const PreferenceCategoryParams = DonorParams.extend({ category: preferenceCategory('The category to change') });
 
 export const NotificationPreference = z.object({
-  category: z.enum(PREFERENCE_CATEGORIES),
+  category: preferenceCategory('What kind of mail this is about'),
   email_enabled: z.boolean(),
   sms_enabled: z.boolean(),
   push_enabled: z.boolean(),

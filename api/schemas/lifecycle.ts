@@ -1,10 +1,11 @@
 import { z } from 'zod';
-import { STAGES } from '../../domain/narrative';
-import { TRACK15_STAGES } from './campaigns';
-import { text, timestamp, uuid } from './common';
+import { track15Stage } from './campaigns';
+import { choice, text, timestamp, uuid } from './common';
+import { narrativeStage } from './narrative';
 
 const reason = text().trim().min(1).max(500);
-export const PauseBody = z.strictObject({ reason: reason.optional() }).optional();
+/** Every field optional: the body may be left out (plugins/empty-body.ts). */
+export const PauseBody = z.strictObject({ reason: reason.optional().describe('Why, shown in the status and the Temporal UI') });
 export const StopBody = z.strictObject({ reason });
 
 export const Activation = z.object({
@@ -23,7 +24,11 @@ const StepTally = z.object({
 
 /** What the campaign workflow itself reports (its `status` query). */
 export const WorkflowStatus = z.object({
-  stage: z.enum(['active', 'paused', 'completed']),
+  stage: choice({
+    active: 'running: touchpoints go out as scheduled',
+    paused: 'no new touchpoint starts until resumed',
+    completed: 'the arc has ended (all steps done, or stopped)',
+  }, 'The workflow\'s own stage'),
   current_step: z.number().int().nullable(),
   next_step: z.number().int().nullable(),
   next_due_at: timestamp.nullable().describe('When the next touchpoint goes out, pauses accounted for; null while paused or when done'),
@@ -49,7 +54,7 @@ const LastFailure = z.object({
 
 export const LiveStatus = z.object({
   campaign_id: uuid,
-  stage: z.enum(TRACK15_STAGES).nullable(),
+  stage: track15Stage('The campaign\'s stage in the database').nullable(),
   activated_at: timestamp.nullable(),
   completed_at: timestamp.nullable(),
   paused_at: timestamp.nullable(),
@@ -62,7 +67,7 @@ export const LiveStatus = z.object({
   last_failure: LastFailure.nullable(),
   steps: z.array(z.object({
     step_number: z.number().int(),
-    stage: z.enum(STAGES),
+    stage: narrativeStage('The arc stage of the step'),
     day: z.number().int(),
     deliveries: z.record(z.string(), z.number().int())
       .describe('Delivery ledger rows by outcome: pending (being sent), sent (delivery facts such as delivered or opened included), failed, skipped'),

@@ -1,7 +1,22 @@
 import { z } from 'zod';
-import { STAGES, STEP_COUNT } from '../../domain/narrative';
-import { RFM_SEGMENTS } from '../../domain/rfm';
-import { CampaignParams, text, timestamp } from './common';
+import { type Stage, STEP_COUNT } from '../../domain/narrative';
+import { CampaignParams, choice, text, timestamp } from './common';
+import { rfmSegment } from './donors';
+
+/** Seed 000's arc: 3 awareness, 3 engagement, 4 consideration, 3 conversion, 2 gratitude steps (domain/narrative.ts). */
+const STAGE_MEANINGS = {
+  awareness: 'steps 1-3: introduce the need and the story',
+  engagement: 'steps 4-6: draw the donor into the story',
+  consideration: 'steps 7-10: show the impact a gift would have',
+  conversion: 'steps 11-13: the asks; donors who already gave during the campaign are skipped, and a standard_appeal control group gets these too',
+  gratitude: 'steps 14-15: thank and report back',
+} as const satisfies Record<Stage, string>;
+export const narrativeStage = (summary: string) => choice(STAGE_MEANINGS, summary);
+
+const CHANNEL_MEANINGS = {
+  email: 'sent by email (SendGrid)',
+  sms: 'meant for a text message; no SMS provider is connected yet, so it is sent by email too',
+} as const;
 
 const line = (max: number) => text().min(1).max(max);
 const paragraphs = (max: number) => text({ multiline: true }).min(1).max(max);
@@ -17,14 +32,14 @@ const stepFields = {
   subject_line: line(1000).describe('Handlebars template; variables: donor.*, story.*, campaign.name, links.*'),
   message: paragraphs(20_000),
   call_to_action: line(1000),
-  segment_customization: z.partialRecord(z.enum(RFM_SEGMENTS), SegmentOverride).nullable()
+  segment_customization: z.partialRecord(rfmSegment('The RFM segment the override is for'), SegmentOverride).nullable()
     .describe('Per RFM segment: a different subject line or message, and the emphasis'),
-  channel: z.enum(['email', 'sms']),
+  channel: choice(CHANNEL_MEANINGS, 'How the step reaches donors'),
 };
 
 export const StepInput = z.strictObject({
   step_number: z.number().int().min(1).max(STEP_COUNT),
-  stage: z.enum(STAGES),
+  stage: narrativeStage('The arc stage of the step; must match its step number'),
   ...stepFields,
   segment_customization: stepFields.segment_customization.default(null),
   channel: stepFields.channel.default('email'),
@@ -39,7 +54,7 @@ export const StepPatch = z.strictObject(stepFields).partial()
 
 export const Step = z.object({
   step_number: z.number().int(),
-  stage: z.enum(STAGES),
+  stage: narrativeStage('The arc stage of the step'),
   ...stepFields,
   updated_at: timestamp,
 });

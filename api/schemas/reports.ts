@@ -1,6 +1,12 @@
 import { z } from 'zod';
-import { RFM_SEGMENTS } from '../../domain/rfm';
-import { CampaignParams, pagination, timestamp, uuid } from './common';
+import { CampaignParams, choice, page, pagination, timestamp, uuid } from './common';
+import { rfmSegment } from './donors';
+
+/** Which half of the experiment a recipient is in: assigned by a hash of campaign and donor when the audience is frozen. */
+const recipientGroup = choice({
+  test: 'receives the Track15 narrative',
+  control: 'held out for comparison (what it receives depends on the campaign\'s control_treatment)',
+}, 'The recipient\'s group');
 
 const Group = z.object({
   recipients: z.number().int(),
@@ -24,8 +30,8 @@ export const Analytics = z.object({
   ci95: z.tuple([z.number(), z.number()]).describe('95% confidence interval of the difference'),
   p_value: z.number().nullable(),
   segments: z.array(z.object({
-    segment: z.enum(RFM_SEGMENTS).nullable().describe('RFM segment when the audience was frozen; null for donors without gifts'),
-    group: z.enum(['test', 'control']),
+    segment: rfmSegment('RFM segment when the audience was frozen; null for donors without gifts').nullable(),
+    group: recipientGroup,
     recipients: z.number().int(),
     conversions: z.number().int(),
     revenue: z.number(),
@@ -33,12 +39,23 @@ export const Analytics = z.object({
   retention: z.object({ control: Retention, test: Retention }),
 });
 
-export const DELIVERY_STATUSES = ['pending', 'sent', 'delivered', 'opened', 'clicked', 'bounced', 'skipped', 'failed'] as const;
+const DELIVERY_STATUS_MEANINGS = {
+  pending: 'claimed for sending; the provider has not answered yet',
+  sent: 'SendGrid accepted the email',
+  delivered: 'the receiving mail server accepted it',
+  opened: 'the donor opened it',
+  clicked: 'the donor clicked a link in it',
+  bounced: 'the receiving server refused it',
+  skipped: 'not sent; skip_reason says why',
+  failed: 'SendGrid refused it; failure_reason says why',
+} as const;
+export const DELIVERY_STATUSES = Object.keys(DELIVERY_STATUS_MEANINGS) as (keyof typeof DELIVERY_STATUS_MEANINGS)[];
+const deliveryStatus = (summary: string) => choice(DELIVERY_STATUS_MEANINGS, summary);
 
 export const DeliveryQuery = z.strictObject({
   donor_id: uuid.optional(),
   step_number: z.coerce.number().int().min(1).max(15).optional(),
-  status: z.enum(DELIVERY_STATUSES).optional(),
+  status: deliveryStatus('Only ledger rows in this status').optional(),
   ...pagination,
 });
 
@@ -46,8 +63,9 @@ export const Delivery = z.object({
   step_number: z.number().int(),
   donor_id: uuid,
   channel: z.string(),
-  status: z.enum(DELIVERY_STATUSES),
-  skip_reason: z.string().nullable(),
+  status: deliveryStatus('How far the email got'),
+  skip_reason: z.string().nullable()
+    .describe('Why a skipped row was not sent: unsubscribed, suppressed (the address bounced or complained), no_address, control_group, already_gave (conversion steps), budget_exhausted or frequency_cap'),
   failure_reason: z.string().nullable(),
   provider_message_id: z.string().nullable(),
   cost_cents: z.number().int(),
@@ -56,10 +74,8 @@ export const Delivery = z.object({
   settled_at: timestamp.nullable(),
 });
 
-export const Deliveries = z.object({
-  items: z.array(Delivery),
-  next_offset: z.number().int().nullable(),
-  recipient: z.object({ group: z.enum(['test', 'control']), segment_at_start: z.string().nullable() }).nullable().optional()
+export const Deliveries = page(Delivery).extend({
+  recipient: z.object({ group: recipientGroup, segment_at_start: z.string().nullable() }).nullable().optional()
     .describe('With donor_id: the donor\'s place in the audience frozen at activation; null when not in it'),
   explanation: z.string().optional().describe('With donor_id and step_number: why the donor did or did not get the step'),
 });

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { notFound } from '../problem';
+import type { PageWindow } from '../schemas/common';
 
 /**
  * API keys: `t15_` and 32 random base64url characters (192 bits). Only the SHA-256 of a key is stored,
@@ -52,9 +53,11 @@ export async function issueKey(em: EntityManager, input: { clientId: string | nu
   return { ...row, key };
 }
 
-export function listKeys(em: EntityManager, clientId: string | null): Promise<ApiKeyRow[]> {
+/** Oldest first, revoked keys included (with revoked_at). */
+export function listKeys(em: EntityManager, clientId: string | null, window: PageWindow): Promise<ApiKeyRow[]> {
   return em.execute<ApiKeyRow[]>(
-    `select ${KEY_COLUMNS} from api_keys where client_id is not distinct from ? order by created_at, id`, [clientId]);
+    `select ${KEY_COLUMNS} from api_keys where client_id is not distinct from ? order by created_at, id limit ? offset ?`,
+    [clientId, window.limit, window.offset]);
 }
 
 /** Revoking is immediate (every request re-authenticates) and idempotent: the first revocation time stays. */

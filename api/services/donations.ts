@@ -2,13 +2,16 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { z } from 'zod';
 import type { Donation } from '../schemas/donations';
 import { recalculateRfm } from '../../activities/rfm-recalculation';
+import { notFound } from '../problem';
 import { requireCampaign } from './campaign-guard';
 import { giftMoney } from './gift-money';
 import { requireDonor } from './donors';
 
 type DonationRow = z.input<typeof Donation>;
 
-const DONATION_COLUMNS = 'id, client_id, donor_id, campaign_id, amount, currency, status, source, donated_at, refunded_at, created_at';
+/** A donation as the API shows it, with its online payment; for `select … from donations` and `… returning` on donations (unaliased). */
+const DONATION_COLUMNS = `id, client_id, donor_id, campaign_id, amount, currency, status, source, donated_at, refunded_at, created_at,
+  (select json_build_object('id', p.id, 'status', p.status) from payments p where p.id = donations.payment_id) as payment`;
 
 export interface OfflineGift {
   donor_id: string; campaign_id?: string | null; amount: number; currency?: string; donated_at?: string; status: 'pending' | 'succeeded';
@@ -45,4 +48,10 @@ export function listDonations(em: EntityManager, filter: DonationFilter): Promis
       order by donated_at desc, id limit ? offset ?`,
     [...params, filter.limit, filter.offset],
   );
+}
+
+export async function getDonation(em: EntityManager, donationId: string): Promise<DonationRow> {
+  const [row] = await em.execute<DonationRow[]>(`select ${DONATION_COLUMNS} from donations where id = ?`, [donationId]);
+  if (!row) throw notFound('donation');
+  return row;
 }

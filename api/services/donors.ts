@@ -5,8 +5,17 @@ import { conflict, invalid, notFound } from '../problem';
 import type { z } from 'zod';
 import type { Donor, DonorExport, DonorInput, DonorUpdateInput } from '../schemas/donors';
 
+/**
+ * When a donor was last scored: a whole-client RFM run rewrites only the donors whose scores moved and
+ * stamps the client (activities/rfm-recalculation.ts), so the donors that existed then were scored at
+ * the client's stamp even when their own row was left alone.
+ */
+const LAST_SCORED_SQL = `greatest(rfm_last_calculated,
+  (select c.rfm_calculated_at from clients c where c.id = donors.client_id and c.rfm_calculated_at >= donors.created_at))`;
+
+/** The columns of a donor as the API shows it; for `select … from donors` and `… returning` on donors (unaliased). */
 export const DONOR_COLUMNS = `id, client_id, email, phone, first_name, last_name, timezone, stage, source, rfm_segment,
-  rfm_recency_score, rfm_frequency_score, rfm_monetary_score, rfm_last_calculated, email_suppressed_at,
+  rfm_recency_score, rfm_frequency_score, rfm_monetary_score, ${LAST_SCORED_SQL} as rfm_last_calculated, email_suppressed_at,
   email_suppression_reason, tags, metadata, is_active, version, erased_at, created_at, updated_at`;
 
 export type DonorRow = z.input<typeof Donor>;

@@ -2,6 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { z } from 'zod';
 import { campaignAnalytics } from '../../activities/campaign-completion';
 import type { RfmSegment } from '../../domain/rfm';
+import { pageOf } from '../schemas/common';
 import type { Delivery } from '../schemas/reports';
 
 type Group = 'test' | 'control';
@@ -67,7 +68,7 @@ export async function deliveryReport(em: EntityManager, campaignId: string, filt
        from campaign_deliveries where ${where.join(' and ')} order by step_number, donor_id limit ? offset ?`,
     [...params, filter.limit, filter.offset],
   );
-  const page = { items, next_offset: items.length === filter.limit ? filter.offset + filter.limit : null };
+  const page = pageOf(items, filter);
   if (!filter.donor_id) return page;
   const [recipient] = await em.execute<{ group: 'test' | 'control'; segment_at_start: string | null }[]>(
     'select recipient_group as "group", segment_at_start from campaign_recipients where campaign_id = ? and donor_id = ?',

@@ -76,6 +76,14 @@ describe('campaign lifecycle over the API', () => {
     expect((await post(campaignId, 'resume')).json().stage).toBe('active');
     expect((await post(campaignId, 'resume')).json().reasons[0]).toMatch(/not paused/);
 
+    // A pause needs no body: none at all (curl -X POST), or an empty one that says it is JSON.
+    const bare = await api.call(key, { method: 'POST', url: url(campaignId, '/pause') });
+    expect([bare.statusCode, bare.json()]).toEqual([200, expect.objectContaining({ stage: 'paused', pause_reason: null })]);
+    expect((await post(campaignId, 'resume')).json().stage).toBe('active');
+    const emptyJson = await api.call(key, { method: 'POST', url: url(campaignId, '/pause'), payload: '', headers: { 'content-type': 'application/json' } });
+    expect([emptyJson.statusCode, emptyJson.json()]).toEqual([200, expect.objectContaining({ stage: 'paused', pause_reason: null })]);
+    expect((await post(campaignId, 'resume')).json().stage).toBe('active');
+
     expect((await post(campaignId, 'stop', {})).json().errors[0].field).toBe('body.reason');
     const stopped = await post(campaignId, 'stop', { reason: 'appeal cancelled' });
     expect(stopped.statusCode).toBe(200);

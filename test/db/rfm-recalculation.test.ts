@@ -50,8 +50,9 @@ describe('RFM recalculation (one SQL statement per client)', () => {
         [clientId, donorIds[i], AS_OF, new Date(AS_OF.getTime() + DAY)]);
     }
 
-    const scored = await withClient(orm.em, clientId, (em) => recalculateRfm(em, clientId, AS_OF));
-    expect(scored).toBe(cases.length + 1);
+    const result = await withClient(orm.em, clientId, (em) => recalculateRfm(em, clientId, AS_OF));
+    // The never-giving donor was seeded with a segment: losing it is a change too.
+    expect(result).toEqual({ scored: cases.length + 1, changed: cases.length + 1 });
 
     const rows = await fixtures.query<{ id: string; r: number | null; f: number | null; m: number | null; segment: string | null }>(
       `select id, rfm_recency_score as r, rfm_frequency_score as f, rfm_monetary_score as m, rfm_segment as segment from donors where client_id = $1`, [clientId]);
@@ -69,14 +70,14 @@ describe('RFM recalculation (one SQL statement per client)', () => {
     const [steady, lapsing] = await fixtures.donors(clientId, [{ email: 'steady@rfm.test' }, { email: 'lapsing@rfm.test' }]);
     await fixtures.donation(clientId, steady, 60, { at: new Date(AS_OF.getTime() - 10 * DAY) });
     await fixtures.donation(clientId, lapsing, 60, { at: new Date(AS_OF.getTime() - 30 * DAY) });
-    expect(await withClient(orm.em, clientId, (em) => recalculateRfm(em, clientId, AS_OF))).toBe(2);
+    expect(await withClient(orm.em, clientId, (em) => recalculateRfm(em, clientId, AS_OF))).toEqual({ scored: 2, changed: 2 });
     const stamps = async () => Object.fromEntries((await fixtures.query<{ id: string; at: Date; r: number }>(
       'select id, rfm_last_calculated as at, rfm_recency_score as r from donors where client_id = $1', [clientId])).map((row) => [row.id, row]));
     const before = await stamps();
 
     // The next day only the donor whose last gift is now 31 days old drops a recency band.
     const nextDay = new Date(AS_OF.getTime() + DAY);
-    expect(await withClient(orm.em, clientId, (em) => recalculateRfm(em, clientId, nextDay))).toBe(1);
+    expect(await withClient(orm.em, clientId, (em) => recalculateRfm(em, clientId, nextDay))).toEqual({ scored: 2, changed: 1 });
     const after = await stamps();
     expect(after[steady]).toEqual(before[steady]);
     expect(after[lapsing].r).toBe(before[lapsing].r - 1);
@@ -91,8 +92,14 @@ describe('RFM recalculation (one SQL statement per client)', () => {
     // One recent $60 gift: R5 F1 M2, a new donor.
     await fixtures.donation(clientId, a, 60, { at: AS_OF });
     await fixtures.donation(clientId, b, 60, { at: AS_OF });
-    expect(await withClient(orm.em, clientId, (em) => recalculateRfm(em, clientId, AS_OF, a))).toBe(1);
+    expect(await withClient(orm.em, clientId, (em) => recalculateRfm(em, clientId, AS_OF, a))).toEqual({ scored: 1, changed: 1 });
     const rows = await fixtures.query<{ id: string; segment: string | null }>('select id, rfm_segment as segment from donors where client_id = $1', [clientId]);
     expect(Object.fromEntries(rows.map((r) => [r.id, r.segment]))).toEqual({ [a]: 'New Donors', [b]: null });
+
+    // Scored again with nothing moved: no change, but the donor was scored, and its stamp says so.
+    const stamp = async () => (await fixtures.query<{ at: Date }>('select rfm_last_calculated as at from donors where id = $1', [a]))[0].at;
+    const first = await stamp();
+    expect(await withClient(orm.em, clientId, (em) => recalculateRfm(em, clientId, AS_OF, a))).toEqual({ scored: 1, changed: 0 });
+    expect((await stamp()).getTime()).toBeGreaterThan(first.getTime());
   });
 });

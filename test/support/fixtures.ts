@@ -55,6 +55,25 @@ export class Fixtures {
     );
   }
 
+  /**
+   * An online payment as the Stripe webhook leaves it: `amountMinor` in the currency's minor units, and,
+   * once it succeeded (or was refunded), the gift it recorded in the client's currency. Returns both ids.
+   */
+  async payment(clientId: string, donorId: string, amountMinor: number, options: PaymentSeed = {}): Promise<{ paymentId: string; donationId: string | null }> {
+    const status = options.status ?? 'succeeded';
+    const currency = options.currency ?? 'usd';
+    const [payment] = await this.query<{ id: string }>(
+      `insert into payments (client_id, donor_id, stripe_payment_intent_id, amount, currency, status, failure_reason)
+       values ($1, $2, 'pi_' || md5(random()::text), $3, $4, $5, $6) returning id`,
+      [clientId, donorId, amountMinor, currency, status, status === 'failed' ? 'card_declined' : null]);
+    if (status !== 'succeeded' && status !== 'refunded') return { paymentId: payment.id, donationId: null };
+    const [donation] = await this.query<{ id: string }>(
+      `insert into donations (client_id, donor_id, amount, currency, status, source, payment_id, stripe_payment_intent_id)
+       select client_id, donor_id, $2, currency, status, 'stripe', id, stripe_payment_intent_id from payments where id = $1 returning id`,
+      [payment.id, options.donationAmount ?? amountMinor / 100]);
+    return { paymentId: payment.id, donationId: donation.id };
+  }
+
   /** A Track15 campaign ready for launch, its 15 steps generated from the season template. */
   async track15Campaign(clientId: string, options: CampaignSeed = {}): Promise<string> {
     const [campaign] = await this.query<{ id: string }>(
@@ -106,6 +125,14 @@ export interface DonorSeed {
   last_name?: string;
   segment?: RfmSegment | null;
   suppressed?: boolean;
+}
+
+export interface PaymentSeed {
+  status?: 'pending' | 'succeeded' | 'failed' | 'cancelled' | 'refunded';
+  /** Lowercase ISO code; the client's reporting currency when it records a gift. */
+  currency?: string;
+  /** The gift's amount in major units, when the minor units are not cents. */
+  donationAmount?: number;
 }
 
 export interface CampaignSeed {
