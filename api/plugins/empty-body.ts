@@ -43,7 +43,8 @@ export default fp(async (app) => {
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     if (body.length === 0) done(null, undefined);
-    else json(request, body as string, done);
+    // Fastify's own parser answers through `done` (its type also admits a promise-returning parser).
+    else void json(request, body as string, done);
   });
 
   app.addHook('preValidation', async (request) => {

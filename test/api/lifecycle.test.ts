@@ -78,10 +78,10 @@ describe('campaign lifecycle over the API', () => {
 
     // A pause needs no body: none at all (curl -X POST), or an empty one that says it is JSON.
     const bare = await api.call(key, { method: 'POST', url: url(campaignId, '/pause') });
-    expect([bare.statusCode, bare.json()]).toEqual([200, expect.objectContaining({ stage: 'paused', pause_reason: null })]);
+    expect([bare.statusCode, bare.json()]).toEqual([200, expect.objectContaining({ stage: 'paused', pause_reason: 'paused by a campaign manager' })]);
     expect((await post(campaignId, 'resume')).json().stage).toBe('active');
     const emptyJson = await api.call(key, { method: 'POST', url: url(campaignId, '/pause'), payload: '', headers: { 'content-type': 'application/json' } });
-    expect([emptyJson.statusCode, emptyJson.json()]).toEqual([200, expect.objectContaining({ stage: 'paused', pause_reason: null })]);
+    expect([emptyJson.statusCode, emptyJson.json()]).toEqual([200, expect.objectContaining({ stage: 'paused', pause_reason: 'paused by a campaign manager' })]);
     expect((await post(campaignId, 'resume')).json().stage).toBe('active');
 
     expect((await post(campaignId, 'stop', {})).json().errors[0].field).toBe('body.reason');

@@ -101,10 +101,43 @@ describe('donors, donations, campaigns and steps', () => {
       expect(cents.json().errors[0].field).toBe('body.amount');
     });
 
-    it('recalculates RFM for the client on demand', async () => {
-      const response = await call('POST', '/rfm/recalculate', {});
-      expect(response.statusCode).toBe(200);
-      expect(response.json().donors_scored).toBeGreaterThan(0);
+    it('recalculates RFM on demand, reporting donors scored and donors changed; every scored donor reads as last scored then', async () => {
+      const rfm = await api.client('RFM on demand');
+      const recalculate = async (payload?: unknown) => {
+        const response = await api.call(rfm.key, { method: 'POST', url: `/v1/clients/${rfm.id}/rfm/recalculate`, payload });
+        expect(response.statusCode).toBe(200);
+        return response.json();
+      };
+      const donor = async (id: string) => (await api.call(rfm.key, { url: `/v1/clients/${rfm.id}/donors/${id}` })).json();
+      const daysAgo = (days: number) => new Date(Date.now() - days * 86_400_000);
+      const [steady, growing, lapsed, never] = await api.fixtures.donors(rfm.id, [
+        { email: 'steady@rfm.test' }, { email: 'growing@rfm.test' }, { email: 'lapsed@rfm.test', segment: 'Loyal' }, { email: 'never@rfm.test' },
+      ]);
+      await api.fixtures.donation(rfm.id, steady, 60, { at: daysAgo(10) });
+      await api.fixtures.donation(rfm.id, growing, 60, { at: daysAgo(10) });
+
+      // Two donors gain scores and one loses a segment it has no gifts for; the donor who never gave stays unscored.
+      const first = await recalculate();
+      expect(first).toEqual({ donors_scored: 4, donors_changed: 3, as_of: expect.any(String) });
+      expect(await donor(never)).toMatchObject({ rfm_segment: null, rfm_recency_score: null, rfm_last_calculated: expect.any(String) });
+      expect(await donor(lapsed)).toMatchObject({ rfm_segment: null });
+
+      // A second gift (recorded without rescoring) moves one donor's frequency; the other three stay as they were.
+      await api.fixtures.donation(rfm.id, growing, 60, { at: daysAgo(5) });
+      const [{ at: steadyRowStamp }] = await api.fixtures.query<{ at: Date }>('select rfm_last_calculated as at from donors where id = $1', [steady]);
+      const second = await recalculate({});
+      expect(second).toEqual({ donors_scored: 4, donors_changed: 1, as_of: expect.any(String) });
+      expect(await donor(growing)).toMatchObject({ rfm_frequency_score: 2, rfm_recency_score: 5 });
+      for (const id of [steady, growing, lapsed, never]) {
+        const { rfm_last_calculated: lastScored } = await donor(id);
+        expect([id, Date.parse(lastScored) >= Date.parse(second.as_of)]).toEqual([id, true]);
+      }
+      // …though the unchanged donors' rows were not rewritten (the client's stamp says when they were scored).
+      const [{ at: steadyRowAfter }] = await api.fixtures.query<{ at: Date }>('select rfm_last_calculated as at from donors where id = $1', [steady]);
+      expect(steadyRowAfter).toEqual(steadyRowStamp);
+
+      expect(await recalculate({ donor_id: steady })).toMatchObject({ donors_scored: 1, donors_changed: 0 });
+      expect(await recalculate({ as_of: daysAgo(1).toISOString() })).toMatchObject({ donors_scored: 4, donors_changed: 0 });
     });
   });
 

@@ -22,13 +22,14 @@ describe('tenant isolation on every operation', () => {
     const [donorId] = await api.fixtures.donors(clientA.id, [{ email: 'alpha-donor@donors.test', first_name: 'Alphonse' }]);
     const campaignId = await api.fixtures.track15Campaign(clientA.id, { name: 'Alpha Appeal' });
     await api.fixtures.donation(clientA.id, donorId, 75, { campaignId });
+    const { paymentId, donationId } = await api.fixtures.payment(clientA.id, donorId, 4200);
     await api.fixtures.unsubscribe(clientA.id, donorId, 'marketing');
     const [{ id: keyId }] = await api.fixtures.query<{ id: string }>('select id from api_keys where client_id = $1', [clientA.id]);
     const profiles = await api.fixtures.profileSet(clientA.id, 'Alpha');
     await api.fixtures.query(`insert into campaign_profile_usage (client_id, campaign_id, container_id, usage_type) values ($1, $2, $3, 'CONTAINER')`,
       [clientA.id, campaignId, profiles.containerId]);
-    a = { clientId: clientA.id, donorId, campaignId, keyId, stepNumber: '7', category: 'marketing', ...profiles };
-    secrets = [clientA.id, donorId, campaignId, keyId, 'alpha-donor@donors.test', 'Alphonse', 'Alpha Appeal', 'Alpha Org',
+    a = { clientId: clientA.id, donorId, campaignId, keyId, paymentId, donationId: donationId!, stepNumber: '7', category: 'marketing', ...profiles };
+    secrets = [clientA.id, donorId, campaignId, keyId, paymentId, donationId!, 'alpha-donor@donors.test', 'Alphonse', 'Alpha Appeal', 'Alpha Org',
       ...Object.values(profiles), 'Alpha families', 'Alpha brand', 'Alpha budget', 'Alpha container'];
     operations = (await documentedOperations(api)).filter((operation) => operation.path.startsWith('/v1/'));
   });
@@ -96,7 +97,7 @@ describe('tenant isolation on every operation', () => {
   it('answers 404 to B naming its own client with A\'s resources in the path or body, and lists none of A\'s data', async () => {
     const before = await databaseFingerprint(api.fixtures);
     const refersToA = (operation: Operation) =>
-      /\{(donorId|campaignId|keyId|profileId|guidelineId|budgetId|containerId)\}/.test(operation.path)
+      /\{(donorId|campaignId|keyId|paymentId|donationId|profileId|guidelineId|budgetId|containerId)\}/.test(operation.path)
       || [a.donorId, a.profileId, a.containerId, a.guidelineId].some((id) => JSON.stringify(validBodies()[operation.key] ?? '').includes(id));
     const tenantOperations = operations.filter((operation) => operation.path.includes('{clientId}'));
     for (const operation of tenantOperations.filter(refersToA)) {
