@@ -124,39 +124,45 @@ describe('API conventions, on the OpenAPI document', () => {
   describe('optional bodies', () => {
     const optional = () => operations.filter(([, operation]) => operation.requestBody && operation.requestBody.required === false);
 
-    it('documents as optional the bodies whose every field is optional, and only those', () => {
-      expect(optional().map(([key]) => key).sort()).toEqual([
+    it('documents as optional the bodies whose every field is optional', () => {
+      expect(optional().map(([key]) => key)).toEqual(expect.arrayContaining([
         'POST /v1/clients/{clientId}/campaigns/{campaignId}/pause',
         'POST /v1/clients/{clientId}/rfm/recalculate',
-      ]);
+      ]));
+      // …and not those that need a field.
+      expect(optional().map(([key]) => key)).not.toEqual(expect.arrayContaining(['POST /v1/clients/{clientId}/donors']));
     });
 
-    /** "No body" as clients send it: nothing at all, zero bytes typed JSON, zero bytes of another type, and {}. */
+    /** "No body" as clients send it: nothing at all, zero bytes typed JSON, zero bytes of another type. */
     const noBodies: { name: string; payload: string | undefined; headers: Record<string, string> }[] = [
       { name: 'no body, no content type', payload: undefined, headers: {} },
       { name: 'empty body typed JSON', payload: '', headers: { 'content-type': 'application/json' } },
       { name: 'empty body typed text', payload: '', headers: { 'content-type': 'text/plain;charset=UTF-8' } },
-      { name: '{}', payload: '{}', headers: { 'content-type': 'application/json' } },
     ];
+    const json = { 'content-type': 'application/json' };
 
-    it('accepts each of them with no body at all, as with {}', async () => {
+    it('answers each of them without a body exactly as with {}', async () => {
+      Object.assign(ids, await api.fixtures.profileSet(ids.clientId));
       for (const [key] of optional()) {
         const [method, path] = key.split(' ');
+        const url = fillPath(path, ids);
+        const reference = await api.call(api.operatorKey, { method, url, payload: '{}', headers: json });
+        const outcome = (response: { statusCode: number; body: string }) =>
+          (response.statusCode >= 400 ? [response.statusCode, JSON.parse(response.body).type, JSON.parse(response.body).detail] : [response.statusCode]);
         for (const { name, payload, headers } of noBodies) {
-          const response = await api.call(api.operatorKey, { method, url: fillPath(path, ids), payload, headers });
+          const response = await api.call(api.operatorKey, { method, url, payload, headers });
           const label = `${key} ${name} -> ${response.statusCode} ${response.body.slice(0, 200)}`;
+          expect([label, outcome(response)]).toEqual([label, outcome(reference)]);
           // Past validation: rfm/recalculate answers, pause finds the campaign not yet activated.
-          const expected = key.endsWith('/pause') ? 409 : 200;
-          expect([label, response.statusCode]).toEqual([label, expected]);
-          if (expected === 409) expect([label, response.json().detail]).toEqual([label, expect.stringMatching(/not been activated/)]);
-          else expect([label, response.json()]).toEqual([label, expect.objectContaining({ donors_scored: 1, donors_changed: 0 })]);
+          if (key.endsWith('/pause')) expect([label, response.statusCode, response.json().detail]).toEqual([label, 409, expect.stringMatching(/not been activated/)]);
+          if (key.endsWith('/rfm/recalculate')) expect([label, response.json()]).toEqual([label, expect.objectContaining({ donors_scored: 1, donors_changed: 0 })]);
         }
       }
     });
 
     it('still refuses a missing body where fields are required, and a JSON null, naming the body', async () => {
       const donors = fillPath('/v1/clients/{clientId}/donors', ids);
-      for (const { name, payload, headers } of noBodies.slice(0, 3)) {
+      for (const { name, payload, headers } of noBodies) {
         const response = await api.call(api.operatorKey, { method: 'POST', url: donors, payload, headers });
         expect([name, response.statusCode, response.json().errors[0].field]).toEqual([name, 400, 'body']);
       }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { jsonObject, page, text, uuid } from '../common';
+import { choice, jsonObject, page, text, uuid } from '../common';
 import { auditFields, baseVersion, label, labels, listQuery, resourceName, storedDocument } from './shared';
 
 /**
@@ -7,7 +7,10 @@ import { auditFields, baseVersion, label, labels, listQuery, resourceName, store
  * when detail_level is 'full', the full style guide. Both JSONB documents are validated down to every leaf.
  */
 
-export const DETAIL_LEVELS = ['high-level', 'full'] as const;
+const detailLevel = () => choice({
+  'high-level': 'the short guidelines only (high_level_guidelines)',
+  full: 'a comprehensive style guide as well (full_style_guide)',
+}, 'How detailed the guidelines are');
 
 /** Logos are fetched by mail clients, so only https URLs. */
 export const httpsUrl = z.url({ protocol: /^https$/, hostname: z.regexes.domain }).max(2048)
@@ -66,7 +69,7 @@ export const FullStyleGuide = z.strictObject({
 
 const guidelinesShape = {
   brand_name: resourceName,
-  detail_level: z.enum(DETAIL_LEVELS),
+  detail_level: detailLevel(),
   high_level_guidelines: HighLevelGuidelines,
   full_style_guide: FullStyleGuide.nullable(),
   industry: resourceName.nullable(),
@@ -94,7 +97,7 @@ export const BrandGuidelinesUpdate = z.strictObject({
 export const BrandGuidelines = z.object({
   id: uuid,
   brand_name: z.string(),
-  detail_level: z.enum(DETAIL_LEVELS),
+  detail_level: detailLevel(),
   high_level_guidelines: storedDocument,
   full_style_guide: storedDocument.nullable(),
   industry: z.string().nullable(),

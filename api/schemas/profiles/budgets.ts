@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { decimal, isoDate, jsonObject, page, text, uuid } from '../common';
+import { choice, decimal, isoDate, jsonObject, page, text, uuid } from '../common';
 import { currencyCode } from '../money';
 import { auditFields, baseVersion, listQuery, resourceName } from './shared';
 
@@ -9,10 +9,29 @@ import { auditFields, baseVersion, listQuery, resourceName } from './shared';
  * percentage_spent are the product's to write (spend ledger and trigger), never the caller's.
  */
 
-export const DELIVERY_METHODS = ['STANDARD', 'ACCELERATED'] as const;
-export const BUDGET_PERIODS = ['DAILY', 'WEEKLY', 'MONTHLY', 'QUARTERLY', 'YEARLY', 'LIFETIME'] as const;
-export const BUDGET_STATUSES = ['ACTIVE', 'PAUSED', 'EXHAUSTED', 'ARCHIVED'] as const;
-export const BUDGET_TYPES = ['CAMPAIGN', 'ACCOUNT', 'SHARED'] as const;
+const deliveryMethod = () => choice({
+  STANDARD: 'spend paced evenly over the period',
+  ACCELERATED: 'spend as fast as sends go, until the amount is used',
+}, 'How spend is paced (as advertising platforms use the terms)');
+const budgetPeriod = () => choice({
+  DAILY: 'renews every UTC calendar day',
+  WEEKLY: 'renews every ISO week',
+  MONTHLY: 'renews every calendar month',
+  QUARTERLY: 'renews every calendar quarter',
+  YEARLY: 'renews every calendar year',
+  LIFETIME: 'never renews: the amount covers the budget\'s whole life',
+}, 'How often the amount renews: spend is counted per period');
+const budgetStatus = () => choice({
+  ACTIVE: 'spend is charged against it',
+  PAUSED: 'set aside by a manager',
+  EXHAUSTED: 'the amount is spent (for the current period)',
+  ARCHIVED: 'kept for the record only',
+}, 'Where the budget stands');
+const budgetType = () => choice({
+  CAMPAIGN: 'funds one campaign',
+  ACCOUNT: 'funds the client\'s account as a whole',
+  SHARED: 'shared by several campaigns (campaign_ids)',
+}, 'What the budget funds');
 
 /** Whole hundredths at most (numeric(15,2)); the currency's own exponent is checked by the service. */
 const budgetAmount = z.number().min(0).max(9_999_999_999_999.99)
@@ -35,10 +54,10 @@ const budgetShape = {
   name: resourceName,
   amount: budgetAmount,
   currency: currencyCode,
-  delivery_method: z.enum(DELIVERY_METHODS),
-  period: z.enum(BUDGET_PERIODS).describe('How often the amount renews: spend is counted per period (UTC calendar day, ISO week, month, quarter, year), or over the budget\'s life'),
-  status: z.enum(BUDGET_STATUSES),
-  type: z.enum(BUDGET_TYPES),
+  delivery_method: deliveryMethod(),
+  period: budgetPeriod(),
+  status: budgetStatus(),
+  type: budgetType(),
   cost_per_message: costPerMessage,
   hard_cap: z.boolean().describe('true: sending stops at the amount (touchpoints wait for the next period, or the campaign pauses); false: alerts only'),
   is_shared: z.boolean(),
@@ -76,10 +95,10 @@ export const Budget = z.object({
   name: z.string(),
   amount: decimal,
   currency: z.string(),
-  delivery_method: z.enum(DELIVERY_METHODS),
-  period: z.enum(BUDGET_PERIODS),
-  status: z.enum(BUDGET_STATUSES),
-  type: z.enum(BUDGET_TYPES),
+  delivery_method: deliveryMethod(),
+  period: budgetPeriod(),
+  status: budgetStatus(),
+  type: budgetType(),
   amount_spent: decimal.describe('Over the budget\'s life, in major units'),
   amount_remaining: decimal.nullable(),
   percentage_spent: decimal.nullable(),
@@ -95,8 +114,8 @@ export const Budget = z.object({
 
 export const BudgetQuery = listQuery(['created_at', 'updated_at', 'name', 'amount'], {
   search: text().trim().min(1).max(100).optional().describe('Part of the name, case-insensitive (trigram index)'),
-  status: z.enum(BUDGET_STATUSES).optional(),
-  period: z.enum(BUDGET_PERIODS).optional(),
+  status: budgetStatus().optional(),
+  period: budgetPeriod().optional(),
 });
 
 export const BudgetPage = page(Budget);

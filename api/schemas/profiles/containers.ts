@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CampaignParams, jsonObject, page, text, timestamp, uuid } from '../common';
+import { CampaignParams, choice, jsonObject, page, pagination, text, timestamp, uuid } from '../common';
 import { auditFields, baseVersion, listQuery, longText, resourceName } from './shared';
 
 /**
@@ -8,7 +8,12 @@ import { auditFields, baseVersion, listQuery, longText, resourceName } from './s
  * campaign uses which (campaign_profile_usage): one active usage per campaign.
  */
 
-export const CONTAINER_STATUSES = ['ACTIVE', 'INACTIVE', 'DRAFT', 'ARCHIVED'] as const;
+const containerStatus = () => choice({
+  ACTIVE: 'in use: campaigns may be attached to it',
+  INACTIVE: 'kept, but not in use',
+  DRAFT: 'being put together',
+  ARCHIVED: 'kept for the record only',
+}, 'Where the container stands');
 
 const containerShape = {
   name: resourceName,
@@ -18,7 +23,7 @@ const containerShape = {
   budget_id: uuid.nullable().describe('A budget of the client (not deleted)'),
   is_default: z.boolean().describe('At most one default container per client (409 otherwise)'),
   is_primary: z.boolean(),
-  status: z.enum(CONTAINER_STATUSES),
+  status: containerStatus(),
   metadata: jsonObject,
 };
 
@@ -48,7 +53,7 @@ export const Container = z.object({
   budget_id: uuid.nullable(),
   is_default: z.boolean(),
   is_primary: z.boolean(),
-  status: z.enum(CONTAINER_STATUSES),
+  status: containerStatus(),
   is_complete: z.boolean().describe('All three references set (kept by the database)'),
   missing_profiles: z.array(z.string()).describe('Which of customer_profile, brand_guidelines, budget are missing'),
   ...auditFields,
@@ -56,13 +61,19 @@ export const Container = z.object({
 
 export const ContainerQuery = listQuery(['created_at', 'updated_at', 'name'], {
   search: text().trim().min(1).max(100).optional().describe('Part of the name, case-insensitive (trigram index)'),
-  status: z.enum(CONTAINER_STATUSES).optional(),
-  is_complete: z.enum(['true', 'false']).transform((value) => value === 'true').optional(),
+  status: containerStatus().optional(),
+  is_complete: choice({ true: 'only containers with all three references set', false: 'only containers missing one' }, 'Whether the container is complete')
+    .transform((value) => value === 'true').optional(),
 });
 
 export const ContainerPage = page(Container);
 
-export const USAGE_TYPES = ['CONTAINER', 'INDIVIDUAL', 'HYBRID'] as const;
+/** Seed 004's three ways a campaign uses profiles. */
+const usageType = () => choice({
+  CONTAINER: 'a container as it is (no individual profile references)',
+  INDIVIDUAL: 'individual profiles, guidelines or budget without a container',
+  HYBRID: 'a container with some of its parts overridden by individual references',
+}, 'How the campaign uses profiles');
 
 /**
  * The seed's three usage types: a container as it is; individual profiles without one; a container
@@ -70,7 +81,7 @@ export const USAGE_TYPES = ['CONTAINER', 'INDIVIDUAL', 'HYBRID'] as const;
  * database's chk_usage_type_references would.
  */
 export const ProfileUsageSet = z.strictObject({
-  usage_type: z.enum(USAGE_TYPES),
+  usage_type: usageType(),
   container_id: uuid.nullable().optional(),
   customer_profile_id: uuid.nullable().optional(),
   brand_guidelines_id: uuid.nullable().optional(),
@@ -95,7 +106,7 @@ export type ProfileUsageInput = z.infer<typeof ProfileUsageSet>;
 export const ProfileUsage = z.object({
   id: uuid,
   campaign_id: uuid,
-  usage_type: z.enum(USAGE_TYPES),
+  usage_type: usageType(),
   container_id: uuid.nullable(),
   customer_profile_id: uuid.nullable(),
   brand_guidelines_id: uuid.nullable(),
@@ -113,11 +124,10 @@ export const ProfileUsage = z.object({
 }).meta({ id: 'ProfileUsage' });
 
 export const ProfileUsageQuery = z.strictObject({
-  include_inactive: z.enum(['true', 'false']).default('false').transform((value) => value === 'true')
-    .describe('true also lists usages a later one replaced'),
+  include_inactive: choice({ true: 'usages a later one replaced are listed too', false: 'only each campaign\'s current usage' }, 'Whether replaced usages are listed')
+    .default('false').transform((value) => value === 'true'),
   container_id: uuid.optional(),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-  offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
+  ...pagination,
 });
 
 export const ProfileUsagePage = page(ProfileUsage);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { jsonObject, page, text, uuid } from '../common';
+import { choice, jsonObject, page, text, uuid } from '../common';
 import { auditFields, baseVersion, label, labels, listQuery, longText, resourceName, storedDocument } from './shared';
 
 /**
@@ -14,17 +14,26 @@ function range(min: number, max: number, unit: string) {
     .refine((r) => r.min <= r.max, { path: ['max'], message: 'must be at least min' });
 }
 
-export const GENDERS = ['all', 'female', 'male', 'non_binary', 'other'] as const;
-export const EDUCATION_LEVELS = ['any', 'high_school', 'some_college', 'associates', 'bachelors', 'masters', 'doctorate', 'other'] as const;
-export const DEVICES = ['mobile', 'desktop', 'tablet'] as const;
-export const ACTIVITY_LEVELS = ['very_active', 'active', 'moderate', 'low', 'inactive'] as const;
+const gender = (summary: string) => choice({
+  all: 'people of every gender', female: 'women', male: 'men', non_binary: 'non-binary people', other: 'another gender',
+}, summary);
+const educationLevel = () => choice({
+  any: 'no particular education', high_school: 'high school', some_college: 'some college, no degree',
+  associates: 'an associate degree', bachelors: 'a bachelor\'s degree', masters: 'a master\'s degree',
+  doctorate: 'a doctorate', other: 'another qualification',
+}, 'The highest education the profile targets');
+const device = (summary: string) => choice({ mobile: 'phones', desktop: 'desktop and laptop computers', tablet: 'tablets' }, summary);
+const activityLevel = () => choice({
+  very_active: 'online many times a day', active: 'online daily', moderate: 'online a few times a week',
+  low: 'online now and then', inactive: 'rarely online',
+}, 'How active online the profile is');
 
 /** ISO 3166-1 alpha-2, upper case as the seed writes them ("US", "CA"). */
 export const countryCode = z.string().regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 country code such as US');
 
 export const Demographics = z.strictObject({
   ageRange: range(0, 130, 'years').optional(),
-  gender: z.enum(GENDERS).optional(),
+  gender: gender('The gender the profile targets').optional(),
   location: z.strictObject({
     countries: z.array(countryCode).max(250).optional(),
     states: labels(100).optional(),
@@ -34,19 +43,19 @@ export const Demographics = z.strictObject({
       latitude: z.number().min(-90).max(90),
       longitude: z.number().min(-180).max(180),
       radius: z.number().positive().max(20_000),
-      unit: z.enum(['miles', 'km']).default('miles'),
+      unit: choice({ miles: 'radius in miles', km: 'radius in kilometres' }, 'Unit of radius (miles when omitted)').default('miles'),
     }).optional(),
   }).optional(),
   incomeRange: range(0, 1_000_000_000, 'yearly income, whole units of the profile\'s currency').optional(),
-  educationLevel: z.enum(EDUCATION_LEVELS).optional(),
+  educationLevel: educationLevel().optional(),
   occupations: labels().optional(),
   languages: labels().optional(),
 }).describe('Who the profile targets (seed 004 demographics JSONB)');
 
 export const Behavior = z.strictObject({
-  devicePreferences: z.array(z.enum(DEVICES)).max(3).optional(),
+  devicePreferences: z.array(device('A device the profile prefers')).max(3).optional(),
   purchaseBehavior: labels().optional(),
-  onlineActivityLevel: z.enum(ACTIVITY_LEVELS).optional(),
+  onlineActivityLevel: activityLevel().optional(),
   socialMediaPlatforms: labels().optional(),
 }).describe('How they behave (seed 004 behavior JSONB)');
 
@@ -108,11 +117,12 @@ export function commaList<T extends z.ZodType<unknown, string>>(item: T) {
 
 export const CustomerProfileQuery = listQuery(['created_at', 'updated_at', 'name'], {
   search: text().trim().min(1).max(100).optional().describe('Part of the name, case-insensitive (trigram index)'),
-  gender: z.enum(GENDERS).optional().describe('demographics.gender equals this'),
+  gender: gender('Only profiles whose demographics.gender is this').optional(),
   countries: commaList(countryCode).optional().describe('Comma-separated; the profile targets all of them (demographics.location.countries containment)'),
-  device_preferences: commaList(z.enum(DEVICES)).optional().describe('Comma-separated; the profile prefers all of them (behavior.devicePreferences containment)'),
+  device_preferences: commaList(device('A device')).optional().describe('Comma-separated; the profile prefers all of them (behavior.devicePreferences containment)'),
   interests: commaList(label).optional().describe('Comma-separated; the profile has at least one of them (array overlap)'),
-  is_active: z.enum(['true', 'false']).transform((value) => value === 'true').optional(),
+  is_active: choice({ true: 'only active profiles', false: 'only archived (inactive) profiles' }, 'Active or archived profiles; both when omitted')
+    .transform((value) => value === 'true').optional(),
 });
 
 export const CustomerProfilePage = page(CustomerProfile);

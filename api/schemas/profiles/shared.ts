@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ClientParams, pagination, text, timestamp, uuid } from '../common';
+import { ClientParams, choice, pagination, text, timestamp, uuid } from '../common';
 
 /**
  * Pieces every seed 004 resource shares: the audit fields it answers with, the version a change is
@@ -32,24 +32,22 @@ export const auditFields = {
 /** Where a JSONB document is answered as stored (it was validated against the request schema on the way in). */
 export const storedDocument = z.record(z.string(), z.unknown());
 
-export const SORT_ORDERS = ['asc', 'desc'] as const;
-
 /** The list query every seed 004 resource takes, plus its own filters; `sortable` names what `sort` may be. */
 export function listQuery<const S extends readonly [string, ...string[]], F extends z.ZodRawShape>(sortable: S, filters: F) {
   return z.strictObject({
     ...filters,
-    include_deleted: z.enum(['true', 'false']).default('false').transform((value) => value === 'true')
-      .describe('true also lists soft-deleted rows (with deleted_at set)'),
-    sort: z.enum(sortable).default(sortable[0]).describe(`Sort key: ${sortable.join(', ')}`),
-    order: z.enum(SORT_ORDERS).default('desc').describe('asc or desc; ties are broken by id'),
+    include_deleted: choice({ true: 'soft-deleted rows are listed too (with deleted_at set)', false: 'only rows not deleted' }, 'Whether soft-deleted rows are listed')
+      .default('false').transform((value) => value === 'true'),
+    sort: choice(Object.fromEntries(sortable.map((key) => [key, `by ${key}`])) as Record<S[number], string>, 'Sort key').default(sortable[0]),
+    order: choice({ asc: 'smallest or oldest first', desc: 'largest or newest first' }, 'Sort order; ties are broken by id').default('desc'),
     ...pagination,
   });
 }
 
 /** GET of one row: `include_deleted=true` also answers for a soft-deleted one. */
 export const ReadQuery = z.strictObject({
-  include_deleted: z.enum(['true', 'false']).default('false').transform((value) => value === 'true')
-    .describe('true answers for a soft-deleted row too'),
+  include_deleted: choice({ true: 'a soft-deleted row is answered too', false: 'a soft-deleted row answers 404' }, 'Whether a soft-deleted row is found')
+    .default('false').transform((value) => value === 'true'),
 });
 
 /** Path of one resource, e.g. /clients/{clientId}/budgets/{budgetId}. */
