@@ -77,8 +77,8 @@ export const DonorUpdate = z.strictObject({
   first_name: name.nullable().optional(),
   last_name: name.nullable().optional(),
   timezone: text().max(64).refine(isValidTimeZone, 'must be an IANA time zone such as Europe/London').nullable().optional(),
-  stage: z.enum(DONOR_STAGES).optional(),
-  source: z.enum(DONOR_SOURCES).optional(),
+  stage: donorStage('Lifecycle stage').optional(),
+  source: donorSource('Where the donor came from').optional(),
   tags: z.array(text().trim().min(1).max(50)).max(50).optional(),
   metadata: jsonObject.optional(),
   version: z.number().int().min(1).max(2_147_483_647).optional()

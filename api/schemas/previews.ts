@@ -1,12 +1,12 @@
 import { z } from 'zod';
 import { MAX_TEST_ADDRESSES } from '../../activities/previews/test-send';
-import { RFM_SEGMENTS } from '../../domain/rfm';
-import { uuid } from './common';
+import { choice, uuid } from './common';
+import { rfmSegment } from './donors';
 
 /** Whom a preview or test message is written for: one donor of the client, or a sample donor of an RFM segment. */
 const readerFields = {
   donor_id: uuid.optional().describe('Render for this donor of the client'),
-  segment: z.enum(RFM_SEGMENTS).optional().describe('Render for a sample donor of this RFM segment (its first donor with an email address)'),
+  segment: rfmSegment('Render for a sample donor of this RFM segment (its first donor with an email address)').optional(),
 };
 
 const notBoth = (value: { donor_id?: string; segment?: string }, ctx: z.RefinementCtx) => {
@@ -25,7 +25,7 @@ export const PreviewQuery = z.strictObject(readerFields).superRefine((value, ctx
 export const StepPreview = z.object({
   step_number: z.number().int(),
   donor_id: z.string().describe('The donor the message is rendered for'),
-  segment: z.enum(RFM_SEGMENTS).nullable().describe('Their RFM segment, which picks the step\'s segment customization'),
+  segment: rfmSegment('Their RFM segment, which picks the step\'s segment customization').nullable(),
   to: z.string(),
   from: z.object({ email: z.string(), name: z.string().nullable() }),
   reply_to: z.string().nullable(),
@@ -46,7 +46,10 @@ export const TestSendBody = z.strictObject({
 
 export const TestSendResult = z.object({
   workflow_id: z.string(),
-  status: z.enum(['sent', 'sending']).describe('sending: SendGrid has not accepted it yet (the workflow keeps retrying); the workflow id tells when'),
+  status: choice({
+    sent: 'SendGrid accepted the test message',
+    sending: 'SendGrid has not accepted it yet (the workflow keeps retrying); the workflow id tells when',
+  }, 'Whether the test message went out'),
   subject: z.string().nullable().describe('The subject as sent, [TEST] prefix included'),
   sent_to: z.array(z.string()),
   refused: z.array(z.object({ address: z.string(), reason: z.string() })).describe('Addresses SendGrid refused'),
