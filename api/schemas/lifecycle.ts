@@ -40,8 +40,10 @@ export const WorkflowStatus = z.object({
 });
 
 export const StatusQuery = z.strictObject({
-  live: z.enum(['true', 'false']).optional()
-    .describe('true: also ask the running workflow itself (its status query, through a worker; up to 5 s) and return its answer as `workflow`. false or absent: the routine status, from the database and Temporal\'s describe only'),
+  live: choice({
+    true: 'also ask the running workflow itself (its status query, through a worker; up to 5 s) and return its answer as `workflow`',
+    false: 'the routine status, from the database and Temporal\'s describe only (also when absent)',
+  }, 'Whether to ask the running workflow').optional(),
 });
 
 const LastFailure = z.object({
@@ -73,8 +75,11 @@ export const LiveStatus = z.object({
       .describe('Delivery ledger rows by outcome: pending (being sent), sent (delivery facts such as delivered or opened included), failed, skipped'),
     skip_reasons: z.record(z.string(), z.number().int()),
   })).describe('Per step, from counters kept with the delivery ledger in the database'),
-  live: z.enum(['answered', 'unavailable', 'not_activated'])
-    .describe('Whether Temporal answered the describe of the run within 1 s: answered; unavailable (the rest is what the database holds); not_activated (no run to ask)'),
+  live: choice({
+    answered: 'Temporal described the run',
+    unavailable: 'Temporal did not answer; the rest is what the database holds',
+    not_activated: 'no run to ask',
+  }, 'Whether Temporal answered the describe of the run within 1 s'),
   execution: z.object({
     status: z.string().describe('Temporal execution status: RUNNING, COMPLETED, FAILED, TERMINATED, CANCELLED, TIMED_OUT'),
     stage: z.string().nullable().describe('Search attribute Track15Stage'),
