@@ -79,7 +79,8 @@ export default fp<OpenApiOptions>(async (app, options) => {
     },
     transform: (input) => {
       const output = zodTransform(input);
-      return bodyIsOptional(input.schema) ? { ...output, schema: { ...output.schema, [OPTIONAL_BODY]: true } } : output;
+      // Only the /v1 operations take no body for {} (empty-body is registered there); public pages read their forms themselves.
+      return input.url.startsWith('/v1/') && bodyIsOptional(input.schema) ? { ...output, schema: { ...output.schema, [OPTIONAL_BODY]: true } } : output;
     },
     transformObject: (input) => finishDocument(jsonSchemaTransformObject(input)),
   });

@@ -122,7 +122,8 @@ describe('API conventions, on the OpenAPI document', () => {
   });
 
   describe('optional bodies', () => {
-    const optional = () => operations.filter(([, operation]) => operation.requestBody && operation.requestBody.required === false);
+    /** The /v1 operations whose body may be left out (public pages and webhooks read their bodies themselves). */
+    const optional = () => operations.filter(([key, operation]) => key.includes(' /v1/') && operation.requestBody && operation.requestBody.required === false);
 
     it('documents as optional the bodies whose every field is optional', () => {
       expect(optional().map(([key]) => key)).toEqual(expect.arrayContaining([
