@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { withClient } from '../domain/db/tenancy';
+import { abAssignment, recipientBucket, withVariant } from '../domain/ab-test';
 import { groupBy } from '../domain/group-by';
 import { isConversionAsk } from '../domain/narrative';
 import type { RfmSegment } from '../domain/rfm';
@@ -29,7 +30,13 @@ export const MAX_BATCH_SIZE = 1000;
  */
 export interface DeliverBatchInput {
   campaignId: string; clientId: string; stepNumber: number; shard: number; afterDonorId: string | null; zones?: string[];
+  /**
+   * A step with an A/B test is delivered in two phases: `test` sends the test share, each recipient their
+   * variant; `rest` sends everyone else the winner. Each phase claims only its own recipients of a page.
+   */
+  ab?: AbPhase;
 }
+export type AbPhase = { phase: 'test' } | { phase: 'rest'; winner: number };
 export interface DeliverBatchResult { tally: StepTally; nextCursor: string | null }
 
 interface PageRow {
@@ -54,6 +61,10 @@ interface Claim {
   settledBefore: boolean;
   pageDonorIds: string[];
   pageFull: boolean;
+  /** The last donor of the page as read (the lane's cursor), whichever phase claimed it. */
+  cursor: string | null;
+  /** Each claimed recipient's A/B variant (test phase) or the winner (rest phase); empty without a test. */
+  variants: Map<string, number>;
   budget: BudgetReservation | null;
 }
 
@@ -100,7 +111,7 @@ async function deliverFenced(deps: ActivityDeps, input: DeliverBatchInput, batch
   const claim = await inClient((em) => claimPage(em, input, batchSize, sendKey));
   deliveryMetrics.skipped(claim.skips);
   deliveryMetrics.settled(reconciled, claim.budget);
-  const mailer = new VariantMailer(deps, input, claim.context, sendKey, groupId, fence);
+  const mailer = new VariantMailer(deps, input, claim.context, sendKey, groupId, fence, claim.variants);
 
   // Message variants go out side by side. Whatever SendGrid accepted is settled, even when another
   // variant failed; then either the unsent claims are released for the retry, or the page is tallied.
@@ -127,16 +138,17 @@ async function deliverFenced(deps: ActivityDeps, input: DeliverBatchInput, batch
   deliveryMetrics.settled([settled], claim.budget);
   if (!tally) throw asActivityFailure(failure?.reason);
   if (claim.budget?.exhausted) tally.budgetExhausted = true;
-  return { tally, nextCursor: claim.pageFull ? claim.pageDonorIds.at(-1)! : null };
+  return { tally, nextCursor: claim.pageFull ? claim.cursor : null };
 }
 
 async function claimPage(em: EntityManager, input: DeliverBatchInput, batchSize: number, sendKey: string): Promise<Claim> {
   const context = await loadStepContext(em, input);
   const zoneList = input.zones ? JSON.stringify(input.zones) : null;
-  const page = await em.execute<PageRow[]>(PAGE_SQL, [
+  const read = await em.execute<PageRow[]>(PAGE_SQL, [
     isConversionAsk(context.step.stage), context.activatedAt, input.stepNumber, input.campaignId, input.shard, input.afterDonorId, input.afterDonorId,
     zoneList, input.campaignId, zoneList, batchSize,
   ]);
+  const { page, variants } = abPhaseOf(read, input, context);
   const fresh = page.filter((row) => row.ledger_status === null);
   const decisions = fresh.map((row) => ({ row, skip: skipReason(row, context) }));
   if (context.frequencyCap && context.channel === 'email') {
@@ -154,8 +166,10 @@ async function claimPage(em: EntityManager, input: DeliverBatchInput, batchSize:
   for (const d of decisions) if (d.skip === null && affordable-- <= 0) d.skip = 'budget_exhausted';
   const toSend = decisions.filter((d) => d.skip === null).map((d) => d.row);
 
+  // Only the test share records its variant: the rates are read from these rows (activities/ab-test.ts).
   const ledger = decisions.map(({ row, skip }) => ({
     donor_id: row.donor_id, status: skip ? 'skipped' : 'pending', skip_reason: skip,
+    ab_variant: input.ab?.phase === 'test' ? variants.get(row.donor_id) ?? null : null,
   }));
   if (ledger.length > 0) {
     const inserted = await em.execute<{ status: string }[]>(INSERT_LEDGER_SQL, [
@@ -165,8 +179,27 @@ async function claimPage(em: EntityManager, input: DeliverBatchInput, batchSize:
   }
   return {
     context, toSend, skips: decisions.flatMap((d) => (d.skip ? [d.skip] : [])), settledBefore: fresh.length < page.length,
-    pageDonorIds: page.map((row) => row.donor_id), pageFull: page.length === batchSize, budget,
+    pageDonorIds: page.map((row) => row.donor_id), pageFull: read.length === batchSize, cursor: read.at(-1)?.donor_id ?? null, variants, budget,
   };
+}
+
+/**
+ * The rows of a page this phase of an A/B step claims, with each one's variant: the test phase takes the
+ * test share (split evenly by a stable bucket of campaign, step and donor, domain/ab-test.ts), the rest
+ * phase everyone else, with the winner. Without a test (or a phase) the whole page, with no variants.
+ */
+function abPhaseOf(read: PageRow[], input: DeliverBatchInput, context: StepContext): { page: PageRow[]; variants: Map<string, number> } {
+  const test = context.abTest;
+  const variants = new Map<string, number>();
+  if (!input.ab || !test) return { page: read, variants };
+  const page = read.filter((row) => {
+    const place = abAssignment(recipientBucket(input.campaignId, input.stepNumber, row.donor_id), test.test_share, test.variants.length);
+    if (input.ab!.phase === 'test' && place.kind === 'variant') variants.set(row.donor_id, place.index);
+    else if (input.ab!.phase === 'rest' && place.kind === 'rest') variants.set(row.donor_id, input.ab!.winner);
+    else return false;
+    return true;
+  });
+  return { page, variants };
 }
 
 /** Why a recipient does not get this touchpoint, or null when it should be sent. */
@@ -181,7 +214,7 @@ function skipReason(row: PageRow, context: StepContext): SkipReason | null {
 }
 
 /** A recipient to send, with the message variant it reads and its own values. */
-interface Addressed { row: PageRow; draft: Draft }
+interface Addressed { row: PageRow; draft: Draft; composer: StepComposer }
 
 /**
  * Sends a page as one SendGrid request per message variant (see domain/message-variants and
@@ -192,6 +225,8 @@ interface Addressed { row: PageRow; draft: Draft }
  */
 class VariantMailer {
   private readonly composer: StepComposer;
+  /** One composer per A/B variant of the step (the step with that variant's texts); empty without a test. */
+  private readonly abComposers: StepComposer[];
 
   constructor(
     private readonly deps: ActivityDeps,
@@ -200,21 +235,29 @@ class VariantMailer {
     private readonly sendKey: string,
     private readonly groupId: number,
     private readonly fence: LaneFence,
+    private readonly abVariants: Map<string, number>,
   ) {
     // The send key is a random UUID drawn for this attempt: its hex makes the tags unguessable.
-    this.composer = new StepComposer(deps, input, context, sendKey.replace(/-/g, '').slice(0, 12));
+    const nonce = sendKey.replace(/-/g, '').slice(0, 12);
+    this.composer = new StepComposer(deps, input, context, nonce);
+    this.abComposers = (context.abTest?.variants ?? []).map((variant) => new StepComposer(deps, input, { ...context, step: withVariant(context.step, variant) }, nonce));
   }
 
   /** The page's recipients grouped by the variant they read, in page order. */
   address(rows: PageRow[]): Addressed[][] {
-    const addressed = rows.map((row) => ({
-      row,
-      draft: this.composer.draft(
-        { donorId: row.donor_id, email: row.email, firstName: row.first_name, lastName: row.last_name, segment: row.segment },
-        row.email!, { customArgs: { donor_id: row.donor_id } },
-      ),
-    }));
-    return [...groupBy(addressed, (a) => a.draft.variant.key).values()];
+    const addressed = rows.map((row) => {
+      const abVariant = this.abVariants.get(row.donor_id);
+      const composer = abVariant === undefined ? this.composer : this.abComposers[abVariant] ?? this.composer;
+      return {
+        row, composer,
+        draft: composer.draft(
+          { donorId: row.donor_id, email: row.email, firstName: row.first_name, lastName: row.last_name, segment: row.segment },
+          row.email!, { customArgs: { donor_id: row.donor_id } },
+        ),
+      };
+    });
+    // One request per A/B variant and message variant within it.
+    return [...groupBy(addressed, (a) => `${this.abVariants.get(a.row.donor_id) ?? ''}/${a.draft.variant.key}`).values()];
   }
 
   async send(group: Addressed[]): Promise<ProviderOutcome> {
@@ -222,7 +265,7 @@ class VariantMailer {
     let remaining = group;
     // A 400 names one bad address: fail that delivery alone and resend the others.
     while (remaining.length > 0) {
-      const built = buildMailRequest(this.composer.message(remaining.map(({ draft }) => draft), {
+      const built = buildMailRequest(remaining[0].composer.message(remaining.map(({ draft }) => draft), {
         customArgs: { campaign_id: this.input.campaignId, client_id: this.input.clientId, step_number: String(this.input.stepNumber), send_key: this.sendKey },
         asmGroupId: this.groupId,
       }));
@@ -315,8 +358,8 @@ const PAGE_SQL = `
    limit ?`;
 
 const INSERT_LEDGER_SQL = `
-  insert into campaign_deliveries (campaign_id, step_number, donor_id, client_id, channel, status, skip_reason, send_key, settled_at, attempts)
-  select ?, ?, x.donor_id, ?, ?, x.status, x.skip_reason, ?, case when x.status = 'skipped' then now() end, 1
-    from json_to_recordset(?::json) as x(donor_id uuid, status text, skip_reason text)
+  insert into campaign_deliveries (campaign_id, step_number, donor_id, client_id, channel, status, skip_reason, send_key, settled_at, attempts, ab_variant)
+  select ?, ?, x.donor_id, ?, ?, x.status, x.skip_reason, ?, case when x.status = 'skipped' then now() end, 1, x.ab_variant
+    from json_to_recordset(?::json) as x(donor_id uuid, status text, skip_reason text, ab_variant smallint)
   on conflict do nothing
   returning status`;

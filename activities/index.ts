@@ -5,6 +5,7 @@ import { loadCampaignPlan, planTouchpoint, recordCampaignFailure, recordCampaign
 import { completeCampaign } from './campaign-completion';
 import { failFastOnBadData } from './data-failures';
 import { createDeliverBatch } from './deliver-batch';
+import { type AbStepScope, decideAbTest, planAbTest } from './delivery/ab-decision';
 import { type RehearsalPlanInput, planRehearsal } from './previews/rehearsal';
 import { type TestSendInput, sendTestMessage } from './previews/test-send';
 import { webhookMetrics } from './metrics';
@@ -42,6 +43,8 @@ export function createActivities(deps: ActivityDeps) {
       await inClient(input.clientId, (em) => completeCampaign(em, input));
     },
     deliverBatch: createDeliverBatch(deps),
+    planAbTest: (input: AbStepScope) => inClient(input.clientId, (em) => planAbTest(em, input)),
+    decideAbTest: (input: AbStepScope) => inClient(input.clientId, (em) => decideAbTest(em, input)),
     sendTestMessage: (input: TestSendInput) => sendTestMessage(deps, input),
     planRehearsal: (input: RehearsalPlanInput) => inClient(input.clientId, (em) => planRehearsal(em, input)),
     applyStripeEvent: async (event: StripeEventInput) => {

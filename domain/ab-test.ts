@@ -100,3 +100,37 @@ function requireCounts({ recipients, conversions }: GroupCounts): void {
     throw new RangeError(`a variant needs whole counts with 0 ≤ successes ≤ recipients, got ${conversions} of ${recipients}`);
   }
 }
+
+/** What a step's A/B test compares. */
+export const AB_METRICS = ['opens', 'clicks'] as const;
+export type AbMetric = (typeof AB_METRICS)[number];
+
+/** One variant: the step's subject line and/or message replaced (the rest of the step stays as written). */
+export interface StepVariant { subject_line?: string; message?: string }
+
+/**
+ * A step's A/B test as stored on track15_narrative_steps.ab_test: 2–4 variants, the metric that decides,
+ * the share of the step's recipients the variants are tried on (0–1) and the hours to wait for events
+ * before deciding (at real pace; a rehearsal-pace campaign scales them with its day length).
+ */
+export interface StepAbTest {
+  variants: StepVariant[];
+  metric: AbMetric;
+  test_share: number;
+  wait_hours: number;
+}
+
+/** The step as variant `index` reads it: its subject line and message replaced where the variant sets them. */
+export function withVariant<T extends { subject_line: string; message: string }>(step: T, variant: StepVariant): T {
+  return { ...step, subject_line: variant.subject_line ?? step.subject_line, message: variant.message ?? step.message };
+}
+
+/** The waiting time of a test in milliseconds: hours at real pace, scaled by the campaign's day (seconds per day / 86,400). */
+export function abWaitMs(waitHours: number, dayLengthSeconds: number): number {
+  return Math.round(waitHours * 3600 * 1000 * (dayLengthSeconds / 86_400));
+}
+
+/** The bucket of a recipient for one step's test: the campaign and step are in the key, so each test splits afresh. */
+export function recipientBucket(campaignId: string, stepNumber: number, donorId: string): number {
+  return abBucket(`${campaignId}:${stepNumber}:${donorId}`);
+}

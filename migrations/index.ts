@@ -22,6 +22,7 @@ import { Migration20261130105100DonorCare } from './Migration20261130105100Donor
 import { Migration20261130101000StatusCounters } from './Migration20261130101000StatusCounters';
 import { Migration20261130102000Giving } from './Migration20261130102000Giving';
 import { Migration20261130100000PaymentDonationLink } from './Migration20261130100000PaymentDonationLink';
+import { Migration20261130107000AbTests } from './Migration20261130107000AbTests';
 
 /** Applied in this order; a new migration is appended here. */
 export const migrationsList: MigrationObject[] = [
@@ -48,4 +49,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261130101000StatusCounters', class: Migration20261130101000StatusCounters },
   { name: 'Migration20261130102000Giving', class: Migration20261130102000Giving },
   { name: 'Migration20261130100000PaymentDonationLink', class: Migration20261130100000PaymentDonationLink },
+  { name: 'Migration20261130107000AbTests', class: Migration20261130107000AbTests },
 ];

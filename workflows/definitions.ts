@@ -4,6 +4,7 @@
  * touchpoint children. Payloads are objects so fields can be added without breaking running campaigns.
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { AbDecisionRecord } from '../activities/delivery/ab-decision';
 
 export const TASK_QUEUE_DEFAULT = 'track15';
 
@@ -111,7 +112,24 @@ export interface TouchpointInput {
   waves?: TouchpointWave[];
   /** Set when the touchpoint continues as new: where each lane of the current wave resumes, what was tallied so far. */
   resumeFrom?: { lanes: LaneCursor[]; tally: StepTally; held: boolean; waveStarted?: boolean };
+  /** The step's A/B test under way (carried across continue-as-new); absent for steps without one. */
+  ab?: TouchpointAbState;
 }
+
+/**
+ * Where a touchpoint's A/B test is (issue 14 item 4): sending the variants to the test share, or the
+ * winner to the rest after the wait and the decision. `plan`: the waves as first planned, which the rest
+ * phase repeats, shifted to start at the decision.
+ */
+export interface TouchpointAbState {
+  phase: 'test' | 'rest';
+  waitMs: number;
+  plan?: TouchpointWave[];
+  decision?: AbDecisionRecord;
+}
+
+/** The touchpoint's A/B decision once made (null before, or for a step without a test). */
+export const abDecisionQuery = defineQuery<AbDecisionRecord | null>('abDecision');
 
 /** The campaign was resumed after a pause: the touchpoint's waves not yet started move to this plan. */
 export const rescheduleSignal = defineSignal<[TouchpointWave[]]>('reschedule');

@@ -1,8 +1,9 @@
-import { condition, continueAsNew, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { condition, continueAsNew, patched, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { CampaignActivities } from '../activities';
+import type { AbPhase } from '../activities/deliver-batch';
 import {
-  DELIVERY_LANES, type LaneCursor, type StepTally, type TouchpointInput, type TouchpointWave, addTallies, emptyTally, haltSignal, holdSignal,
-  rescheduleSignal,
+  DELIVERY_LANES, type LaneCursor, type StepTally, type TouchpointAbState, type TouchpointInput, type TouchpointWave, abDecisionQuery, addTallies,
+  emptyTally, haltSignal, holdSignal, rescheduleSignal,
 } from './definitions';
 
 const { deliverBatch } = proxyActivities<CampaignActivities>({
@@ -12,6 +13,14 @@ const { deliverBatch } = proxyActivities<CampaignActivities>({
   // Provider outages can last; keep retrying with backoff (Retry-After overrides the next delay).
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '2 minutes' },
 });
+
+const { planAbTest, decideAbTest } = proxyActivities<CampaignActivities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});
+
+/** Touchpoints started before A/B tests existed replay without looking for one. */
+export const AB_TEST_PATCH = 'ab-test-v1';
 
 /** Keeps each run's history small however large the audience: ~6 events a batch. */
 const ROUNDS_PER_RUN = 200;
@@ -25,6 +34,13 @@ const freshLanes = (): LaneCursor[] => Array.from({ length: DELIVERY_LANES }, ()
  * rounds, one batch each, and hold between rounds while the campaign is paused. A resume after a pause
  * moves the waves not yet started to the campaign's new plan. Touchpoints started before waves existed
  * (no `waves` in their input) deliver to everyone at once, as they did.
+ *
+ * A step with an A/B test (issue 14 item 4) is delivered twice over: first the test share, each recipient
+ * their variant, in the waves as planned; then, after the test's wait (hours scaled by the day length),
+ * the decision (activities/delivery/ab-decision.ts: rates from the stored SendGrid events, decideWinner)
+ * is recorded and answered by the `abDecision` query, and the rest get the winner in the same waves,
+ * shifted to start at the decision. Every recipient gets one message for the step: each phase claims
+ * only its own recipients (deliver-batch.ts).
  */
 export async function touchpointWorkflow(input: TouchpointInput): Promise<StepTally> {
   let held = input.resumeFrom?.held ?? false;
@@ -38,6 +54,16 @@ export async function touchpointWorkflow(input: TouchpointInput): Promise<StepTa
   let lanes: LaneCursor[] = input.resumeFrom?.lanes ?? freshLanes();
   let waves = input.waves ?? null;
   let waveStarted = input.resumeFrom?.waveStarted ?? false;
+  let ab: TouchpointAbState | null = input.ab ?? null;
+  setHandler(abDecisionQuery, () => ab?.decision ?? null);
+  if (!input.resumeFrom && !ab && patched(AB_TEST_PATCH)) {
+    const plan = await planAbTest({ campaignId: input.campaignId, clientId: input.clientId, stepNumber: input.stepNumber });
+    if (plan) ab = { phase: 'test', waitMs: plan.waitMs, ...(waves ? { plan: waves } : {}) };
+  }
+  const abPhase = (): { ab?: AbPhase } => {
+    if (!ab) return {};
+    return { ab: ab.phase === 'test' ? { phase: 'test' } : { phase: 'rest', winner: ab.decision!.winner } };
+  };
 
   /** Waves not started take the new plan's times; the one under way keeps going. */
   const applyReplan = () => {
@@ -57,13 +83,13 @@ export async function touchpointWorkflow(input: TouchpointInput): Promise<StepTa
       if (rounds >= ROUNDS_PER_RUN || workflowInfo().continueAsNewSuggested) {
         applyReplan();
         await continueAsNew<typeof touchpointWorkflow>({
-          ...input, ...(waves ? { waves } : {}), resumeFrom: { lanes, tally, held, ...(waves ? { waveStarted } : {}) },
+          ...input, ...(waves ? { waves } : {}), ...(ab ? { ab } : {}), resumeFrom: { lanes, tally, held, ...(waves ? { waveStarted } : {}) },
         });
       }
       await Promise.all(lanes.map(async (cursor, shard) => {
         if (cursor === 'done') return;
         const batch = await deliverBatch({
-          campaignId: input.campaignId, clientId: input.clientId, stepNumber: input.stepNumber, shard, afterDonorId: cursor, ...(zones ? { zones } : {}),
+          campaignId: input.campaignId, clientId: input.clientId, stepNumber: input.stepNumber, shard, afterDonorId: cursor, ...(zones ? { zones } : {}), ...abPhase(),
         });
         tally = addTallies(tally, batch.tally);
         lanes[shard] = batch.nextCursor ?? 'done';
@@ -72,30 +98,52 @@ export async function touchpointWorkflow(input: TouchpointInput): Promise<StepTa
     return true;
   };
 
-  if (!waves) {
-    await deliverLanes(undefined);
-    return tally;
-  }
-  for (;;) {
-    applyReplan();
-    const wave: TouchpointWave | undefined = waves[0];
-    if (!wave || halted) break;
-    if (!waveStarted) {
-      // Held, the wave waits for the resume (and its new time); otherwise for its due time or news.
-      const remaining = wave.dueAt - Date.now();
-      if (held || remaining > 0) {
-        const wasHeld = held;
-        const news = () => halted || replanned !== null || held !== wasHeld;
-        if (wasHeld) await condition(news);
-        else await condition(news, remaining);
-        continue;
-      }
-      waveStarted = true;
-    }
-    if (!(await deliverLanes(wave.zones))) break;
-    waves = waves.slice(1);
+  await deliverPhase();
+  if (ab?.phase === 'test' && !halted) {
+    // The events of the test share arrive meanwhile; a stop ends the touchpoint without a decision.
+    await condition(() => halted, ab.waitMs);
+    if (halted) return tally;
+    const decision = await decideAbTest({ campaignId: input.campaignId, clientId: input.clientId, stepNumber: input.stepNumber });
+    const first = ab.plan?.[0];
+    const shift = first ? Math.max(0, Date.now() - first.dueAt) : 0;
+    waves = ab.plan ? ab.plan.map((wave) => ({ ...wave, dueAt: wave.dueAt + shift })) : null;
     lanes = freshLanes();
     waveStarted = false;
+    ab = { phase: 'rest', waitMs: ab.waitMs, decision };
+    await deliverPhase();
   }
   return tally;
+
+  /** One pass over the audience: at once without waves, else each wave at its time. */
+  async function deliverPhase(): Promise<void> {
+    if (!waves) {
+      await deliverLanes(undefined);
+      return;
+    }
+    await deliverWaves();
+  }
+
+  async function deliverWaves(): Promise<void> {
+    for (;;) {
+      applyReplan();
+      const wave: TouchpointWave | undefined = waves?.[0];
+      if (!wave || halted) break;
+      if (!waveStarted) {
+        // Held, the wave waits for the resume (and its new time); otherwise for its due time or news.
+        const remaining = wave.dueAt - Date.now();
+        if (held || remaining > 0) {
+          const wasHeld = held;
+          const news = () => halted || replanned !== null || held !== wasHeld;
+          if (wasHeld) await condition(news);
+          else await condition(news, remaining);
+          continue;
+        }
+        waveStarted = true;
+      }
+      if (!(await deliverLanes(wave.zones))) break;
+      waves = waves!.slice(1);
+      lanes = freshLanes();
+      waveStarted = false;
+    }
+  }
 }

@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { ApplicationFailure } from '@temporalio/activity';
+import type { StepAbTest } from '../../domain/ab-test';
 import type { CoreStory, NarrativeStepDraft } from '../../domain/narrative';
 import type { SenderSettings } from '../../domain/sender';
 import type { FrequencyCap } from '../frequency-cap';
@@ -18,6 +19,10 @@ export interface StepContext {
   budgetId: string | null;
   sender: SenderSettings;
   frequencyCap: FrequencyCap | null;
+  /** The step's A/B test (issue 14 item 4), null when it has none. */
+  abTest: StepAbTest | null;
+  /** Seconds in one of the campaign's days (86,400 at real pace). */
+  dayLengthSeconds: number;
 }
 
 /**
@@ -39,6 +44,8 @@ export async function loadStepContext(em: EntityManager, scope: { campaignId: st
     budgetId: (row.budget_id as string | null) ?? null,
     channel: row.channel as string,
     sender: row.sender as SenderSettings,
+    abTest: (row.ab_test as StepAbTest | null) ?? null,
+    dayLengthSeconds: Number(row.day_length_seconds),
     frequencyCap: row.cap_messages ? { messages: row.cap_messages as number, windowDays: row.cap_window_days as number } : null,
     step: {
       step_number: scope.stepNumber,
@@ -55,7 +62,7 @@ export async function loadStepContext(em: EntityManager, scope: { campaignId: st
 const CONTEXT_SQL = `
   select c.name, c.track15_core_story as story, c.track15_control_treatment as control_treatment,
          c.track15_activated_at as activated_at, c.track15_timezone as timezone, s.stage, s.day, s.subject_line, s.message, s.call_to_action,
-         s.segment_customization, s.channel, b.id as budget_id, ${EFFECTIVE_SENDER_SQL} as sender,
+         s.segment_customization, s.channel, s.ab_test, c.track15_day_length_seconds as day_length_seconds, b.id as budget_id, ${EFFECTIVE_SENDER_SQL} as sender,
          cl.frequency_cap_messages as cap_messages, cl.frequency_cap_window_days as cap_window_days
     from campaigns c
     join clients cl on cl.id = c.client_id

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AB_DEFAULT_TEST_SHARE, AB_MAX_VARIANTS, AB_MIN_VARIANTS } from '../../domain/ab-test';
 import { type Stage, STEP_COUNT } from '../../domain/narrative';
 import { CampaignParams, choice, text, timestamp } from './common';
 import { rfmSegment } from './donors';
@@ -27,6 +28,22 @@ const SegmentOverride = z.strictObject({
   message: paragraphs(20_000).optional(),
 });
 
+const AbVariant = z.strictObject({
+  subject_line: line(1000).optional().describe('Replaces the step\'s subject line for this variant (Handlebars template)'),
+  message: paragraphs(20_000).optional().describe('Replaces the step\'s message for this variant (Handlebars template)'),
+}).refine((variant) => variant.subject_line !== undefined || variant.message !== undefined, 'a variant sets subject_line, message or both');
+
+/** Issue 14 item 4: the variants are tried on a share of the step's recipients; the best goes to the rest. */
+const AbTest = z.strictObject({
+  variants: z.array(AbVariant).min(AB_MIN_VARIANTS).max(AB_MAX_VARIANTS)
+    .describe(`${AB_MIN_VARIANTS}-${AB_MAX_VARIANTS} subject-line or message variants, split evenly across the test share`),
+  metric: choice({ opens: 'opens per recipient sent the variant', clicks: 'clicks per recipient sent the variant' }, 'The rate that picks the winner, from SendGrid events').default('opens'),
+  test_share: z.number().gt(0).lt(1).default(AB_DEFAULT_TEST_SHARE)
+    .describe('Share (0-1) of the step\'s recipients the variants are tried on; the rest get the winner'),
+  wait_hours: z.number().positive().max(24 * 14)
+    .describe('Hours between the variants\' send and the decision, at real pace (scaled by the day length in rehearsal-pace campaigns)'),
+});
+
 const stepFields = {
   day: z.number().int().min(1).max(STEP_COUNT),
   subject_line: line(1000).describe('Handlebars template; variables: donor.*, story.*, campaign.name, links.*'),
@@ -35,6 +52,7 @@ const stepFields = {
   segment_customization: z.partialRecord(rfmSegment('The RFM segment the override is for'), SegmentOverride).nullable()
     .describe('Per RFM segment: a different subject line or message, and the emphasis'),
   channel: choice(CHANNEL_MEANINGS, 'How the step reaches donors'),
+  ab_test: AbTest.nullable().describe('An A/B test of this step\'s subject line or message; null for none'),
 };
 
 export const StepInput = z.strictObject({
@@ -43,6 +61,7 @@ export const StepInput = z.strictObject({
   ...stepFields,
   segment_customization: stepFields.segment_customization.default(null),
   channel: stepFields.channel.default('email'),
+  ab_test: stepFields.ab_test.default(null),
 });
 
 export const StepsReplace = z.strictObject({

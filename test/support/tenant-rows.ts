@@ -4,10 +4,12 @@ import { UNSUBSCRIBE_GROUP_TENANT_TABLES } from '../../migrations/Migration20261
 import { DONOR_CARE_TENANT_TABLES } from '../../migrations/Migration20261130105100DonorCare';
 import { STATUS_COUNTER_TENANT_TABLES } from '../../migrations/Migration20261130101000StatusCounters';
 import { GIVING_TENANT_TABLES } from '../../migrations/Migration20261130102000Giving';
+import { AB_TEST_TENANT_TABLES } from '../../migrations/Migration20261130107000AbTests';
 
 /** Every tenant table of the schema, by the column that names its client: the first set and those added since. */
 export const TENANT_TABLES: Record<string, string> = {
   ...FIRST_TENANT_TABLES, ...UNSUBSCRIBE_GROUP_TENANT_TABLES, ...DONOR_CARE_TENANT_TABLES, ...STATUS_COUNTER_TENANT_TABLES, ...GIVING_TENANT_TABLES,
+  ...AB_TEST_TENANT_TABLES,
 };
 
 /** Anything that runs parameterised SQL: a pg Pool, a pg client, or a small wrapper over an EntityManager. */
@@ -153,6 +155,9 @@ export const TENANT_INSERTS: Record<string, Insert> = {
   receipts: (r) => ({
     text: `insert into receipts (client_id, donation_id, donor_id, year, number, amount, currency) values ($1, $2, $3, 2026, $4, 5000, 'usd')`,
     values: [r.clientId, r.donationId, r.donorId, 1 + Math.floor(Math.random() * 2_000_000_000)] }),
+  step_ab_decisions: (r) => ({
+    text: `insert into step_ab_decisions (campaign_id, client_id, step_number, metric, variants, winner, significant) values ($1, $2, 1, 'opens', '[]', 0, false)`,
+    values: [r.campaignId, r.clientId] }),
   api_keys: (r) => ({
     text: `insert into api_keys (client_id, role, name, key_prefix, key_hash) values ($1, 'client', 'ci', 'tk_test', $2) returning id`,
     values: [r.clientId, randomBytes(32).toString('hex')], id: 'apiKeyId' }),
