@@ -1,3 +1,4 @@
+import { AB_METRICS } from '../../domain/ab-test';
 import { z } from 'zod';
 import { CampaignParams, choice, page, pagination, timestamp, uuid } from './common';
 import { rfmSegment } from './donors';
@@ -37,6 +38,21 @@ export const Analytics = z.object({
     revenue: z.number(),
   })),
   retention: z.object({ control: Retention, test: Retention }),
+  ab_tests: z.array(z.object({
+    step_number: z.number().int(),
+    metric: z.enum(AB_METRICS).describe('The rate compared: opens or clicks per recipient sent the variant'),
+    winner: z.number().int().describe('Index of the variant sent to the rest of the step\'s recipients'),
+    significant: z.boolean().describe('The winner beat every other variant at 5%, Bonferroni-corrected (two-proportion z-test)'),
+    p_value: z.number().nullable(),
+    decided_at: timestamp,
+    variants: z.array(z.object({
+      index: z.number().int(),
+      recipients: z.number().int(),
+      conversions: z.number().int(),
+      rate: z.number(),
+      ci95: z.tuple([z.number(), z.number()]).describe('95% Wilson interval of the rate'),
+    })),
+  })).describe('The A/B tests of the campaign\'s steps decided so far (issue 14 item 4), by step'),
 });
 
 const DELIVERY_STATUS_MEANINGS = {

@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { z } from 'zod';
 import { campaignAnalytics } from '../../activities/campaign-completion';
+import { campaignAbDecisions } from '../../activities/delivery/ab-decision';
 import type { RfmSegment } from '../../domain/rfm';
 import { pageOf } from '../schemas/common';
 import type { Delivery } from '../schemas/reports';
@@ -51,6 +52,10 @@ export async function analyticsReport(em: EntityManager, campaignId: string) {
     p_value: analytics.pValue,
     segments: segments.map((row) => ({ ...row, revenue: Number(row.revenue) })),
     retention: { control: retentionOf('control'), test: retentionOf('test') },
+    ab_tests: (await campaignAbDecisions(em, campaignId)).map((d) => ({
+      step_number: d.stepNumber, metric: d.metric, winner: d.winner, significant: d.significant, p_value: d.pValue, decided_at: d.decidedAt,
+      variants: d.variants.map((v) => ({ index: v.index, recipients: v.recipients, conversions: v.conversions, rate: v.rate, ci95: v.ci95 })),
+    })),
   };
 }
 
