@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { abAssignment, recipientBucket } from '../../domain/ab-test';
 import { stopCampaign } from '../../workflows/lifecycle';
 import { abDecisionQuery, campaignWorkflowId } from '../../workflows/definitions';
 import { type ApiHarness, startApi } from '../api/support';
@@ -16,6 +17,7 @@ describe('A/B test on a step', () => {
   let api: ApiHarness;
   let clientId: string;
   let campaignId: string;
+  let donorIds: string[];
   const DONORS = 60;
   const SUBJECTS = ['Variant A: our spring story', 'Variant B: see what your gift did'];
 
@@ -23,7 +25,7 @@ describe('A/B test on a step', () => {
     h = await startCampaignHarness({ batchSize: 10 });
     api = await startApi({ db: h.db, orm: h.orm, temporal: { client: h.temporal.client, taskQueue: h.temporal.taskQueue }, sendgridPublicKey: signer.publicKey });
     clientId = await api.fixtures.client(`AB Org ${randomBytes(4).toString('hex')}`);
-    await api.fixtures.donors(clientId, Array.from({ length: DONORS }, (_, i) => ({ email: `ab${i}@donors.test`, first_name: `Donor${i}` })));
+    donorIds = await api.fixtures.donors(clientId, Array.from({ length: DONORS }, (_, i) => ({ email: `ab${i}@donors.test`, first_name: `Donor${i}` })));
     // 60-second days: 16 hours of waiting are 40 s, room to post the events; step 2 is a day away.
     campaignId = await api.fixtures.track15Campaign(clientId, { dayLengthSeconds: 60, controlShare: 0 });
   }, 60_000);
@@ -64,13 +66,17 @@ describe('A/B test on a step', () => {
     const stepOne = () => h.sink.deliveries().filter((d) => d.customArgs.campaign_id === campaignId && d.customArgs.step_number === '1');
     const variantRows = () => api.fixtures.query<{ donor_id: string; ab_variant: number }>(
       `select donor_id, ab_variant from campaign_deliveries where campaign_id = $1 and step_number = 1 and ab_variant is not null and status = 'sent'`, [campaignId]);
-    // The test share goes out first; the rest waits for the decision.
+    // The test share goes out first, each donor's variant by the stable bucket; the rest waits for the decision.
+    const places = donorIds.map((donorId) => ({ donorId, place: abAssignment(recipientBucket(campaignId, 1, donorId), 0.5, 2) }));
+    const share = places.filter(({ place }) => place.kind === 'variant').length;
     const tested = await eventually(async () => {
       const rows = await variantRows();
-      return rows.length > 0 && stepOne().length === rows.length ? rows : undefined;
+      return rows.length === share ? rows : undefined;
     }, 30_000, 'the test share');
     await new Promise((resolve) => setTimeout(resolve, 1000));
     expect(stepOne().length).toBe(tested.length);
+    expect(Object.fromEntries(tested.map((row) => [row.donor_id, row.ab_variant]))).toEqual(
+      Object.fromEntries(places.flatMap(({ donorId, place }) => (place.kind === 'variant' ? [[donorId, place.index]] : []))));
     expect(tested.length).toBeGreaterThan(DONORS * 0.25);
     expect(tested.length).toBeLessThan(DONORS * 0.75);
     expect(new Set(tested.map((row) => row.ab_variant))).toEqual(new Set([0, 1]));
