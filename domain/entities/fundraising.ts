@@ -80,6 +80,8 @@ export const NarrativeStep = defineEntity({
     callToAction: p.text(),
     segmentCustomization: p.json<Record<string, Record<string, string>>>().nullable(),
     channel: choice(['email', 'sms'], 10).default('email'),
+    /** Issue 14's A/B test on the step: 2–4 variants, metric, test share, wait (shape: api/schemas/narrative.ts). */
+    abTest: p.json<Record<string, unknown>>().nullable(),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },

@@ -45,6 +45,8 @@ export const CampaignDelivery = defineEntity({
     providerMessageId: varchar(255).nullable(),
     /** Tags one send attempt, so an attempt a crash interrupted can be matched with the provider's records. */
     sendKey: p.uuid().nullable(),
+    /** The A/B variant (0–3) a recipient of the step's test share was sent; null for the rest and for steps without a test. */
+    abVariant: p.smallint().nullable(),
     costCents: p.integer().default(0),
     attempts: p.smallint().default(0),
     createdAt: createdAt(),
@@ -75,6 +77,26 @@ export const CampaignDeliveryCount = defineEntity({
   },
 });
 export type ICampaignDeliveryCount = InferEntity<typeof CampaignDeliveryCount>;
+
+/** The A/B decision a touchpoint made, one per campaign step: per-variant rates with 95% intervals, the winner. */
+export const StepAbDecision = defineEntity({
+  name: 'StepAbDecision',
+  tableName: 'step_ab_decisions',
+  filters: tenantFilter('client'),
+  properties: {
+    campaign: p.manyToOne(Campaign).ref().primary().deleteRule('cascade'),
+    stepNumber: p.integer().primary(),
+    client: belongsToClient(),
+    metric: choice(['opens', 'clicks'], 10),
+    /** [{index, recipients, conversions, rate, ci95: [low, high]}] in variant order. */
+    variants: p.json<Array<Record<string, unknown>>>(),
+    winner: p.smallint(),
+    significant: p.boolean(),
+    pValue: p.double().nullable(),
+    decidedAt: p.datetime().defaultRaw('now()'),
+  },
+});
+export type IStepAbDecision = InferEntity<typeof StepAbDecision>;
 
 /** What each batch spent; batch_key is unique, so a retried batch never spends twice. */
 export const BudgetSpend = defineEntity({
@@ -137,4 +159,4 @@ export const ApiKey = defineEntity({
 });
 export type IApiKey = InferEntity<typeof ApiKey>;
 
-export const orchestrationEntities = [CampaignRecipient, CampaignDelivery, CampaignDeliveryCount, BudgetSpend, ProcessedWebhookEvent, ApiKey];
+export const orchestrationEntities = [CampaignRecipient, CampaignDelivery, CampaignDeliveryCount, StepAbDecision, BudgetSpend, ProcessedWebhookEvent, ApiKey];
