@@ -19,6 +19,7 @@ import rateLimitPlugin, { type RateLimitOptions } from './plugins/rate-limit';
 import audienceRoutes from './routes/audience';
 import campaignRoutes from './routes/campaigns';
 import clientRoutes from './routes/clients';
+import contentVersionRoutes from './routes/content-versions';
 import donationRoutes from './routes/donations';
 import donorImportRoutes from './routes/donor-import';
 import donorRoutes from './routes/donors';
@@ -64,7 +65,7 @@ const v1: FastifyPluginAsyncZod<{ rateLimit: RateLimitOptions } & PreviewRoutesO
   await app.register(rateLimitPlugin, options.rateLimit);
   await app.register(authPlugin);
   await app.register(emptyBodyPlugin);
-  for (const routes of [clientRoutes, donorRoutes, donorImportRoutes, donationRoutes, campaignRoutes, audienceRoutes, narrativeRoutes, lifecycleRoutes, reportRoutes, profileRoutes]) {
+  for (const routes of [clientRoutes, donorRoutes, donorImportRoutes, donationRoutes, campaignRoutes, audienceRoutes, narrativeRoutes, lifecycleRoutes, reportRoutes, profileRoutes, contentVersionRoutes]) {
     await app.register(routes);
   }
   // Previews render as the worker's sends do, so they are given what the worker's composer is given.

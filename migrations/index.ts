@@ -23,6 +23,8 @@ import { Migration20261130101000StatusCounters } from './Migration20261130101000
 import { Migration20261130102000Giving } from './Migration20261130102000Giving';
 import { Migration20261130100000PaymentDonationLink } from './Migration20261130100000PaymentDonationLink';
 import { Migration20261130107000AbTests } from './Migration20261130107000AbTests';
+import { Migration20261130106000ContentOutcomes } from './Migration20261130106000ContentOutcomes';
+import { Migration20261130106100ActivationFunnel } from './Migration20261130106100ActivationFunnel';
 
 /** Applied in this order; a new migration is appended here. */
 export const migrationsList: MigrationObject[] = [
@@ -50,4 +52,6 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261130102000Giving', class: Migration20261130102000Giving },
   { name: 'Migration20261130100000PaymentDonationLink', class: Migration20261130100000PaymentDonationLink },
   { name: 'Migration20261130107000AbTests', class: Migration20261130107000AbTests },
+  { name: 'Migration20261130106000ContentOutcomes', class: Migration20261130106000ContentOutcomes },
+  { name: 'Migration20261130106100ActivationFunnel', class: Migration20261130106100ActivationFunnel },
 ];

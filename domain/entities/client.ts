@@ -1,5 +1,5 @@
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
-import { choice, createdAt, jsonObject, numeric, senderIdentity, updatedAt, uuidPk, varchar } from './columns';
+import { choice, createdAt, jsonObject, numeric, senderIdentity, timestamp, updatedAt, uuidPk, varchar } from './columns';
 import { tenantFilter } from './tenant';
 
 /** Seed 000/003: the tenant. Its activation token is `G` + 4 digits; its current content is a version. */
@@ -51,6 +51,10 @@ export const ContentVersion = defineEntity({
     iterationNotes: p.text().nullable(),
     hypothesis: p.text().nullable(),
     outcome: choice(['success', 'failure', 'pending'], 20).nullable(),
+    /** Why the outcome was judged so, when, and by which API key (issue 16). */
+    outcomeNote: p.text().nullable(),
+    outcomeSetAt: timestamp(),
+    outcomeSetBy: p.text().nullable(),
     isCurrent: p.boolean().default(false),
     // Assigned by the set_version_number() trigger. Declared as a raw default (the column has none) so the
     // ORM leaves it out of the INSERT and reads the trigger's number back with RETURNING.
@@ -75,4 +79,37 @@ export const ContentVersionCounter = defineEntity({
 });
 export type IContentVersionCounter = InferEntity<typeof ContentVersionCounter>;
 
-export const clientEntities = [Client, ContentVersion, ContentVersionCounter];
+/** Issue 16: one visitor (a salted hash, nothing personal) seeing one version on one day. */
+export const ContentVersionView = defineEntity({
+  name: 'ContentVersionView',
+  tableName: 'content_version_views',
+  filters: tenantFilter('client'),
+  uniques: [{ properties: ['contentVersion', 'visitorHash', 'viewDay'] }],
+  properties: {
+    id: uuidPk(),
+    client: belongsToClient(),
+    contentVersion: () => p.manyToOne(ContentVersion).ref().deleteRule('cascade'),
+    visitorHash: p.character().length(64),
+    viewDay: p.date(),
+    createdAt: createdAt(),
+  },
+});
+export type IContentVersionView = InferEntity<typeof ContentVersionView>;
+
+/** Issue 16: an agreement version accepted, when, and the activation version the visitor had been shown. */
+export const AgreementAcceptance = defineEntity({
+  name: 'AgreementAcceptance',
+  tableName: 'agreement_acceptances',
+  filters: tenantFilter('client'),
+  properties: {
+    id: uuidPk(),
+    client: belongsToClient(),
+    contentVersion: () => p.manyToOne(ContentVersion).ref().deleteRule('cascade').index('idx_agreement_acceptances_version'),
+    activationVersion: () => p.manyToOne(ContentVersion).ref().nullable().deleteRule('set null').index('idx_agreement_acceptances_activation_version'),
+    visitorHash: p.character().length(64),
+    acceptedAt: createdAt(),
+  },
+});
+export type IAgreementAcceptance = InferEntity<typeof AgreementAcceptance>;
+
+export const clientEntities = [Client, ContentVersion, ContentVersionCounter, ContentVersionView, AgreementAcceptance];

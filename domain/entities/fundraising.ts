@@ -1,5 +1,5 @@
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
-import { belongsToClient, ContentVersion } from './client';
+import { AgreementAcceptance, belongsToClient, ContentVersion } from './client';
 import { choice, createdAt, jsonObject, numeric, senderIdentity, textArray, timestamp, updatedAt, uuidPk, varchar } from './columns';
 import { tenantFilter } from './tenant';
 
@@ -136,6 +136,8 @@ export const Payment = defineEntity({
     id: uuidPk(),
     client: belongsToClient(),
     contentVersion: p.manyToOne(ContentVersion).ref().nullable().deleteRule('set null'),
+    /** The agreement acceptance the payment was started from (issue 16). */
+    acceptance: p.manyToOne(AgreementAcceptance).ref().nullable().deleteRule('set null').index('idx_payments_acceptance'),
     donor: p.manyToOne(Donor).ref().nullable().deleteRule('set null'),
     campaign: p.manyToOne(Campaign).ref().nullable().deleteRule('set null'),
     stripePaymentIntentId: varchar(255).nullable().unique(),

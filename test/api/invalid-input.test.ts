@@ -25,6 +25,9 @@ describe('invalid input to every documented operation', () => {
     Object.assign(ids, await api.fixtures.profileSet(client.id));
     const payment = await api.fixtures.payment(client.id, ids.donorId, 2500);
     [ids.paymentId, ids.donationId] = [payment.paymentId, payment.donationId!];
+    ids.versionId = await api.fixtures.contentVersion(client.id, 'activation', { headline: 'Fuzzed' }, true);
+    ids.otherVersionId = await api.fixtures.contentVersion(client.id, 'activation', { headline: 'Fuzzed baseline' });
+    ids.pageType = 'activation';
     ids.token = signUnsubscribeToken({ clientId: client.id, donorId: ids.donorId, campaignId: null, issuedAt: Date.now() }, UNSUBSCRIBE_SECRET);
     operations = await documentedOperations(api);
   });

@@ -1,4 +1,5 @@
 import { buildNarrativeSteps } from '../../domain/narrative';
+import { contentVersionBodies } from './content-fixtures';
 import { type Operation, documentedOperations, fillPath } from './openapi';
 import { type ApiHarness, STORY, databaseFingerprint, startApi } from './support';
 
@@ -28,9 +29,10 @@ describe('tenant isolation on every operation', () => {
     const profiles = await api.fixtures.profileSet(clientA.id, 'Alpha');
     await api.fixtures.query(`insert into campaign_profile_usage (client_id, campaign_id, container_id, usage_type) values ($1, $2, $3, 'CONTAINER')`,
       [clientA.id, campaignId, profiles.containerId]);
-    a = { clientId: clientA.id, donorId, campaignId, keyId, paymentId, donationId: donationId!, stepNumber: '7', category: 'marketing', ...profiles };
+    const versionId = await api.fixtures.contentVersion(clientA.id, 'activation', { headline: 'Alpha activation headline' }, true);
+    a = { clientId: clientA.id, donorId, campaignId, keyId, paymentId, donationId: donationId!, stepNumber: '7', category: 'marketing', pageType: 'activation', versionId, otherVersionId: versionId, ...profiles };
     secrets = [clientA.id, donorId, campaignId, keyId, paymentId, donationId!, 'alpha-donor@donors.test', 'Alphonse', 'Alpha Appeal', 'Alpha Org',
-      ...Object.values(profiles), 'Alpha families', 'Alpha brand', 'Alpha budget', 'Alpha container'];
+      ...Object.values(profiles), 'Alpha families', 'Alpha brand', 'Alpha budget', 'Alpha container', versionId, 'Alpha activation headline'];
     operations = (await documentedOperations(api)).filter((operation) => operation.path.startsWith('/v1/'));
   });
   afterAll(async () => { await api.close(); });
@@ -64,6 +66,8 @@ describe('tenant isolation on every operation', () => {
     'PATCH /v1/clients/{clientId}/donors/{donorId}': { first_name: 'Hijacked', version: 1 },
     'PUT /v1/clients/{clientId}/campaigns/{campaignId}/profile-usage': { usage_type: 'CONTAINER', container_id: a.containerId },
     'POST /v1/clients/{clientId}/campaigns/{campaignId}/steps/{stepNumber}/test-send': { addresses: ['intruder@intruder.test'], donor_id: a.donorId },
+    ...contentVersionBodies(),
+    'PUT /v1/clients/{clientId}/content-versions/{versionId}/outcome': { outcome: 'failure', note: 'hijacked' },
     'POST /v1/clients/{clientId}/campaigns/{campaignId}/rehearsal': { addresses: ['intruder@intruder.test'], day_length_seconds: 1, donor_id: a.donorId },
   });
 
@@ -97,7 +101,7 @@ describe('tenant isolation on every operation', () => {
   it('answers 404 to B naming its own client with A\'s resources in the path or body, and lists none of A\'s data', async () => {
     const before = await databaseFingerprint(api.fixtures);
     const refersToA = (operation: Operation) =>
-      /\{(donorId|campaignId|keyId|paymentId|donationId|profileId|guidelineId|budgetId|containerId)\}/.test(operation.path)
+      /\{(donorId|campaignId|keyId|paymentId|donationId|profileId|guidelineId|budgetId|containerId|versionId|otherVersionId)\}/.test(operation.path)
       || [a.donorId, a.profileId, a.containerId, a.guidelineId].some((id) => JSON.stringify(validBodies()[operation.key] ?? '').includes(id));
     const tenantOperations = operations.filter((operation) => operation.path.includes('{clientId}'));
     for (const operation of tenantOperations.filter(refersToA)) {

@@ -111,6 +111,14 @@ export class Fixtures {
     return { profileId, guidelineId, budgetId, containerId };
   }
 
+  /** A content version of one page type (seed 003), inserted as the owner; current when asked. */
+  async contentVersion(clientId: string, pageType: string, content: Record<string, unknown>, current = false): Promise<string> {
+    const [{ id }] = await this.query<{ id: string }>(
+      'insert into content_versions (client_id, page_type, content) values ($1, $2, $3) returning id', [clientId, pageType, JSON.stringify(content)]);
+    if (current) await this.query('select make_content_version_current($1)', [id]);
+    return id;
+  }
+
   async close(): Promise<void> {
     await this.pool.end();
   }

@@ -5,11 +5,13 @@ import { DONOR_CARE_TENANT_TABLES } from '../../migrations/Migration202611301051
 import { STATUS_COUNTER_TENANT_TABLES } from '../../migrations/Migration20261130101000StatusCounters';
 import { GIVING_TENANT_TABLES } from '../../migrations/Migration20261130102000Giving';
 import { AB_TEST_TENANT_TABLES } from '../../migrations/Migration20261130107000AbTests';
+import { ACTIVATION_FUNNEL_TENANT_TABLES } from '../../migrations/Migration20261130106100ActivationFunnel';
 
 /** Every tenant table of the schema, by the column that names its client: the first set and those added since. */
 export const TENANT_TABLES: Record<string, string> = {
   ...FIRST_TENANT_TABLES, ...UNSUBSCRIBE_GROUP_TENANT_TABLES, ...DONOR_CARE_TENANT_TABLES, ...STATUS_COUNTER_TENANT_TABLES, ...GIVING_TENANT_TABLES,
   ...AB_TEST_TENANT_TABLES,
+  ...ACTIVATION_FUNNEL_TENANT_TABLES,
 };
 
 /** Anything that runs parameterised SQL: a pg Pool, a pg client, or a small wrapper over an EntityManager. */
@@ -71,6 +73,12 @@ export const TENANT_INSERTS: Record<string, Insert> = {
     text: `insert into content_version_counters (client_id, page_type, last_number) values ($1, 'agreement', 0)
            on conflict (client_id, page_type) do update set last_number = excluded.last_number`,
     values: [r.clientId] }),
+  content_version_views: (r) => ({
+    text: `insert into content_version_views (client_id, content_version_id, visitor_hash, view_day) values ($1, $2, $3, current_date)`,
+    values: [r.clientId, r.contentVersionId, randomBytes(32).toString('hex')] }),
+  agreement_acceptances: (r) => ({
+    text: `insert into agreement_acceptances (client_id, content_version_id, visitor_hash) values ($1, $2, $3)`,
+    values: [r.clientId, r.contentVersionId, randomBytes(32).toString('hex')] }),
   payments: (r) => ({
     text: `insert into payments (client_id, content_version_id, donor_id, campaign_id, stripe_payment_intent_id, amount, status)
            values ($1, $2, $3, $4, $5, 5000, 'succeeded') returning id`,
