@@ -22,10 +22,12 @@ export const RFM_RECALCULATION_SQL = `
   with gifts as (
     -- Integers from here on: numeric comparisons in the score CASEs cost more than the conversions.
     select donor_id, floor(date_part('epoch', ?::timestamptz - max(donated_at)) / 86400)::int as days_since,
-           count(*) as gift_count, (sum(amount) * 100)::bigint as total_cents
+           -- In US cents: the tiers are seed 000's dollar amounts; a non-USD client's rate converts (issue 10 item 4).
+           count(*) as gift_count,
+           (sum(amount) * 100 / (select coalesce(rfm_tier_rate, 1) from clients where id = donations.client_id))::bigint as total_cents
       from donations
      where client_id = ? and status = 'succeeded' and donated_at <= ?::timestamptz and (?::uuid is null or donor_id = ?::uuid)
-     group by donor_id),
+     group by donor_id, client_id),
   scores as (
     select donor_id,
            ${descending('days_since', RECENCY_MAX_DAYS, '<=')} as r,

@@ -22,6 +22,7 @@ import { Migration20261130105100DonorCare } from './Migration20261130105100Donor
 import { Migration20261130101000StatusCounters } from './Migration20261130101000StatusCounters';
 import { Migration20261130102000Giving } from './Migration20261130102000Giving';
 import { Migration20261130100000PaymentDonationLink } from './Migration20261130100000PaymentDonationLink';
+import { Migration20261130110000RfmTierRate } from './Migration20261130110000RfmTierRate';
 import { Migration20261130107000AbTests } from './Migration20261130107000AbTests';
 import { Migration20261130106000ContentOutcomes } from './Migration20261130106000ContentOutcomes';
 import { Migration20261130106100ActivationFunnel } from './Migration20261130106100ActivationFunnel';
@@ -54,4 +55,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261130107000AbTests', class: Migration20261130107000AbTests },
   { name: 'Migration20261130106000ContentOutcomes', class: Migration20261130106000ContentOutcomes },
   { name: 'Migration20261130106100ActivationFunnel', class: Migration20261130106100ActivationFunnel },
+  { name: 'Migration20261130110000RfmTierRate', class: Migration20261130110000RfmTierRate },
 ];

@@ -2,11 +2,27 @@ import { z } from 'zod';
 import { ClientParams, choice, decimal, jsonObject, text, timestamp, uuid } from './common';
 import { currencyCode } from './money';
 
+/**
+ * Units of the client's reporting currency one US dollar is worth (e.g. 150 for JPY). RFM monetary tiers are
+ * seed 000's dollar amounts ($50/$200/$500/$1,000); a donor's total is divided by this rate before it is
+ * placed on them. Required when the reporting currency is not USD; the client supplies it (no rate feed).
+ */
+const rfmTierRate = z.number().positive().max(1_000_000)
+  .describe('Units of the reporting currency per US dollar, to place gifts on the RFM tiers ($50, $200, $500, $1,000); required unless the client reports in USD');
+
 export const ClientCreate = z.strictObject({
   name: text().trim().min(1).max(255),
   metadata: jsonObject.default({}),
   reporting_currency: currencyCode.default('usd')
     .describe('ISO 4217 code of every gift of this client (usd when omitted): gifts in another currency are refused, so revenue and RFM never add currencies'),
+  rfm_tier_rate: rfmTierRate.optional(),
+}).superRefine((client, ctx) => {
+  // An invalid currency is reported on its own field; only a valid non-USD one needs the rate.
+  const currency = currencyCode.safeParse(client.reporting_currency);
+  if (currency.success && currency.data !== 'usd' && client.rfm_tier_rate === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['rfm_tier_rate'],
+      message: `a client reporting in ${client.reporting_currency.toUpperCase()} needs rfm_tier_rate: how many ${client.reporting_currency.toUpperCase()} one US dollar is worth, to place its donors on the RFM tiers ($50, $200, $500, $1,000)` });
+  }
 });
 
 /**
@@ -56,6 +72,7 @@ export const ClientUpdate = z.strictObject({
     .describe('Share of a campaign audience that usually gives (0-1): the baseline of the pre-activation power estimate'),
   expected_lift_percent: z.number().gt(0).max(99_999).multipleOf(0.01).nullable()
     .describe('Relative lift of test over control the client hopes to show, in percent: the estimate warns when the control group is too small for it'),
+  rfm_tier_rate: rfmTierRate,
 }).partial().refine((update) => Object.keys(update).length > 0, 'name at least one field to change');
 
 export type ClientUpdateInput = z.infer<typeof ClientUpdate>;
@@ -77,6 +94,7 @@ export const Client = z.object({
   expected_lift_percent: decimal.nullable(),
   metadata: z.record(z.string(), z.unknown()),
   reporting_currency: z.string().describe('Lowercase ISO 4217 code that every gift, revenue figure and RFM monetary score of this client is in'),
+  rfm_tier_rate: decimal.nullable().describe('Units of the reporting currency per US dollar for the RFM tiers; null for a USD client (rate 1)'),
   created_at: timestamp,
   updated_at: timestamp,
 });

@@ -11,7 +11,7 @@ const CLIENT_COLUMNS = `id, name, status, activation_token, ${SENDER_VIEW_SQL},
   case when quiet_hours_start is null then null
        else json_build_object('start', to_char(quiet_hours_start, 'HH24:MI'), 'end', to_char(quiet_hours_end, 'HH24:MI')) end as quiet_hours,
   historical_conversion_rate, expected_lift_percent,
-  metadata, reporting_currency, created_at, updated_at`;
+  metadata, reporting_currency, rfm_tier_rate, created_at, updated_at`;
 // A token taken between reading the taken set and inserting loses the race quietly (on conflict do
 // nothing); a fresh read and pick then almost always succeeds.
 const TOKEN_ATTEMPTS = 5;
@@ -20,19 +20,19 @@ export interface ClientRow {
   id: string; name: string; status: 'pending' | 'active' | 'paid' | 'failed'; activation_token: string | null;
   sender: SenderSettings; frequency_cap: { max_messages: number; window_days: number } | null; quiet_hours: { start: string; end: string } | null;
   historical_conversion_rate: string | null; expected_lift_percent: string | null;
-  metadata: Record<string, unknown>; reporting_currency: string; created_at: string; updated_at: string;
+  metadata: Record<string, unknown>; reporting_currency: string; rfm_tier_rate: string | null; created_at: string; updated_at: string;
 }
 
 /** Needs the operator role: picking a free activation token reads every client's. */
-export async function createClient(em: EntityManager, input: { name: string; metadata: Record<string, unknown>; reporting_currency: string }): Promise<ClientRow> {
+export async function createClient(em: EntityManager, input: { name: string; metadata: Record<string, unknown>; reporting_currency: string; rfm_tier_rate?: number }): Promise<ClientRow> {
   for (let attempt = 1; ; attempt++) {
     const taken = new Set((await em.execute<{ token: string }[]>(
       'select activation_token as token from clients where activation_token is not null')).map((row) => row.token));
     const token = generateActivationToken((candidate) => taken.has(candidate), taken.size, Math.random);
     const [row] = await em.execute<ClientRow[]>(
-      `insert into clients (name, activation_token, metadata, reporting_currency) values (?, ?, ?::jsonb, ?)
+      `insert into clients (name, activation_token, metadata, reporting_currency, rfm_tier_rate) values (?, ?, ?::jsonb, ?, ?)
        on conflict (activation_token) do nothing returning ${CLIENT_COLUMNS}`,
-      [input.name, token, JSON.stringify(input.metadata), input.reporting_currency],
+      [input.name, token, JSON.stringify(input.metadata), input.reporting_currency, input.rfm_tier_rate ?? null],
     );
     if (row) return row;
     if (attempt >= TOKEN_ATTEMPTS) throw new Error(`no free activation token after ${TOKEN_ATTEMPTS} attempts`);
@@ -50,7 +50,7 @@ export async function getClient(em: EntityManager, clientId: string): Promise<Cl
 }
 
 /** Columns an update sets straight from the request field of the same name. */
-const PLAIN_FIELDS = ['name', 'historical_conversion_rate', 'expected_lift_percent'] as const;
+const PLAIN_FIELDS = ['name', 'historical_conversion_rate', 'expected_lift_percent', 'rfm_tier_rate'] as const;
 
 /**
  * Changes the client's name, metadata, experiment defaults, frequency cap, quiet hours or sender identity (only the fields named). Refused with 409 when it

@@ -17,6 +17,8 @@ export const Client = defineEntity({
     metadata: jsonObject(),
     /** Lowercase ISO 4217 code every gift of the client is in, so reports never add currencies. */
     reportingCurrency: p.character().length(3).default('usd'),
+    /** Units of the reporting currency per US dollar, placing totals on the RFM dollar tiers; null means 1. */
+    rfmTierRate: p.decimal().precision(18).scale(6).nullable(),
     /** When the client's RFM scores were last recalculated (donor rows change only when their scores do). */
     rfmCalculatedAt: p.datetime().columnType('timestamptz').nullable(),
     ...senderIdentity(),

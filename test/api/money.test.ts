@@ -7,11 +7,14 @@ import { type ApiHarness, databaseFingerprint, insertKey, startApi } from './sup
  */
 describe('money at the API', () => {
   let api: ApiHarness;
-  const clients: Record<string, { id: string; key: string; donorId: string }> = {};
+  const clients: Record<string, { id: string; key: string; donorId: string; body: Record<string, unknown> }> = {};
 
+  // Units of each currency per US dollar, for the RFM tiers (required unless the client reports in USD).
+  const RFM_TIER_RATES: Record<string, number> = { JPY: 150, kwd: 0.31, isk: 138 };
   const newClient = async (name: string, reportingCurrency?: string) => {
     const response = await api.call(api.operatorKey, {
-      method: 'POST', url: '/v1/clients', payload: { name, ...(reportingCurrency ? { reporting_currency: reportingCurrency } : {}) },
+      method: 'POST', url: '/v1/clients',
+      payload: { name, ...(reportingCurrency ? { reporting_currency: reportingCurrency, rfm_tier_rate: RFM_TIER_RATES[reportingCurrency] } : {}) },
     });
     expect(response.statusCode).toBe(201);
     const { id } = response.json();
@@ -52,6 +55,31 @@ describe('money at the API', () => {
     }
     const read = await api.call(clients.Yen.key, { method: 'GET', url: `/v1/clients/${clients.Yen.id}` });
     expect(read.json()).toMatchObject({ reporting_currency: 'jpy' });
+  });
+
+  it('a client reporting in another currency than USD states its RFM tier rate, else 400 naming rfm_tier_rate', async () => {
+    const before = await databaseFingerprint(api.fixtures);
+    const response = await api.call(api.operatorKey, { method: 'POST', url: '/v1/clients', payload: { name: 'No rate', reporting_currency: 'jpy' } });
+    await expectRefused(response, 'body.rfm_tier_rate', /how many JPY one US dollar is worth/);
+    expect(await databaseFingerprint(api.fixtures)).toBe(before);
+    expect(clients.Yen.body).toMatchObject({ rfm_tier_rate: 150 });
+    expect(clients.Dollars.body).toMatchObject({ rfm_tier_rate: null });
+  });
+
+  it('a ¥5,000 gift scores as about $33 on the RFM monetary tiers, not as $5,000; ¥160,000 (about $1,067) reaches the $1,000 tier', async () => {
+    const monetary = async (donorId: string) =>
+      (await api.fixtures.query<{ m: number }>('select rfm_monetary_score as m from donors where id = $1', [donorId]))[0].m;
+    const recalculate = () => api.call(clients.Yen.key, { method: 'POST', url: `/v1/clients/${clients.Yen.id}/rfm/recalculate` });
+    const [donorId] = await api.fixtures.donors(clients.Yen.id, [{ email: 'tiered@donors.test' }]);
+    const give = (amount: number) => api.call(clients.Yen.key, {
+      method: 'POST', url: `/v1/clients/${clients.Yen.id}/donations`, payload: { donor_id: donorId, amount },
+    });
+    expect((await give(5000)).statusCode).toBe(201);
+    expect((await recalculate()).statusCode).toBe(200);
+    expect(await monetary(donorId)).toBe(1);
+    expect((await give(155_000)).statusCode).toBe(201);
+    expect((await recalculate()).statusCode).toBe(200);
+    expect(await monetary(donorId)).toBe(5);
   });
 
   it('¥5,000 asks Stripe for 5000 yen (not 500,000) and answers 5000', async () => {

@@ -22,6 +22,7 @@ const VIOLATIONS: Record<string, [table: string, set: string]> = {
   chk_donors_version: ['donors', 'version = 0'],
   chk_erased_addresses_kind: ['erased_addresses', `kind = 'fax'`],
   chk_erased_addresses_hash: ['erased_addresses', `address_hash = repeat('Z', 64)`],
+  chk_clients_rfm_tier_rate: ['clients', 'rfm_tier_rate = 0'],
   chk_clients_quiet_hours: ['clients', `quiet_hours_start = '21:00', quiet_hours_end = null`],
   chk_track15_control_share: ['campaigns', 'track15_control_share = 0.6'],
   chk_track15_control_treatment: ['campaigns', `track15_control_treatment = 'nothing'`],
