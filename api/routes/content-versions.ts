@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { AUTHENTICATED_ERRORS, BODY_ERRORS, ClientParams, pageOf, problems } from '../schemas/common';
+import { AUTHENTICATED_ERRORS, BODY_ERRORS, ClientParams, PageQuery, pageOf, problems } from '../schemas/common';
 import {
   CompareParams, CompareQuery, ContentVersion, ContentVersionPage, ContentVersionQuery, OutcomeSet, PAGE_TYPES, PageTypeParams, VersionComparison,
   VersionParams, VersionStatsList, contentVersionCreate,
@@ -63,9 +63,9 @@ const contentVersionRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get('/clients/:clientId/pages/:pageType/stats', {
     schema: {
       summary: 'Which version converts: per version of the page type, views (one per visitor per day), agreement acceptances and succeeded payments, with rates and 95% Wilson intervals', tags,
-      params: PageTypeParams, response: { 200: VersionStatsList, ...problems(...AUTHENTICATED_ERRORS, 404) },
+      params: PageTypeParams, querystring: PageQuery, response: { 200: VersionStatsList, ...problems(...AUTHENTICATED_ERRORS, 404) },
     },
-  }, async (request) => ({ items: await request.inClient(request.params.clientId, (em) => pageTypeStats(em, request.params.pageType)) }));
+  }, async (request) => pageOf(await request.inClient(request.params.clientId, (em) => pageTypeStats(em, request.params.pageType, request.query)), request.query));
 
   app.get('/clients/:clientId/content-versions/:versionId/compare/:otherVersionId', {
     schema: {

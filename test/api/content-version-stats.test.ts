@@ -67,7 +67,7 @@ describe('content version stats and comparison', () => {
     expect(two.acceptance_rate.rate).toBeCloseTo(0.3, 10);
     const agreements = (await get('/pages/agreement/stats')).json().items as Record<string, unknown>[];
     expect(agreements).toMatchObject([{ version_id: agreement, views: 80, acceptances: 80, payments: 50 }]);
-    expect((await get('/pages/processing/stats')).json()).toEqual({ items: [] });
+    expect((await get('/pages/processing/stats')).json()).toEqual({ items: [], next_offset: null });
   });
 
   it('compares two versions of a page type: difference, interval, p-value, lift and the outcome they suggest', async () => {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ClientParams, jsonObject, page, pagination, text, timestamp, uuid } from '../common';
+import { ClientParams, choice, jsonObject, page, pagination, text, timestamp, uuid } from '../common';
 import { currencyCode } from '../money';
 
 /**
@@ -7,9 +7,28 @@ import { currencyCode } from '../money';
  * shape, validated to every leaf, so the public pages can render any stored version without guessing.
  */
 
-export const PAGE_TYPES = ['activation', 'agreement', 'confirmation', 'processing'] as const;
+/** Seed 003's page types, in the order a client meets them. */
+const PAGE_TYPE_MEANINGS = {
+  activation: 'the page the activation token opens: what the service is and what it costs',
+  agreement: 'the agreement the client accepts before paying',
+  confirmation: 'shown once the payment succeeded',
+  processing: 'shown while the payment is being confirmed',
+} as const;
+export const PAGE_TYPES = Object.keys(PAGE_TYPE_MEANINGS) as [keyof typeof PAGE_TYPE_MEANINGS, ...(keyof typeof PAGE_TYPE_MEANINGS)[]];
 export type PageType = (typeof PAGE_TYPES)[number];
-export const OUTCOMES = ['success', 'failure', 'pending'] as const;
+const pageType = () => choice(PAGE_TYPE_MEANINGS, 'Which activation page the version is content for');
+/** Seed 003's verdict on a version's hypothesis. */
+const OUTCOME_MEANINGS = {
+  success: 'the version did what its hypothesis expected',
+  failure: 'it did not',
+  pending: 'not decided yet',
+} as const;
+export const OUTCOMES = Object.keys(OUTCOME_MEANINGS) as [keyof typeof OUTCOME_MEANINGS, ...(keyof typeof OUTCOME_MEANINGS)[]];
+const outcome = (summary: string) => choice(OUTCOME_MEANINGS, summary);
+const METRIC_MEANINGS = {
+  payments: 'succeeded activation payments per view',
+  acceptances: 'agreement acceptances per view',
+} as const;
 
 const line = (max: number) => text().trim().min(1).max(max);
 const prose = (max: number) => text({ multiline: true }).trim().min(1).max(max);
@@ -76,12 +95,12 @@ export function contentVersionCreate(pageType: PageType) {
 export const ContentVersion = z.object({
   id: uuid,
   client_id: uuid,
-  page_type: z.enum(PAGE_TYPES),
+  page_type: pageType(),
   version_number: z.number().int().describe('1, 2, 3… per client and page type, without gaps'),
   content: z.record(z.string(), z.unknown()).describe('As validated for its page type'),
   hypothesis: z.string().nullable(),
   iteration_notes: z.string().nullable(),
-  outcome: z.enum(OUTCOMES).nullable(),
+  outcome: outcome('Whether the version worked; null until set').nullable(),
   outcome_note: z.string().nullable(),
   outcome_set_at: timestamp.nullable(),
   outcome_set_by: z.string().nullable().describe('Id of the API key that set the outcome'),
@@ -92,18 +111,18 @@ export const ContentVersion = z.object({
 }).meta({ id: 'ContentVersion' });
 export const ContentVersionPage = page(ContentVersion);
 
-export const PageTypeParams = ClientParams.extend({ pageType: z.enum(PAGE_TYPES).describe('activation, agreement, confirmation or processing') });
+export const PageTypeParams = ClientParams.extend({ pageType: pageType() });
 export const VersionParams = ClientParams.extend({ versionId: uuid.describe('A content version') });
 
 export const ContentVersionQuery = z.strictObject({
   current: z.enum(['true', 'false']).optional().transform((value) => (value === undefined ? undefined : value === 'true'))
     .describe('true: only the current version; false: only the others'),
-  outcome: z.enum(OUTCOMES).optional(),
+  outcome: outcome('Only versions with this outcome').optional(),
   ...pagination,
 });
 
 export const OutcomeSet = z.strictObject({
-  outcome: z.enum(OUTCOMES).describe('success, failure or pending'),
+  outcome: outcome('The verdict on the version'),
   note: prose(5_000).optional().describe('Why the outcome was judged so'),
 });
 
@@ -114,10 +133,10 @@ const Rate = z.object({
 
 export const VersionStats = z.object({
   version_id: uuid,
-  page_type: z.enum(PAGE_TYPES),
+  page_type: pageType(),
   version_number: z.number().int(),
   is_current: z.boolean(),
-  outcome: z.enum(OUTCOMES).nullable(),
+  outcome: outcome('Whether the version worked; null until set').nullable(),
   views: z.number().int().describe('Distinct visitors per day who saw the version'),
   acceptances: z.number().int().describe('Agreement acceptances of this version, or after being shown this activation version'),
   payments: z.number().int().describe('Succeeded payments started from those acceptances'),
@@ -125,20 +144,20 @@ export const VersionStats = z.object({
   conversion: Rate.describe('Payments per view'),
 }).meta({ id: 'ContentVersionStats' });
 
-export const VersionStatsList = z.object({ items: z.array(VersionStats) });
+export const VersionStatsList = page(VersionStats);
 
 export const CompareParams = VersionParams.extend({ otherVersionId: uuid.describe('The baseline version, of the same page type') });
 export const CompareQuery = z.strictObject({
-  metric: z.enum(['payments', 'acceptances']).default('payments').describe('What counts as a conversion: payments (default) or acceptances'),
+  metric: choice(METRIC_MEANINGS, 'What counts as a conversion (payments when omitted)').default('payments'),
 });
 
 export const VersionComparison = z.object({
-  metric: z.enum(['payments', 'acceptances']),
+  metric: choice(METRIC_MEANINGS, 'What counted as a conversion'),
   candidate: VersionStats,
   baseline: VersionStats,
   difference: z.number().describe('Candidate rate − baseline rate'),
   ci95: z.tuple([z.number(), z.number()]).describe('95% Wald interval of the difference'),
   lift_percent: z.number().nullable().describe('Difference relative to the baseline rate, in percent; null when the baseline never converted'),
   p_value: z.number().nullable().describe('Two-sided two-proportion z-test; null when undefined (no views, or nobody or everybody converted)'),
-  suggested_outcome: z.enum(OUTCOMES).describe('success or failure when p < 0.05, else pending; set it with PUT …/outcome'),
+  suggested_outcome: outcome('success or failure when p < 0.05, else pending; set it with PUT …/outcome'),
 }).meta({ id: 'ContentVersionComparison' });

@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type { PageWindow } from '../../schemas/common';
 import { wilsonInterval } from '../../../domain/ab-test';
 import { twoProportionLift } from '../../../domain/lift';
 import { invalid } from '../../problem';
@@ -43,8 +44,9 @@ function withRates(counts: Counts): VersionStats {
 }
 
 /** Every version of one page type, newest first. */
-export async function pageTypeStats(em: EntityManager, pageType: PageType): Promise<VersionStats[]> {
-  const rows = await em.execute<Counts[]>(`${COUNTS_SQL} where v.page_type = ? order by v.version_number desc`, [pageType]);
+export async function pageTypeStats(em: EntityManager, pageType: PageType, window: PageWindow): Promise<VersionStats[]> {
+  const rows = await em.execute<Counts[]>(`${COUNTS_SQL} where v.page_type = ? order by v.version_number desc limit ? offset ?`,
+    [pageType, window.limit, window.offset]);
   return rows.map(withRates);
 }
 
