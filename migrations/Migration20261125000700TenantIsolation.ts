@@ -1,4 +1,5 @@
 import { Migration } from '@mikro-orm/migrations';
+import { tenantIsolationSql } from './tenant-policies';
 
 /** Every table that belongs to one client, by the column that says which. */
 export const TENANT_TABLES: Record<string, string> = {
@@ -41,14 +42,7 @@ export class Migration20261125000700TenantIsolation extends Migration {
       create or replace function app_current_client_id() returns uuid as $$
         select nullif(current_setting('app.client_id', true), '')::uuid
       $$ language sql stable;`);
-    for (const [table, column] of Object.entries(TENANT_TABLES)) {
-      this.addSql(`grant select, insert, update, delete on ${table} to track15_app, track15_operator;`);
-      this.addSql(`alter table ${table} enable row level security;`);
-      this.addSql(`alter table ${table} force row level security;`);
-      this.addSql(`create policy tenant_isolation on ${table} for all to track15_app
-                     using (${column} = app_current_client_id()) with check (${column} = app_current_client_id());`);
-      this.addSql(`create policy operator_access on ${table} for all to track15_operator using (true) with check (true);`);
-    }
+    for (const sql of tenantIsolationSql(TENANT_TABLES)) this.addSql(sql);
     this.addSql('grant select on customer_analytics to track15_app, track15_operator;');
   }
 

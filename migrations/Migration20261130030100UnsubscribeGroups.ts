@@ -1,4 +1,5 @@
 import { Migration } from '@mikro-orm/migrations';
+import { tenantIsolationSql } from './tenant-policies';
 
 /** The tenant tables this migration adds, by the column that names their client. */
 export const UNSUBSCRIBE_GROUP_TENANT_TABLES: Record<string, string> = { sendgrid_unsubscribe_groups: 'client_id' };
@@ -20,14 +21,7 @@ export class Migration20261130030100UnsubscribeGroups extends Migration {
         created_at timestamptz not null default now(),
         unique (client_id, category)
       );`);
-    for (const table of Object.keys(UNSUBSCRIBE_GROUP_TENANT_TABLES)) {
-      this.addSql(`grant select, insert, update, delete on ${table} to track15_app, track15_operator;`);
-      this.addSql(`alter table ${table} enable row level security;`);
-      this.addSql(`alter table ${table} force row level security;`);
-      this.addSql(`create policy tenant_isolation on ${table} for all to track15_app
-                     using (client_id = app_current_client_id()) with check (client_id = app_current_client_id());`);
-      this.addSql(`create policy operator_access on ${table} for all to track15_operator using (true) with check (true);`);
-    }
+    for (const sql of tenantIsolationSql(UNSUBSCRIBE_GROUP_TENANT_TABLES)) this.addSql(sql);
   }
 
   override async down(): Promise<void> {

@@ -1,4 +1,5 @@
 import { Migration } from '@mikro-orm/migrations';
+import { tenantIsolationSql } from './tenant-policies';
 
 /** The tenant tables this migration adds, by the column that names their client. */
 export const STATUS_COUNTER_TENANT_TABLES: Record<string, string> = { campaign_delivery_counts: 'client_id' };
@@ -35,14 +36,7 @@ export class Migration20261130101000StatusCounters extends Migration {
         n integer not null default 0,
         primary key (campaign_id, step_number, shard, outcome, skip_reason)
       );`);
-    for (const table of Object.keys(STATUS_COUNTER_TENANT_TABLES)) {
-      this.addSql(`grant select, insert, update, delete on ${table} to track15_app, track15_operator;`);
-      this.addSql(`alter table ${table} enable row level security;`);
-      this.addSql(`alter table ${table} force row level security;`);
-      this.addSql(`create policy tenant_isolation on ${table} for all to track15_app
-                     using (client_id = app_current_client_id()) with check (client_id = app_current_client_id());`);
-      this.addSql(`create policy operator_access on ${table} for all to track15_operator using (true) with check (true);`);
-    }
+    for (const sql of tenantIsolationSql(STATUS_COUNTER_TENANT_TABLES)) this.addSql(sql);
 
     // The lane hash of activation (8 lanes, workflows/definitions.ts DELIVERY_LANES); only spreads contention.
     this.addSql(`

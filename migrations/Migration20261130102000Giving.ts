@@ -1,4 +1,5 @@
 import { Migration } from '@mikro-orm/migrations';
+import { tenantIsolationSql } from './tenant-policies';
 
 /** The tenant tables this migration adds, by the column that names their client. */
 export const GIVING_TENANT_TABLES: Record<string, string> = {
@@ -104,14 +105,7 @@ export class Migration20261130102000Giving extends Migration {
       );`);
     this.addSql('create index idx_receipts_donor on receipts(client_id, donor_id);');
 
-    for (const [table, column] of Object.entries(GIVING_TENANT_TABLES)) {
-      this.addSql(`grant select, insert, update, delete on ${table} to track15_app, track15_operator;`);
-      this.addSql(`alter table ${table} enable row level security;`);
-      this.addSql(`alter table ${table} force row level security;`);
-      this.addSql(`create policy tenant_isolation on ${table} for all to track15_app
-                     using (${column} = app_current_client_id()) with check (${column} = app_current_client_id());`);
-      this.addSql(`create policy operator_access on ${table} for all to track15_operator using (true) with check (true);`);
-    }
+    for (const sql of tenantIsolationSql(GIVING_TENANT_TABLES)) this.addSql(sql);
   }
 
   override async down(): Promise<void> {

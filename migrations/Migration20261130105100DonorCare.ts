@@ -1,4 +1,5 @@
 import { Migration } from '@mikro-orm/migrations';
+import { tenantIsolationSql } from './tenant-policies';
 
 /** The tenant tables this migration adds, by the column that names their client. */
 export const DONOR_CARE_TENANT_TABLES: Record<string, string> = { erased_addresses: 'client_id' };
@@ -31,14 +32,7 @@ export class Migration20261130105100DonorCare extends Migration {
         erased_at timestamptz not null default now(),
         primary key (client_id, kind, address_hash)
       );`);
-    for (const table of Object.keys(DONOR_CARE_TENANT_TABLES)) {
-      this.addSql(`grant select, insert, update, delete on ${table} to track15_app, track15_operator;`);
-      this.addSql(`alter table ${table} enable row level security;`);
-      this.addSql(`alter table ${table} force row level security;`);
-      this.addSql(`create policy tenant_isolation on ${table} for all to track15_app
-                     using (client_id = app_current_client_id()) with check (client_id = app_current_client_id());`);
-      this.addSql(`create policy operator_access on ${table} for all to track15_operator using (true) with check (true);`);
-    }
+    for (const sql of tenantIsolationSql(DONOR_CARE_TENANT_TABLES)) this.addSql(sql);
     // The hash of an address as erasure stores it: e-mail addresses compare case-insensitively.
     this.addSql(`
       create or replace function erased_address_hash(kind text, address text) returns char(64) as $$

@@ -1,4 +1,5 @@
 import { Migration } from '@mikro-orm/migrations';
+import { tenantIsolationSql } from './tenant-policies';
 
 /** The tenant tables this migration adds, by the column that names their client. */
 export const ACTIVATION_FUNNEL_TENANT_TABLES: Record<string, string> = {
@@ -39,14 +40,7 @@ export class Migration20261130106100ActivationFunnel extends Migration {
     this.addSql('create index idx_agreement_acceptances_activation_version on agreement_acceptances(activation_version_id);');
     this.addSql('alter table payments add column acceptance_id uuid references agreement_acceptances(id) on delete set null;');
     this.addSql('create index idx_payments_acceptance on payments(acceptance_id);');
-    for (const table of Object.keys(ACTIVATION_FUNNEL_TENANT_TABLES)) {
-      this.addSql(`grant select, insert, update, delete on ${table} to track15_app, track15_operator;`);
-      this.addSql(`alter table ${table} enable row level security;`);
-      this.addSql(`alter table ${table} force row level security;`);
-      this.addSql(`create policy tenant_isolation on ${table} for all to track15_app
-                     using (client_id = app_current_client_id()) with check (client_id = app_current_client_id());`);
-      this.addSql(`create policy operator_access on ${table} for all to track15_operator using (true) with check (true);`);
-    }
+    for (const sql of tenantIsolationSql(ACTIVATION_FUNNEL_TENANT_TABLES)) this.addSql(sql);
   }
 
   override async down(): Promise<void> {
