@@ -8,12 +8,13 @@ ensure_node
 ensure_node_modules
 ensure_tools
 ensure_postgres
+ensure_chromium
 
 # The test stack listens on its own ports so it can run beside `npm run dev`.
 start_temporal 7243 none ""
 start_stripe_mock 12121
 
-export TEMPORAL_ADDRESS=127.0.0.1:7243 STRIPE_API_BASE=http://127.0.0.1:12121 LOG_LEVEL=warn
+export TEMPORAL_ADDRESS=127.0.0.1:7243 STRIPE_API_BASE=http://127.0.0.1:12121 LOG_LEVEL=warn CHROMIUM_PATH
 
 cd "$ROOT"
 say "typecheck"; npx tsc --noEmit

@@ -82,6 +82,23 @@ ensure_tools() {
   ensure_go_tool stripe-mock "$STRIPE_MOCK_MODULE"
 }
 
+# ensure_chromium: Debian's Chromium at $CHROMIUM_PATH (default /usr/bin/chromium) for the real-browser
+# tests (playwright-core drives it; `npx playwright install` needs a download host this project cannot
+# assume). Installed with apt-get when missing and this user may; otherwise the reason is printed and
+# the browser suites fail with it.
+CHROMIUM_PATH="${CHROMIUM_PATH:-/usr/bin/chromium}"
+ensure_chromium() {
+  [ -x "$CHROMIUM_PATH" ] && return
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    say "installing Debian's chromium once for the browser tests (apt-get)"
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >"$STATE_DIR/chromium-install.log" 2>&1 \
+      || die "apt-get install chromium failed (log: .stack/chromium-install.log)"
+  else
+    die "Chromium is missing at $CHROMIUM_PATH: install it (sudo apt-get install chromium) or set CHROMIUM_PATH"
+  fi
+  export CHROMIUM_PATH
+}
+
 port_open() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
 
 wait_port() {
