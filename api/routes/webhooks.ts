@@ -6,7 +6,8 @@ import { z } from 'zod';
 import { webhookMetrics } from '../../activities/metrics';
 import { Problem, invalid } from '../problem';
 import { NO_QUERY, problems } from '../schemas/common';
-import { SendGridEvent, SendGridEvents, dispatchSendGridEvents, dispatchStripeEvent, sortSendGridEvents } from '../services/provider-events';
+import { dispatchStripeEvent } from '../services/payments/stripe-dispatch';
+import { SendGridEvent, SendGridEvents, dispatchSendGridEvents, sortSendGridEvents } from '../services/provider-events';
 
 export interface WebhookOptions {
   stripeWebhookSecret: string;
@@ -59,7 +60,7 @@ const webhookRoutes: FastifyPluginAsyncZod<WebhookOptions> = async (app, options
 
   app.post('/webhooks/stripe', {
     schema: {
-      summary: 'Stripe webhook: payment_intent.succeeded, payment_intent.payment_failed and charge.refunded record payments and gifts', tags,
+      summary: 'Stripe webhook: each event goes to the handler of the purpose its object names in metadata.purpose (api/services/payments/stripe-dispatch.ts); payment intents and refunds record payments and gifts', tags,
       querystring: NO_QUERY, body: StripeEventBody,
       response: { 200: Accepted, ...problems(400, 413, 415, 500, 503) },
     },

@@ -1,15 +1,12 @@
 import { createHash } from 'node:crypto';
 import { type Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
-import type Stripe from 'stripe';
 import { z } from 'zod';
 import type { SendGridEventBatch, SendGridEventInput } from '../../activities/sendgrid-events';
 import { meaningOf } from '../../domain/email-events';
 import { textFault } from '../../domain/text';
 import { text } from '../schemas/common';
-import type { StripeEventInput } from '../../activities/stripe-events';
 import { groupBy } from '../../domain/group-by';
-import { isRecordedStripeEvent } from '../../domain/payment-status';
-import { sendGridEventsWorkflow, stripeEventWorkflow } from '../../workflows/provider-events';
+import { sendGridEventsWorkflow } from '../../workflows/provider-events';
 
 export interface Dispatch { temporal: Client; taskQueue: string }
 export interface Accepted { received: true; duplicate: boolean; ignored: number }
@@ -19,7 +16,7 @@ export interface Accepted { received: true; duplicate: boolean; ignored: number 
  * running or finished one is refused by Temporal (and, past its retention, by the event ids recorded
  * in the database), so the webhook can answer at once and still apply everything exactly once.
  */
-async function startOnce(run: () => Promise<unknown>): Promise<boolean> {
+export async function startOnce(run: () => Promise<unknown>): Promise<boolean> {
   try {
     await run();
     return false;
@@ -30,37 +27,7 @@ async function startOnce(run: () => Promise<unknown>): Promise<boolean> {
 }
 
 /** Neither a running nor a closed workflow of the same id may start again: either is a duplicate. */
-const ONCE = { workflowIdReusePolicy: 'REJECT_DUPLICATE', workflowIdConflictPolicy: 'FAIL' } as const;
-
-/** The part of a Stripe event the product records, or null for events it does not act on. */
-export function stripeEventInput(event: Stripe.Event): StripeEventInput | null {
-  if (!isRecordedStripeEvent(event.type)) return null;
-  const occurredAt = new Date(event.created * 1000).toISOString();
-  if (event.type === 'charge.refunded') {
-    const charge = event.data.object as Stripe.Charge;
-    const intentId = typeof charge.payment_intent === 'string' ? charge.payment_intent : charge.payment_intent?.id;
-    // A partial refund leaves the gift standing; only a full refund takes it out of RFM and analytics.
-    if (!intentId || charge.amount_refunded < charge.amount) return null;
-    return {
-      eventId: event.id, type: event.type, occurredAt, chargedAt: Number.isInteger(charge.created) ? new Date(charge.created * 1000).toISOString() : occurredAt, paymentIntentId: intentId,
-      amount: charge.amount, currency: charge.currency, metadata: charge.metadata ?? {}, failureReason: null,
-    };
-  }
-  const intent = event.data.object as Stripe.PaymentIntent;
-  return {
-    eventId: event.id, type: event.type, occurredAt, chargedAt: occurredAt, paymentIntentId: intent.id, amount: intent.amount, currency: intent.currency,
-    metadata: intent.metadata ?? {}, failureReason: intent.last_payment_error?.message ?? null,
-  };
-}
-
-export async function dispatchStripeEvent(deps: Dispatch, event: Stripe.Event): Promise<Accepted> {
-  const input = stripeEventInput(event);
-  if (!input) return { received: true, duplicate: false, ignored: 1 };
-  const duplicate = await startOnce(() => deps.temporal.workflow.start(stripeEventWorkflow, {
-    workflowId: `stripe-event-${event.id}`, taskQueue: deps.taskQueue, args: [input], ...ONCE,
-  }));
-  return { received: true, duplicate, ignored: 0 };
-}
+export const ONCE = { workflowIdReusePolicy: 'REJECT_DUPLICATE', workflowIdConflictPolicy: 'FAIL' } as const;
 
 const uuidOrNull = z.uuid().nullable().catch(null);
 
