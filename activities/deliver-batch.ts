@@ -35,9 +35,21 @@ export interface DeliverBatchInput {
    * variant; `rest` sends everyone else the winner. Each phase claims only its own recipients of a page.
    */
   ab?: AbPhase;
+  /**
+   * The touchpoint waits for a periodic budget's next period (BUDGET_PERIODS_PATCH): recipients the period's
+   * amount cannot pay for are left for after the wait instead of being skipped with `budget_exhausted`.
+   */
+  waitForPeriod?: boolean;
 }
 export type AbPhase = { phase: 'test' } | { phase: 'rest'; winner: number };
-export interface DeliverBatchResult { tally: StepTally; nextCursor: string | null }
+export interface DeliverBatchResult {
+  tally: StepTally;
+  nextCursor: string | null;
+  /** The budget's period ran out before the page did: deliver from `nextCursor` again once this time (epoch ms) has come. */
+  waitUntil?: number;
+  /** Budget alerts fired and not yet handed to their delivery workflow (ids of budget_alert_events). */
+  alerts?: string[];
+}
 
 interface PageRow {
   donor_id: string;
@@ -124,21 +136,25 @@ async function deliverFenced(deps: ActivityDeps, input: DeliverBatchInput, batch
     const send = sends[i];
     return send.status === 'rejected' && !answeredByProvider(send.reason) ? group.map(({ row }) => row.donor_id) : [];
   });
-  const { settled, tally } = await inClient(async (em) => {
+  const { settled, tally, alerts } = await inClient(async (em) => {
     if (claim.budget) await lockBudget(em, claim.budget.budgetId);
     const changed = await settleOutcome(em, scope, { sent: accepted.flatMap((o) => o.sent), failed: accepted.flatMap((o) => o.failed) });
     if (failure) {
       await releaseUnsent(em, scope, unanswered);
-      return { settled: changed, tally: null };
+      return { settled: changed, tally: null, alerts: [] };
     }
     const page = claim.settledBefore ? await pageTally(em, scope, claim.pageDonorIds) : claimTally(claim.skips, changed);
-    if (claim.budget) await settleBudget(em, claim.budget, page.sent);
-    return { settled: changed, tally: page };
+    const fired = claim.budget ? await settleBudget(em, claim.budget, page.sent) : [];
+    return { settled: changed, tally: page, alerts: fired };
   });
   deliveryMetrics.settled([settled], claim.budget);
   if (!tally) throw asActivityFailure(failure?.reason);
   if (claim.budget?.exhausted) tally.budgetExhausted = true;
-  return { tally, nextCursor: claim.pageFull ? claim.cursor : null };
+  const waitUntil = claim.budget?.waitUntil ?? null;
+  return {
+    tally, nextCursor: claim.pageFull || waitUntil !== null ? claim.cursor : null,
+    ...(waitUntil !== null ? { waitUntil } : {}), ...(alerts.length > 0 ? { alerts } : {}),
+  };
 }
 
 async function claimPage(em: EntityManager, input: DeliverBatchInput, batchSize: number, sendKey: string): Promise<Claim> {
@@ -148,9 +164,11 @@ async function claimPage(em: EntityManager, input: DeliverBatchInput, batchSize:
     isConversionAsk(context.step.stage), context.activatedAt, input.stepNumber, input.campaignId, input.shard, input.afterDonorId, input.afterDonorId,
     zoneList, input.campaignId, zoneList, batchSize,
   ]);
-  const { page, variants } = abPhaseOf(read, input, context);
+  const phase = abPhaseOf(read, input, context);
+  let { page } = phase;
+  const { variants } = phase;
   const fresh = page.filter((row) => row.ledger_status === null);
-  const decisions = fresh.map((row) => ({ row, skip: skipReason(row, context) }));
+  let decisions = fresh.map((row) => ({ row, skip: skipReason(row, context) }));
   if (context.frequencyCap && context.channel === 'email') {
     const capped = await overCap(em, input.clientId, decisions.filter((d) => d.skip === null).map((d) => d.row.donor_id), context.frequencyCap);
     for (const d of decisions) if (d.skip === null && capped.has(d.row.donor_id)) d.skip = 'frequency_cap';
@@ -159,8 +177,22 @@ async function claimPage(em: EntityManager, input: DeliverBatchInput, batchSize:
 
   const alreadySent = page.filter((row) => row.ledger_status !== null && !UNSENT_STATUSES.has(row.ledger_status)).length;
   const budget = context.budgetId
-    ? await reserveBudget(em, { budgetId: context.budgetId, ...input, wanted, alreadySent })
+    ? await reserveBudget(em, {
+      budgetId: context.budgetId, ...input, wanted, alreadySent, waitForPeriod: input.waitForPeriod ?? false,
+      clock: { dayLengthSeconds: context.dayLengthSeconds, anchorMs: context.activatedAt ? new Date(context.activatedAt).getTime() : Date.now() },
+    })
     : null;
+  let cursor = read.at(-1)?.donor_id ?? null;
+  if (budget?.waitUntil) {
+    // The period's amount pays for the first `affordable` wanted recipients: the page ends just before the
+    // next one, undecided, and the lane goes on from there once the next period has come.
+    let paid = 0;
+    const stop = decisions.findIndex((d) => d.skip === null && paid++ >= budget.affordable);
+    const firstUnpaid = decisions[stop].row.donor_id;
+    decisions = decisions.slice(0, stop);
+    page = page.filter((row) => row.donor_id < firstUnpaid);
+    cursor = read.slice(0, read.findIndex((row) => row.donor_id === firstUnpaid)).at(-1)?.donor_id ?? input.afterDonorId;
+  }
   // The first recipients the budget affords are sent; the rest of those wanted are skipped for it.
   let affordable = budget ? budget.affordable : wanted;
   for (const d of decisions) if (d.skip === null && affordable-- <= 0) d.skip = 'budget_exhausted';
@@ -178,8 +210,8 @@ async function claimPage(em: EntityManager, input: DeliverBatchInput, batchSize:
     await countStat(em, input.campaignId, 'skipped', inserted.filter((row) => row.status === 'skipped').length);
   }
   return {
-    context, toSend, skips: decisions.flatMap((d) => (d.skip ? [d.skip] : [])), settledBefore: fresh.length < page.length,
-    pageDonorIds: page.map((row) => row.donor_id), pageFull: read.length === batchSize, cursor: read.at(-1)?.donor_id ?? null, variants, budget,
+    context, toSend, skips: decisions.flatMap((d) => (d.skip ? [d.skip] : [])), settledBefore: decisions.length < page.length,
+    pageDonorIds: page.map((row) => row.donor_id), pageFull: read.length === batchSize, cursor, variants, budget,
   };
 }
 

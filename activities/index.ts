@@ -4,6 +4,7 @@ import type { CampaignStage, CampaignWorkflowInput, LastFailure, TouchpointPlanR
 import { loadCampaignPlan, planTouchpoint, recordCampaignFailure, recordCampaignStage, recordCampaignStop } from './campaign-plan';
 import { completeCampaign } from './campaign-completion';
 import { failFastOnBadData } from './data-failures';
+import { type AlertChannel, type AlertRetryPolicy, type BudgetAlertScope, deliverBudgetAlert, giveUpBudgetAlert, prepareBudgetAlert } from './budget-alerts/delivery';
 import { createDeliverBatch } from './deliver-batch';
 import { type AbStepScope, decideAbTest, planAbTest } from './delivery/ab-decision';
 import { type RehearsalPlanInput, planRehearsal } from './previews/rehearsal';
@@ -23,6 +24,8 @@ export interface ActivityDeps {
   unsubscribeSecret: string;
   /** Recipients per delivery batch (≤ 1,000); smaller in tests to exercise paging. */
   batchSize?: number;
+  /** How budget alerts are retried (activities/budget-alerts/delivery.ts); DEFAULT_ALERT_RETRY when absent, shorter in tests. */
+  budgetAlertRetry?: AlertRetryPolicy;
 }
 
 /**
@@ -45,6 +48,9 @@ export function createActivities(deps: ActivityDeps) {
     deliverBatch: createDeliverBatch(deps),
     planAbTest: (input: AbStepScope) => inClient(input.clientId, (em) => planAbTest(em, input)),
     decideAbTest: (input: AbStepScope) => inClient(input.clientId, (em) => decideAbTest(em, input)),
+    prepareBudgetAlert: (input: BudgetAlertScope) => prepareBudgetAlert(deps, input),
+    deliverBudgetAlert: (input: BudgetAlertScope & { channel: AlertChannel }) => deliverBudgetAlert(deps, input),
+    giveUpBudgetAlert: (input: BudgetAlertScope & { channel: AlertChannel }) => giveUpBudgetAlert(deps, input),
     sendTestMessage: (input: TestSendInput) => sendTestMessage(deps, input),
     planRehearsal: (input: RehearsalPlanInput) => inClient(input.clientId, (em) => planRehearsal(em, input)),
     applyStripeEvent: async (event: StripeEventInput) => {

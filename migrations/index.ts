@@ -26,6 +26,7 @@ import { Migration20261130110000RfmTierRate } from './Migration20261130110000Rfm
 import { Migration20261130107000AbTests } from './Migration20261130107000AbTests';
 import { Migration20261130106000ContentOutcomes } from './Migration20261130106000ContentOutcomes';
 import { Migration20261130106100ActivationFunnel } from './Migration20261130106100ActivationFunnel';
+import { Migration20261130123000BudgetPeriodsAndAlerts } from './Migration20261130123000BudgetPeriodsAndAlerts';
 
 /** Applied in this order; a new migration is appended here. */
 export const migrationsList: MigrationObject[] = [
@@ -56,4 +57,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261130106000ContentOutcomes', class: Migration20261130106000ContentOutcomes },
   { name: 'Migration20261130106100ActivationFunnel', class: Migration20261130106100ActivationFunnel },
   { name: 'Migration20261130110000RfmTierRate', class: Migration20261130110000RfmTierRate },
+  { name: 'Migration20261130123000BudgetPeriodsAndAlerts', class: Migration20261130123000BudgetPeriodsAndAlerts },
 ];

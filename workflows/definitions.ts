@@ -147,6 +147,11 @@ export function touchpointWorkflowId(campaignId: string, stepNumber: number): st
   return `${campaignWorkflowId(campaignId)}/step-${stepNumber}`;
 }
 
+/** The workflow delivering one fired budget alert (workflows/budget-alert.ts): one per alert, ever. */
+export function budgetAlertWorkflowId(alertId: string): string {
+  return `budget-alert-${alertId}`;
+}
+
 export function emptyTally(): StepTally {
   return { sent: 0, skipped: 0, failed: 0, skipReasons: {}, budgetExhausted: false };
 }

@@ -5,3 +5,4 @@ export { sendGridEventsWorkflow, stripeEventWorkflow } from './provider-events';
 export { rfmNightlyWorkflow } from './rfm-nightly';
 export { suppressionSyncWorkflow } from './suppression-sync';
 export { rehearsalWorkflow, testSendWorkflow } from './test-sends';
+export { budgetAlertWorkflow } from './budget-alert';

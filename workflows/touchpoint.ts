@@ -1,8 +1,12 @@
-import { condition, continueAsNew, patched, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import {
+  ParentClosePolicy, WorkflowIdReusePolicy, condition, continueAsNew, patched, proxyActivities, setHandler, startChild, workflowInfo,
+} from '@temporalio/workflow';
 import type { CampaignActivities } from '../activities';
 import type { AbPhase } from '../activities/deliver-batch';
+import { budgetAlertWorkflow } from './budget-alert';
 import {
-  DELIVERY_LANES, type LaneCursor, type StepTally, type TouchpointAbState, type TouchpointInput, type TouchpointWave, abDecisionQuery, addTallies,
+  DELIVERY_LANES, budgetAlertWorkflowId, type LaneCursor, type StepTally, type TouchpointAbState, type TouchpointInput, type TouchpointWave, abDecisionQuery, addTallies,
   emptyTally, haltSignal, holdSignal, rescheduleSignal,
 } from './definitions';
 
@@ -21,6 +25,13 @@ const { planAbTest, decideAbTest } = proxyActivities<CampaignActivities>({
 
 /** Touchpoints started before A/B tests existed replay without looking for one. */
 export const AB_TEST_PATCH = 'ab-test-v1';
+
+/**
+ * Touchpoints started from here on wait for a periodic budget's next period (a durable timer) instead of
+ * skipping recipients with `budget_exhausted`, and start a delivery workflow for each budget alert their
+ * batches fire; older histories replay as they ran.
+ */
+export const BUDGET_PERIODS_PATCH = 'budget-periods-and-alerts';
 
 /** Keeps each run's history small however large the audience: ~6 events a batch. */
 const ROUNDS_PER_RUN = 200;
@@ -43,6 +54,7 @@ const freshLanes = (): LaneCursor[] => Array.from({ length: DELIVERY_LANES }, ()
  * only its own recipients (deliver-batch.ts).
  */
 export async function touchpointWorkflow(input: TouchpointInput): Promise<StepTally> {
+  const budgetPeriods = patched(BUDGET_PERIODS_PATCH);
   let held = input.resumeFrom?.held ?? false;
   let halted = false;
   let replanned: TouchpointWave[] | null = null;
@@ -75,7 +87,35 @@ export async function touchpointWorkflow(input: TouchpointInput): Promise<StepTa
     replanned = null;
   };
 
-  /** Pages every lane to its end (of the wave's recipients when `zones` is set); false when halted first. */
+  /**
+   * Starts the delivery workflow of each alert a batch fired (workflows/budget-alert.ts), once: it outlives
+   * this touchpoint (ABANDON), and its id is the alert's, so an alert answered by two lanes, or again by a
+   * retried batch, is delivered by one workflow.
+   */
+  const handed = new Set<string>();
+  const handOverAlerts = async (alertIds: string[]) => {
+    for (const alertId of alertIds) {
+      if (handed.has(alertId)) continue;
+      handed.add(alertId);
+      try {
+        await startChild(budgetAlertWorkflow, {
+          workflowId: budgetAlertWorkflowId(alertId),
+          args: [{ clientId: input.clientId, alertId }],
+          parentClosePolicy: ParentClosePolicy.ABANDON,
+          workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+          staticSummary: `Budget alert ${alertId}`,
+        });
+      } catch (error) {
+        if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+      }
+    }
+  };
+
+  /**
+   * Pages every lane to its end (of the wave's recipients when `zones` is set); false when halted first.
+   * A lane whose batch ran out of its budget's period keeps its place, and the round waits (a durable
+   * timer) for the next period before going on.
+   */
   const deliverLanes = async (zones: string[] | undefined): Promise<boolean> => {
     for (let rounds = 0; lanes.some((lane) => lane !== 'done'); rounds++) {
       await condition(() => !held || halted);
@@ -86,14 +126,26 @@ export async function touchpointWorkflow(input: TouchpointInput): Promise<StepTa
           ...input, ...(waves ? { waves } : {}), ...(ab ? { ab } : {}), resumeFrom: { lanes, tally, held, ...(waves ? { waveStarted } : {}) },
         });
       }
+      let periodEndsAt: number | null = null;
       await Promise.all(lanes.map(async (cursor, shard) => {
         if (cursor === 'done') return;
         const batch = await deliverBatch({
           campaignId: input.campaignId, clientId: input.clientId, stepNumber: input.stepNumber, shard, afterDonorId: cursor, ...(zones ? { zones } : {}), ...abPhase(),
+          ...(budgetPeriods ? { waitForPeriod: true } : {}),
         });
         tally = addTallies(tally, batch.tally);
-        lanes[shard] = batch.nextCursor ?? 'done';
+        if (batch.waitUntil !== undefined) {
+          lanes[shard] = batch.nextCursor;
+          periodEndsAt = Math.max(periodEndsAt ?? 0, batch.waitUntil);
+        } else {
+          lanes[shard] = batch.nextCursor ?? 'done';
+        }
+        if (budgetPeriods && batch.alerts) await handOverAlerts(batch.alerts);
       }));
+      if (periodEndsAt !== null && periodEndsAt > Date.now()) {
+        await condition(() => halted, periodEndsAt - Date.now());
+        if (halted) return false;
+      }
     }
     return true;
   };

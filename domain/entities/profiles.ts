@@ -1,5 +1,5 @@
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
-import { belongsToClient } from './client';
+import { Client, belongsToClient } from './client';
 import { audited, choice, createdAt, numeric, textArray, updatedAt, uuidPk, varchar } from './columns';
 import { Campaign } from './fundraising';
 import { tenantFilter } from './tenant';
@@ -62,7 +62,11 @@ export const Budget = defineEntity({
     period: choice(['DAILY', 'WEEKLY', 'MONTHLY', 'QUARTERLY', 'YEARLY', 'LIFETIME'], 50).default('LIFETIME'),
     status: choice(['ACTIVE', 'PAUSED', 'EXHAUSTED', 'ARCHIVED'], 50).default('ACTIVE'),
     type: choice(['CAMPAIGN', 'ACCOUNT', 'SHARED'], 50).default('CAMPAIGN'),
+    /** The current period's spend (`periodKey`); over the budget's life for LIFETIME. */
     amountSpent: numeric(15, 2).default('0'),
+    /** Which period amount_spent is for, e.g. `DAILY:2026-11-30` (domain/budget-period.ts). */
+    periodKey: varchar(40).default('LIFETIME'),
+    lifetimeSpent: numeric(15, 2).default('0'),
     // Written by the calculate_budget_figures() trigger; declared with a raw default (the columns have none)
     // so an INSERT leaves them out and reads them back. After an update, em.refresh() shows the new figures.
     amountRemaining: numeric(15, 2).nullable().defaultRaw('null'),
@@ -80,16 +84,28 @@ export const Budget = defineEntity({
 });
 export type IBudget = InferEntity<typeof Budget>;
 
-/** One row per (budget, threshold) that has fired: the primary key is what makes an alert fire once. */
+/**
+ * One row per (budget, period, threshold) that has fired: the unique key is what makes an alert fire once
+ * a period. It keeps the figures it fired at and each channel's delivery state.
+ */
 export const BudgetAlertEvent = defineEntity({
   name: 'BudgetAlertEvent',
   tableName: 'budget_alert_events',
   filters: tenantFilter('client'),
+  uniques: [{ properties: ['budget', 'periodKey', 'thresholdPercent'] }],
   properties: {
-    budget: p.manyToOne(Budget).ref().primary().deleteRule('cascade'),
+    id: uuidPk(),
+    budget: p.manyToOne(Budget).ref().deleteRule('cascade'),
     client: belongsToClient(),
-    thresholdPercent: numeric(5, 2).primary(),
+    periodKey: varchar(40).default('LIFETIME'),
+    thresholdPercent: numeric(5, 2),
+    percentageSpent: numeric(5, 2).nullable(),
+    amountSpent: numeric(15, 2).nullable(),
     firedAt: p.datetime().defaultRaw('now()'),
+    /** When its delivery workflow was started. */
+    handedAt: p.datetime().nullable(),
+    emailStatus: choice(['pending', 'delivered', 'gave_up', 'not_configured'], 20).default('pending'),
+    webhookStatus: choice(['pending', 'delivered', 'gave_up', 'not_configured'], 20).default('pending'),
   },
 });
 export type IBudgetAlertEvent = InferEntity<typeof BudgetAlertEvent>;
@@ -141,4 +157,44 @@ export const CampaignProfileUsage = defineEntity({
 });
 export type ICampaignProfileUsage = InferEntity<typeof CampaignProfileUsage>;
 
-export const profileEntities = [TargetCustomerProfile, BrandGuideline, Budget, BudgetAlertEvent, CustomerProfileContainer, CampaignProfileUsage];
+/** Where a client's budget alerts go: an address (transactional email) and a webhook signed with `signingSecret`. */
+export const BudgetAlertSettings = defineEntity({
+  name: 'BudgetAlertSettings',
+  tableName: 'budget_alert_settings',
+  filters: tenantFilter('client'),
+  properties: {
+    client: () => p.manyToOne(Client).ref().primary().deleteRule('cascade'),
+    email: varchar(320).nullable(),
+    webhookUrl: varchar(2048).nullable(),
+    signingSecret: varchar(100),
+    updatedBy: varchar(255).nullable(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+});
+export type IBudgetAlertSettings = InferEntity<typeof BudgetAlertSettings>;
+
+/** One delivery attempt of an alert on one channel; `outcome` null while under way (or when its worker died). */
+export const BudgetAlertAttempt = defineEntity({
+  name: 'BudgetAlertAttempt',
+  tableName: 'budget_alert_attempts',
+  filters: tenantFilter('client'),
+  properties: {
+    id: uuidPk(),
+    client: belongsToClient(),
+    alert: p.manyToOne(BudgetAlertEvent).ref().deleteRule('cascade'),
+    channel: choice(['email', 'webhook'], 10),
+    attempt: p.integer(),
+    target: varchar(2048),
+    startedAt: p.datetime().defaultRaw('now()'),
+    finishedAt: p.datetime().nullable(),
+    outcome: choice(['delivered', 'failed'], 20).nullable(),
+    httpStatus: p.integer().nullable(),
+    error: p.text().nullable(),
+  },
+});
+export type IBudgetAlertAttempt = InferEntity<typeof BudgetAlertAttempt>;
+
+export const profileEntities = [
+  TargetCustomerProfile, BrandGuideline, Budget, BudgetAlertEvent, BudgetAlertSettings, BudgetAlertAttempt, CustomerProfileContainer, CampaignProfileUsage,
+];

@@ -27,8 +27,8 @@ describe('budget reservations', () => {
   const status = async (budgetId: string) =>
     (await owner.query<{ status: string }>('select status from budgets where id = $1', [budgetId])).rows[0].status;
   // Batches are keyed by campaign, step, shard and cursor: each test spends on a step of its own.
-  const batch = (budgetId: string, stepNumber: number, shard: number) =>
-    ({ budgetId, campaignId: rows.campaignId, clientId: rows.clientId, stepNumber, shard, afterDonorId: null });
+  const batch = (budgetId: string, stepNumber: number, shard: number, clock = { dayLengthSeconds: 86_400, anchorMs: 0 }) =>
+    ({ budgetId, campaignId: rows.campaignId, clientId: rows.clientId, stepNumber, shard, afterDonorId: null, clock, waitForPeriod: true });
 
   beforeAll(async () => {
     db = await createTestDatabase();
@@ -67,6 +67,50 @@ describe('budget reservations', () => {
     await inClient((em) => settleBudget(em, retry, 10));
     expect(await spent(budgetId)).toEqual({ amountSpent: 0.10, ledger: 0.10 });
     expect(await status(budgetId)).toBe('ACTIVE');
+  });
+
+  it('a DAILY budget caps each day and renews the next; its alerts fire once per day; batches wait instead of pausing', async () => {
+    const { rows: [{ id: budgetId }] } = await owner.query<{ id: string }>(
+      `insert into budgets (client_id, name, amount, cost_per_message, period, alerts)
+       values ($1, 'Daily', 0.05, 0.01, 'DAILY', '[{"threshold_percent": 60}, {"threshold_percent": 100}]') returning id`, [rows.clientId]);
+    // A rehearsal's clock: one-second days from now.
+    const clock = { dayLengthSeconds: 1, anchorMs: Date.now() };
+    const first = await inClient((em) => reserveBudget(em, { ...batch(budgetId, 5, 0, clock), wanted: 8, alreadySent: 0 }));
+    expect(first).toMatchObject({ affordable: 5, exhausted: false });
+    expect(first.waitUntil).toBeGreaterThan(Date.now() - 50);
+    expect(first.waitUntil! - Date.now()).toBeLessThanOrEqual(1000);
+    const fired = await inClient((em) => settleBudget(em, first, 5));
+    expect(fired).toHaveLength(2);
+    expect(await status(budgetId)).toBe('EXHAUSTED');
+
+    await new Promise((resolve) => setTimeout(resolve, first.waitUntil! - Date.now() + 5));
+    const next = await inClient((em) => reserveBudget(em, { ...batch(budgetId, 5, 1, clock), wanted: 3, alreadySent: 0 }));
+    expect(next).toMatchObject({ affordable: 3, waitUntil: null, exhausted: false });
+    expect(next.periodKey).not.toBe(first.periodKey);
+    expect(await status(budgetId)).toBe('ACTIVE');
+    const firedAgain = await inClient((em) => settleBudget(em, next, 3));
+    const { rows: [figures] } = await owner.query<{ amount_spent: string; lifetime_spent: string; period_key: string }>(
+      'select amount_spent, lifetime_spent, period_key from budgets where id = $1', [budgetId]);
+    expect(figures).toEqual({ amount_spent: '0.03', lifetime_spent: '0.08', period_key: next.periodKey });
+    // 60% fired again in the new period, 100% not yet; the first day's two stay unhanded too.
+    const { rows: events } = await owner.query<{ period_key: string; threshold_percent: string }>(
+      'select period_key, threshold_percent from budget_alert_events where budget_id = $1 order by fired_at, threshold_percent', [budgetId]);
+    expect(events).toEqual([
+      { period_key: first.periodKey, threshold_percent: '60.00' }, { period_key: first.periodKey, threshold_percent: '100.00' },
+      { period_key: next.periodKey, threshold_percent: '60.00' },
+    ]);
+    expect(firedAgain).toHaveLength(3);
+    const { rows: ledger } = await owner.query<{ period_key: string; amount: string }>(
+      'select period_key, sum(amount)::text as amount from budget_spend where budget_id = $1 group by 1 order by 2 desc', [budgetId]);
+    expect(ledger).toEqual([{ period_key: first.periodKey, amount: '0.05' }, { period_key: next.periodKey, amount: '0.03' }]);
+  });
+
+  it('without the touchpoint\'s wait (runs started before periods), a periodic budget still pauses at its cap', async () => {
+    const { rows: [{ id: budgetId }] } = await owner.query<{ id: string }>(
+      `insert into budgets (client_id, name, amount, cost_per_message, period) values ($1, 'Weekly', 0.02, 0.01, 'WEEKLY') returning id`, [rows.clientId]);
+    const reservation = await inClient((em) => reserveBudget(em, { ...batch(budgetId, 6, 0), wanted: 5, alreadySent: 0, waitForPeriod: false }));
+    expect(reservation).toMatchObject({ affordable: 2, exhausted: true, waitUntil: null });
+    expect(reservation.periodKey).toMatch(/^WEEKLY:\d{4}-W\d{2}$/);
   });
 
   it('eight lanes claiming and settling at once never cross the cap and never deadlock', async () => {

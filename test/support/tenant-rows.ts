@@ -6,12 +6,14 @@ import { STATUS_COUNTER_TENANT_TABLES } from '../../migrations/Migration20261130
 import { GIVING_TENANT_TABLES } from '../../migrations/Migration20261130102000Giving';
 import { AB_TEST_TENANT_TABLES } from '../../migrations/Migration20261130107000AbTests';
 import { ACTIVATION_FUNNEL_TENANT_TABLES } from '../../migrations/Migration20261130106100ActivationFunnel';
+import { BUDGET_ALERT_TENANT_TABLES } from '../../migrations/Migration20261130123000BudgetPeriodsAndAlerts';
 
 /** Every tenant table of the schema, by the column that names its client: the first set and those added since. */
 export const TENANT_TABLES: Record<string, string> = {
   ...FIRST_TENANT_TABLES, ...UNSUBSCRIBE_GROUP_TENANT_TABLES, ...DONOR_CARE_TENANT_TABLES, ...STATUS_COUNTER_TENANT_TABLES, ...GIVING_TENANT_TABLES,
   ...AB_TEST_TENANT_TABLES,
   ...ACTIVATION_FUNNEL_TENANT_TABLES,
+  ...BUDGET_ALERT_TENANT_TABLES,
 };
 
 /** Anything that runs parameterised SQL: a pg Pool, a pg client, or a small wrapper over an EntityManager. */
@@ -43,6 +45,7 @@ export interface TenantRows {
   apiKeyId: string;
   spendId: string;
   recurringGiftId: string;
+  alertId: string;
 }
 
 type Insert = (rows: TenantRows) => { text: string; values: unknown[]; id?: keyof TenantRows };
@@ -110,8 +113,15 @@ export const TENANT_INSERTS: Record<string, Insert> = {
     text: `insert into budgets (client_id, name, amount, cost_per_message) values ($1, 'Spring', 100, 0.01) returning id`,
     values: [r.clientId], id: 'budgetId' }),
   budget_alert_events: (r) => ({
-    text: `insert into budget_alert_events (budget_id, client_id, threshold_percent) values ($1, $2, $3)`,
-    values: [r.budgetId, r.clientId, 10 + Math.floor(Math.random() * 80)] }),
+    text: `insert into budget_alert_events (budget_id, client_id, threshold_percent) values ($1, $2, $3) returning id`,
+    values: [r.budgetId, r.clientId, 10 + Math.floor(Math.random() * 80)], id: 'alertId' }),
+  budget_alert_attempts: (r) => ({
+    text: `insert into budget_alert_attempts (client_id, alert_id, channel, attempt, target, outcome) values ($1, $2, 'webhook', 1, 'https://hooks.test/a', 'failed')`,
+    values: [r.clientId, r.alertId] }),
+  budget_alert_settings: (r) => ({
+    text: `insert into budget_alert_settings (client_id, email, webhook_url, signing_secret) values ($1, 'finance@client.test', 'https://hooks.test/a', $2)
+           on conflict (client_id) do update set signing_secret = excluded.signing_secret`,
+    values: [r.clientId, `whsec_${unique()}`] }),
   customer_profile_containers: (r) => ({
     text: `insert into customer_profile_containers (client_id, name, customer_profile_id, brand_guidelines_id, budget_id)
            values ($1, 'Default', $2, $3, $4) returning id`,
