@@ -34,8 +34,32 @@ export function audienceCondition(filter: AudienceFilter, campaignId: string): {
                       where other.donor_id = d.id and oc.id <> ?::uuid and oc.deleted_at is null
                         and oc.track15_stage in ('active', 'paused'))`, campaignId);
   }
+  if (filter.target_profile) add(TARGET_PROFILE_SQL, campaignId);
   return { sql: conditions.join('\n     and '), params };
 }
+
+/** The profile in effect names a list at `path` (absent or empty: no condition) and the donor's metadata `field` is one of it. */
+const inProfileList = (path: string, field: string) => `(coalesce(jsonb_array_length(p.demographics #> '{${path}}'), 0) = 0
+            or lower(d.metadata->>'${field}') in (select lower(v) from jsonb_array_elements_text(p.demographics #> '{${path}}') v))`;
+
+/**
+ * domain/audience.ts's TARGET_PROFILE_FIELDS as SQL: no live target profile in effect for the campaign
+ * (the usage's own, else its container's) fails to match the donor. Binds the campaign id.
+ */
+const TARGET_PROFILE_SQL = `not exists (
+    select 1 from campaign_profile_usage u
+      left join customer_profile_containers pc on pc.id = u.container_id
+      join target_customer_profiles p on p.id = coalesce(u.customer_profile_id, pc.customer_profile_id) and p.deleted_at is null
+     where u.campaign_id = ? and u.is_active
+       and not (
+         (cardinality(p.interests) = 0 or exists (select 1 from unnest(d.tags) t join unnest(p.interests) i on lower(t) = lower(i)))
+         and ${inProfileList('location,countries', 'country')}
+         and ${inProfileList('location,states', 'state')}
+         and ${inProfileList('location,cities', 'city')}
+         and (p.demographics->'ageRange' is null
+              or (d.metadata->>'birth_year' ~ '^[0-9]{4}$'
+                  and extract(year from current_date)::int - (d.metadata->>'birth_year')::int
+                      between coalesce((p.demographics #>> '{ageRange,min}')::int, 0) and coalesce((p.demographics #>> '{ageRange,max}')::int, 200)))))`;
 
 /** A bound list as a text[] (bound as JSON: the driver would spread a JavaScript array into a list of placeholders). */
 const TEXT_ARRAY = 'array(select json_array_elements_text(?::json))';

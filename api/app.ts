@@ -17,6 +17,7 @@ import openapiPlugin from './plugins/openapi';
 import ormPlugin from './plugins/orm';
 import rateLimitPlugin, { type RateLimitOptions } from './plugins/rate-limit';
 import audienceRoutes from './routes/audience';
+import budgetAlertRoutes from './routes/budget-alerts';
 import campaignRoutes from './routes/campaigns';
 import clientRoutes from './routes/clients';
 import contentVersionRoutes from './routes/content-versions';
@@ -65,7 +66,7 @@ const v1: FastifyPluginAsyncZod<{ rateLimit: RateLimitOptions } & PreviewRoutesO
   await app.register(rateLimitPlugin, options.rateLimit);
   await app.register(authPlugin);
   await app.register(emptyBodyPlugin);
-  for (const routes of [clientRoutes, donorRoutes, donorImportRoutes, donationRoutes, campaignRoutes, audienceRoutes, narrativeRoutes, lifecycleRoutes, reportRoutes, profileRoutes, contentVersionRoutes]) {
+  for (const routes of [clientRoutes, donorRoutes, donorImportRoutes, donationRoutes, campaignRoutes, audienceRoutes, narrativeRoutes, lifecycleRoutes, reportRoutes, profileRoutes, budgetAlertRoutes, contentVersionRoutes]) {
     await app.register(routes);
   }
   // Previews render as the worker's sends do, so they are given what the worker's composer is given.

@@ -25,6 +25,24 @@ export interface AudienceFilter {
   has_phone?: boolean;
   /** Leave out donors in the audience of another of the client's active or paused campaigns. */
   exclude_other_active_campaigns?: boolean;
+  /**
+   * The target customer profile in effect for the campaign (seed 004, its profile usage) selects too, where
+   * its fields map onto donors (TARGET_PROFILE_FIELDS). No profile in effect: no condition.
+   */
+  target_profile?: boolean;
 }
+
+/**
+ * How a target profile's fields map onto donors, who carry no demographics columns: interests are tags
+ * (any in common, case-insensitive); the location and age are read from the donor's metadata, as CRMs
+ * import them. A donor without the field a profile sets does not match it.
+ */
+export const TARGET_PROFILE_FIELDS = {
+  interests: 'donor tags (at least one in common, case-insensitive)',
+  'demographics.location.countries': 'metadata.country (ISO 3166-1 alpha-2, case-insensitive)',
+  'demographics.location.states': 'metadata.state (case-insensitive)',
+  'demographics.location.cities': 'metadata.city (case-insensitive)',
+  'demographics.ageRange': 'metadata.birth_year (four digits): age this year between min and max',
+} as const;
 
 export const UNSCORED = 'unscored';

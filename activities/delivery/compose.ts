@@ -1,5 +1,6 @@
 import { type MessageVariant, MessageVariants, type PersonalValues, substitute } from '../../domain/message-variants';
 import type { RfmSegment } from '../../domain/rfm';
+import { withBrandFrame } from '../../domain/brand-style';
 import { withSenderFooter } from '../../domain/sender';
 import { signUnsubscribeToken } from '../../domain/unsubscribe-token';
 import { GIVE_TOKEN_TTL_MS, signGiveToken } from '../../domain/give-token';
@@ -101,7 +102,8 @@ export class StepComposer {
   }
 
   /**
-   * The mail/send message for drafts of one variant (all of `drafts` must share `drafts[0].variant`).
+   * The mail/send message for drafts of one variant (all of `drafts` must share `drafts[0].variant`), in
+   * the brand's frame when the campaign has brand guidelines (domain/brand-style.ts).
    * `test` marks it as a test message (TEST_MARK): prefixed subject, `test` category.
    */
   message(drafts: Draft[], envelope: { customArgs: Record<string, string>; asmGroupId: number | null; test?: boolean }): MailMessage {
@@ -109,7 +111,8 @@ export class StepComposer {
     const { sender } = this.context;
     const from = sender.from_email ? { email: sender.from_email, name: sender.from_name } : { email: this.deps.from, name: null };
     const body = drafts[0].variant.message;
-    const footed = sender.postal_address ? withSenderFooter(body, { fromName: sender.from_name, postalAddress: sender.postal_address }) : body;
+    const signed = sender.postal_address ? withSenderFooter(body, { fromName: sender.from_name, postalAddress: sender.postal_address }) : body;
+    const footed = this.context.brand ? withBrandFrame(signed, this.context.brand) : signed;
     const subject = envelope.test ? `${TEST_MARK.subjectPrefix}${footed.subject}` : footed.subject;
     return {
       from,

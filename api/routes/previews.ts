@@ -31,6 +31,13 @@ const previewRoutes: FastifyPluginAsyncZod<PreviewRoutesOptions> = async (app, {
     return {
       step_number: stepNumber, donor_id: reader.donorId, segment: reader.segment, to: preview.to, from: preview.from, reply_to: preview.replyTo,
       subject: preview.subject, html: preview.html, text: preview.text, headers: preview.headers, links: preview.links,
+      brand: context.brand && {
+        name: context.brand.brandName, logo_url: context.brand.logoUrl, primary_color: context.brand.primaryColor, accent_color: context.brand.accentColor,
+        voice: {
+          brand_voice: context.brand.voice.brandVoice, tones: context.brand.voice.tones, notes: context.brand.voice.notes,
+          messaging_pillars: context.brand.voice.messagingPillars, do: context.brand.voice.doList, dont: context.brand.voice.dontList,
+        },
+      },
     };
   });
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { UNSCORED } from '../../domain/audience';
+import { TARGET_PROFILE_FIELDS, UNSCORED } from '../../domain/audience';
 import { isCurrencyCode } from '../../domain/money';
 import { choice, text } from './common';
 import { RFM_SEGMENT_MEANINGS, donorStage } from './donors';
@@ -26,6 +26,8 @@ export const AudienceFilter = z.strictObject({
   has_email: z.boolean(),
   has_phone: z.boolean(),
   exclude_other_active_campaigns: z.boolean().describe('Leave out donors in the audience of another active or paused campaign of the client'),
+  target_profile: z.boolean().describe(`The campaign's target customer profile in effect (its profile usage) selects too: ${
+    Object.entries(TARGET_PROFILE_FIELDS).map(([field, donor]) => `${field} → ${donor}`).join('; ')}. No profile in effect: no condition`),
 }).partial()
   .refine((f) => !f.last_gift_after || !f.last_gift_before || f.last_gift_after < f.last_gift_before, { path: ['last_gift_before'], message: 'must be after last_gift_after' });
 

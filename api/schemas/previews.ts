@@ -34,6 +34,20 @@ export const StepPreview = z.object({
   text: z.string(),
   headers: z.record(z.string(), z.string()).describe('Every header the message carries, List-Unsubscribe included'),
   links: z.object({ donate: z.string(), unsubscribe: z.string() }).describe('The links the message carries; the unsubscribe link is this donor\'s own, signed now'),
+  brand: z.object({
+    name: z.string().describe('The From name unless the campaign names its own'),
+    logo_url: z.string().nullable(),
+    primary_color: z.string().nullable(),
+    accent_color: z.string().nullable(),
+    voice: z.object({
+      brand_voice: z.string().nullable(),
+      tones: z.array(z.string()),
+      notes: z.array(z.string()),
+      messaging_pillars: z.array(z.string()),
+      do: z.array(z.string()),
+      dont: z.array(z.string()),
+    }).describe('How the brand speaks, to check the copy against; shown here only, never sent'),
+  }).nullable().describe('The brand guidelines in effect for the campaign (its profile usage), which frame the HTML part; null without'),
 });
 
 const addresses = z.array(z.email().max(255)).min(1).max(MAX_TEST_ADDRESSES)

@@ -23,6 +23,7 @@ describe('invalid input to every documented operation', () => {
     ids.campaignId = await api.fixtures.track15Campaign(client.id);
     [{ id: ids.keyId }] = await api.fixtures.query<{ id: string }>('select id from api_keys where client_id = $1', [client.id]);
     Object.assign(ids, await api.fixtures.profileSet(client.id));
+    ids.alertId = (await api.fixtures.budgetAlert(client.id, ids.budgetId)).alertId;
     const payment = await api.fixtures.payment(client.id, ids.donorId, 2500);
     [ids.paymentId, ids.donationId] = [payment.paymentId, payment.donationId!];
     ids.versionId = await api.fixtures.contentVersion(client.id, 'activation', { headline: 'Fuzzed' }, true);

@@ -30,9 +30,13 @@ describe('tenant isolation on every operation', () => {
     await api.fixtures.query(`insert into campaign_profile_usage (client_id, campaign_id, container_id, usage_type) values ($1, $2, $3, 'CONTAINER')`,
       [clientA.id, campaignId, profiles.containerId]);
     const versionId = await api.fixtures.contentVersion(clientA.id, 'activation', { headline: 'Alpha activation headline' }, true);
-    a = { clientId: clientA.id, donorId, campaignId, keyId, paymentId, donationId: donationId!, stepNumber: '7', category: 'marketing', pageType: 'activation', versionId, otherVersionId: versionId, ...profiles };
+    const { alertId, signingSecret } = await api.fixtures.budgetAlert(clientA.id, profiles.budgetId, 'alpha');
+    // B has settings of its own, so reading its own answers 200 (and nothing of A's).
+    await api.fixtures.budgetAlert(b.id, (await api.fixtures.profileSet(b.id, 'Beta')).budgetId, 'beta');
+    a = { clientId: clientA.id, donorId, campaignId, keyId, paymentId, donationId: donationId!, stepNumber: '7', category: 'marketing', pageType: 'activation', versionId, otherVersionId: versionId, alertId, ...profiles };
     secrets = [clientA.id, donorId, campaignId, keyId, paymentId, donationId!, 'alpha-donor@donors.test', 'Alphonse', 'Alpha Appeal', 'Alpha Org',
-      ...Object.values(profiles), 'Alpha families', 'Alpha brand', 'Alpha budget', 'Alpha container', versionId, 'Alpha activation headline'];
+      ...Object.values(profiles), 'Alpha families', 'Alpha brand', 'Alpha budget', 'Alpha container', versionId, 'Alpha activation headline',
+      alertId, signingSecret, 'alpha-finance@client.test', 'alpha.hooks.test'];
     operations = (await documentedOperations(api)).filter((operation) => operation.path.startsWith('/v1/'));
   });
   afterAll(async () => { await api.close(); });
@@ -68,6 +72,7 @@ describe('tenant isolation on every operation', () => {
     'POST /v1/clients/{clientId}/campaigns/{campaignId}/steps/{stepNumber}/test-send': { addresses: ['intruder@intruder.test'], donor_id: a.donorId },
     ...contentVersionBodies(),
     'PUT /v1/clients/{clientId}/content-versions/{versionId}/outcome': { outcome: 'failure', note: 'hijacked' },
+    'PUT /v1/clients/{clientId}/budget-alert-settings': { email: 'intruder@intruder.test', webhook_url: 'https://intruder.test/hook' },
     'POST /v1/clients/{clientId}/campaigns/{campaignId}/rehearsal': { addresses: ['intruder@intruder.test'], day_length_seconds: 1, donor_id: a.donorId },
   });
 
@@ -101,7 +106,7 @@ describe('tenant isolation on every operation', () => {
   it('answers 404 to B naming its own client with A\'s resources in the path or body, and lists none of A\'s data', async () => {
     const before = await databaseFingerprint(api.fixtures);
     const refersToA = (operation: Operation) =>
-      /\{(donorId|campaignId|keyId|paymentId|donationId|profileId|guidelineId|budgetId|containerId|versionId|otherVersionId)\}/.test(operation.path)
+      /\{(donorId|campaignId|keyId|paymentId|donationId|profileId|guidelineId|budgetId|containerId|versionId|otherVersionId|alertId)\}/.test(operation.path)
       || [a.donorId, a.profileId, a.containerId, a.guidelineId].some((id) => JSON.stringify(validBodies()[operation.key] ?? '').includes(id));
     const tenantOperations = operations.filter((operation) => operation.path.includes('{clientId}'));
     for (const operation of tenantOperations.filter(refersToA)) {

@@ -98,6 +98,28 @@ describe('audience filter and pre-activation estimate', () => {
     expect(await frozen(campaignId)).toEqual(named('loyal', 'lapsed', 'fresh', 'phoneOnly'));
   });
 
+  it('uses the campaign\'s target profile where its fields map onto donors: interests as tags, country and birth year from metadata', async () => {
+    await api.fixtures.query(`update campaigns set track15_stage = 'completed' where client_id = $1`, [client.id]);
+    const thisYear = new Date().getUTCFullYear();
+    for (const [name, metadata] of [['champ', { country: 'US', birth_year: String(thisYear - 36) }], ['loyal', { country: 'CA', birth_year: String(thisYear - 36) }],
+      ['lapsed', { country: 'us', birth_year: String(thisYear - 34) }], ['suppressed', { country: 'US', birth_year: String(thisYear - 70) }]] as const) {
+      await api.fixtures.query('update donors set metadata = $2 where id = $1', [ids[name], JSON.stringify(metadata)]);
+    }
+    await api.fixtures.query(`update donors set tags = '{monthly}' where id = $1`, [ids.suppressed]);
+    const [{ id: profileId }] = await api.fixtures.query<{ id: string }>(
+      `insert into target_customer_profiles (client_id, name, demographics, interests)
+       values ($1, 'US adults 25-40', '{"ageRange": {"min": 25, "max": 40}, "location": {"countries": ["US"]}}', '{Monthly,do-not-ask}') returning id`,
+      [client.id]);
+    const campaignId = await campaignWith({ target_profile: true });
+    // Without a profile in effect the condition selects everyone.
+    expect((await estimate(campaignId)).selected).toBe(6);
+    const usage = await call('PUT', `/campaigns/${campaignId}/profile-usage`, { usage_type: 'INDIVIDUAL', customer_profile_id: profileId });
+    expect(usage.statusCode).toBe(201);
+    // champ (monthly, US, 36) and lapsed (do-not-ask, us, 34); loyal is in CA, suppressed is 70, fresh and phoneOnly carry nothing.
+    expect((await estimate(campaignId)).selected).toBe(2);
+    expect(await frozen(campaignId)).toEqual(named('champ', 'lapsed'));
+  });
+
   it('gives the minimum detectable lift and warns when the control group is too small for the expected lift', async () => {
     const campaignId = await campaignWith({});
     const noBaseline = await estimate(campaignId);

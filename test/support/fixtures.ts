@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
 import { type CoreStory, type Season, buildNarrativeSteps } from '../../domain/narrative';
 import type { RfmSegment } from '../../domain/rfm';
@@ -109,6 +110,25 @@ export class Fixtures {
       `insert into customer_profile_containers (client_id, name, customer_profile_id, brand_guidelines_id, budget_id)
        values ($1, $2, $3, $4, $5) returning id`, [clientId, `${label} container`, profileId, guidelineId, budgetId]);
     return { profileId, guidelineId, budgetId, containerId };
+  }
+
+  /**
+   * The client's budget alert settings (an address, a webhook URL, a signing secret) and one fired alert of
+   * the budget with a failed webhook attempt, as the owner. Answers the alert's id and the secret.
+   */
+  async budgetAlert(clientId: string, budgetId: string, label = 'fixture'): Promise<{ alertId: string; signingSecret: string }> {
+    const signingSecret = `whsec_${label}_${randomUUID()}`;
+    await this.query(
+      `insert into budget_alert_settings (client_id, email, webhook_url, signing_secret) values ($1, $2, $3, $4)
+       on conflict (client_id) do update set signing_secret = excluded.signing_secret`,
+      [clientId, `${label}-finance@client.test`, `https://${label}.hooks.test/alerts`, signingSecret]);
+    const [{ id: alertId }] = await this.query<{ id: string }>(
+      `insert into budget_alert_events (budget_id, client_id, threshold_percent, percentage_spent, amount_spent, handed_at, email_status)
+       values ($1, $2, 80, 81.5, 81.50, now(), 'delivered') returning id`, [budgetId, clientId]);
+    await this.query(
+      `insert into budget_alert_attempts (client_id, alert_id, channel, attempt, target, finished_at, outcome, http_status, error)
+       values ($1, $2, 'webhook', 1, $3, now(), 'failed', 500, 'answered 500')`, [clientId, alertId, `https://${label}.hooks.test/alerts`]);
+    return { alertId, signingSecret };
   }
 
   /** A content version of one page type (seed 003), inserted as the owner; current when asked. */
