@@ -118,6 +118,10 @@ export function readGift(body: NonNullable<z.output<typeof GiveForm>>, currency:
     } catch (error) {
       errors.push({ field: 'body.custom_amount', message: error instanceof MoneyError ? `enter an amount such as 42 or 42.50: ${error.message}` : 'enter an amount' });
     }
+  } else if ((body.custom_amount ?? '').trim() !== '') {
+    // Without scripts the page cannot tick "Another amount" for a donor who types one: never charge a
+    // suggested amount the donor may have meant to replace; ask instead.
+    errors.push({ field: 'body.custom_amount', message: 'you typed another amount but a suggested amount is chosen: choose "Another amount" to give what you typed, or clear it' });
   } else if (/^\d{1,9}$/.test(body.amount)) amount = Number(body.amount);
   else errors.push({ field: 'body.amount', message: 'choose one of the amounts, or another amount' });
   if (amount !== null) {

@@ -109,6 +109,18 @@ export const CampaignUpdate = z.strictObject({
 
 export type CampaignUpdateInput = z.infer<typeof CampaignUpdate>;
 
+/** What a campaign raised so far (api/services/campaign-progress.ts), in the client's reporting currency. */
+export const CampaignProgress = z.object({
+  currency: z.string().describe('The client\'s reporting currency (ISO 4217, lowercase): every gift of the client is in it'),
+  goal_amount: z.number().nullable().describe('The campaign\'s goal, in major units of `currency`; null when it has none'),
+  raised: z.number().describe('The sum of the succeeded gifts attributed to the campaign (pending, failed and refunded ones excluded), in major units of `currency` (1234.5 USD, 50000 JPY)'),
+  share_of_goal: z.number().nullable().describe('raised / goal_amount (0.42 = 42%; above 1 once the goal is passed), 4 decimals; null without a goal'),
+  gifts: z.number().int().describe('Succeeded gifts attributed to the campaign (each paid month of a monthly gift is one)'),
+  donors: z.number().int().describe('Distinct donors behind those gifts'),
+  average_gift: z.number().nullable().describe('raised / gifts, in major units of `currency`, rounded to its minor unit; null before the first gift'),
+  monthly_donors_started: z.number().int().describe('Donors who started a monthly gift from the campaign\'s asks, whether or not it still runs'),
+}).describe('Progress toward the goal: money raised, gifts, donors, average gift and monthly donors started');
+
 export const Campaign = z.object({
   id: uuid,
   client_id: uuid,
@@ -142,6 +154,7 @@ export const Campaign = z.object({
   track15_test_conversion: decimal.nullable(),
   track15_control_revenue: decimal.nullable(),
   track15_test_revenue: decimal.nullable(),
+  progress: CampaignProgress,
 });
 
 export const CampaignQuery = z.strictObject({

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { track15Stage } from './campaigns';
+import { CampaignProgress, track15Stage } from './campaigns';
 import { choice, text, timestamp, uuid } from './common';
 import { narrativeStage } from './narrative';
 
@@ -67,6 +67,7 @@ export const LiveStatus = z.object({
   next_step: z.number().int().nullable(),
   next_due_at: timestamp.nullable().describe('When the next touchpoint goes out, as the workflow last published it; null while paused, when done, or when Temporal did not answer'),
   last_failure: LastFailure.nullable(),
+  progress: CampaignProgress,
   steps: z.array(z.object({
     step_number: z.number().int(),
     stage: narrativeStage('The arc stage of the step'),

@@ -6,6 +6,7 @@ import { campaignStatus } from '../../workflows/lifecycle';
 import { CurrentStepKey, StageKey } from '../../workflows/search-attributes';
 import { notFound } from '../problem';
 import type { CampaignState } from './campaign-guard';
+import { type ProgressRow, progressSql, progressView } from './campaign-progress';
 
 /**
  * How long the routine status waits for Temporal's describe before answering with the database's side
@@ -41,11 +42,12 @@ interface StoredRow {
   test_recipients: number | null; control_recipients: number | null; last_failure: LastFailure | null;
   steps: { step_number: number; stage: Stage; day: number }[];
   counts: { step_number: number; outcome: string; skip_reason: string; n: number }[];
+  goal_amount: string | null; progress: ProgressRow;
 }
 
 // One statement, and every part of it reads a fixed number of rows: the campaign row, its 15 steps and
 // the step counters (campaign_delivery_counts, kept by triggers as the ledger changes). Nothing here
-// grows with the audience.
+// grows with the audience; the progress reads the campaign's own gifts through an index-only scan.
 const STORED_STATUS_SQL = `
   select c.track15_stage, c.track15_activated_at, c.track15_completed_at, c.track15_paused_at, c.track15_pause_reason,
          c.track15_stop_reason, c.track15_test_recipients as test_recipients, c.track15_control_recipients as control_recipients,
@@ -54,7 +56,8 @@ const STORED_STATUS_SQL = `
                      from track15_narrative_steps s where s.campaign_id = c.id), '[]') as steps,
          coalesce((select json_agg(k) from (
                      select step_number, outcome, skip_reason, sum(n)::int as n from campaign_delivery_counts
-                      where campaign_id = c.id group by step_number, outcome, skip_reason having sum(n) <> 0) k), '[]') as counts
+                      where campaign_id = c.id group by step_number, outcome, skip_reason having sum(n) <> 0) k), '[]') as counts,
+         c.goal_amount, ${progressSql('c')} as progress
     from campaigns c
    where c.id = ? and c.deleted_at is null`;
 
@@ -62,7 +65,8 @@ const STORED_STATUS_SQL = `
  * The database's side of the status, in the caller's tenant: the campaign row, the audience's size
  * (written at activation) and, per step, the ledger's rows by outcome (`pending`, `sent` — delivery facts
  * such as delivered or opened count as sent —, `failed`, `skipped`) and skips by reason, from the
- * counters. 404 when the campaign is not the caller's or was deleted.
+ * counters, and the money raised toward the goal (campaign-progress.ts: major units of the client's
+ * currency). 404 when the campaign is not the caller's or was deleted.
  */
 export async function storedStatus(em: EntityManager, campaignId: string) {
   const [row] = await em.execute<StoredRow[]>(STORED_STATUS_SQL, [campaignId]);
@@ -77,6 +81,7 @@ export async function storedStatus(em: EntityManager, campaignId: string) {
     stop_reason: row.track15_stop_reason,
     recipients: { test: row.test_recipients ?? 0, control: row.control_recipients ?? 0 },
     last_failure: row.last_failure,
+    progress: progressView(row.progress, row.goal_amount),
     steps: row.steps.map((step) => {
       const deliveries: Record<string, number> = {};
       const skipReasons: Record<string, number> = {};

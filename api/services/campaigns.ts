@@ -4,6 +4,7 @@ import { conflict, invalid, notFound } from '../problem';
 import type { z } from 'zod';
 import type { Campaign, CampaignCreateInput, CampaignUpdateInput } from '../schemas/campaigns';
 import { isLaunched, requireCampaign } from './campaign-guard';
+import { type ProgressRow, progressSql, progressView } from './campaign-progress';
 import { insertSteps, readinessProblems } from './narrative-steps';
 import { SENDER_VIEW_SQL, requireSendersOfRunningCampaigns, senderAssignments } from './sender-settings';
 
@@ -11,9 +12,13 @@ const CAMPAIGN_COLUMNS = `id, client_id, name, description, goal_amount, start_d
   status, stats, ${SENDER_VIEW_SQL}, created_at, updated_at, track15_enabled, track15_season, track15_stage, track15_template_key, track15_core_story,
   track15_send_hour, track15_timezone, track15_day_length_seconds, track15_control_share, track15_control_treatment, track15_audience_filter,
   track15_activated_at, track15_completed_at, track15_paused_at, track15_pause_reason, track15_stop_reason,
-  track15_control_conversion, track15_test_conversion, track15_control_revenue, track15_test_revenue`;
+  track15_control_conversion, track15_test_conversion, track15_control_revenue, track15_test_revenue, ${progressSql('campaigns')} as progress`;
 
 type CampaignRow = z.input<typeof Campaign> & { track15_core_story: Record<string, string> | null };
+type StoredCampaign = Omit<CampaignRow, 'progress'> & { progress: ProgressRow };
+
+/** The campaign as the API shows it: its progress in the API's money units. */
+const campaignView = (row: StoredCampaign): CampaignRow => ({ ...row, progress: progressView(row.progress, row.goal_amount as string | null) });
 
 /** Plain columns a create or update may set, straight from the request field of the same name. */
 const PLAIN_FIELDS = ['name', 'description', 'goal_amount', 'start_date', 'end_date'] as const;
@@ -37,10 +42,11 @@ function assignments(input: Omit<CampaignUpdateInput, 'track15'> & { track15?: R
   return { columns, placeholders, values };
 }
 
+/** The campaign with its progress toward the goal (campaign-progress.ts); 404 when not the caller's or deleted. */
 export async function getCampaign(em: EntityManager, campaignId: string): Promise<CampaignRow> {
-  const [row] = await em.execute<CampaignRow[]>(`select ${CAMPAIGN_COLUMNS} from campaigns where id = ? and deleted_at is null`, [campaignId]);
+  const [row] = await em.execute<StoredCampaign[]>(`select ${CAMPAIGN_COLUMNS} from campaigns where id = ? and deleted_at is null`, [campaignId]);
   if (!row) throw notFound('campaign');
-  return row;
+  return campaignView(row);
 }
 
 /** A Track15 campaign on the seasonal template gets the season's fifteen steps, written around its core story. */
@@ -61,16 +67,17 @@ export async function createCampaign(em: EntityManager, clientId: string, input:
 
 export interface CampaignFilter { stage?: string; season?: string; track15?: 'true' | 'false'; limit: number; offset: number }
 
-export function listCampaigns(em: EntityManager, filter: CampaignFilter): Promise<CampaignRow[]> {
+export async function listCampaigns(em: EntityManager, filter: CampaignFilter): Promise<CampaignRow[]> {
   const where = ['deleted_at is null'];
   const params: unknown[] = [];
   if (filter.stage) { where.push('track15_stage = ?'); params.push(filter.stage); }
   if (filter.season) { where.push('track15_season = ?'); params.push(filter.season); }
   if (filter.track15) { where.push('track15_enabled = ?'); params.push(filter.track15 === 'true'); }
-  return em.execute<CampaignRow[]>(
+  const rows = await em.execute<StoredCampaign[]>(
     `select ${CAMPAIGN_COLUMNS} from campaigns where ${where.join(' and ')} order by created_at desc, id limit ? offset ?`,
     [...params, filter.limit, filter.offset],
   );
+  return rows.map(campaignView);
 }
 
 /**

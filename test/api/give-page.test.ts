@@ -88,6 +88,17 @@ describe('give page', () => {
     expect(amounts).toEqual(['2500', '5000', '10000']);
   });
 
+  it('scales the default ladder to the client\'s currency by its units per dollar (rfm_tier_rate): ¥4,000 / ¥7,500 / ¥15,000', async () => {
+    const yenClient = await api.fixtures.client('Yen Food Bank');
+    await api.fixtures.query(`update clients set reporting_currency = 'jpy', rfm_tier_rate = 150 where id = $1`, [yenClient]);
+    const yenCampaign = await api.fixtures.track15Campaign(yenClient);
+    const [yenDonor] = await api.fixtures.donors(yenClient, [{ email: 'yen@donors.test' }]);
+    const { page } = await open(token({ clientId: yenClient, campaignId: yenCampaign, donorId: yenDonor }));
+    const amounts = [...page.body.matchAll(/name="amount" value="(\d+)"[^>]*><label for="amount-\d">([^<]+)</g)].map((m) => [m[1], m[2]]);
+    expect(amounts).toEqual([['4000', '¥4,000'], ['7500', '¥7,500'], ['15000', '¥15,000']]);
+    expect(page.body).toContain('<legend>Choose an amount (JPY)</legend>');
+  });
+
   it('starts one Checkout Session (mode=payment, minor units, metadata, idempotency key) and answers 303 to it, however often it is posted', async () => {
     const link = token();
     const session = await open(link);
@@ -133,6 +144,37 @@ describe('give page', () => {
       `select stripe_session_id from give_checkouts where idempotency_key = $1`, [attempts[0].idempotencyKey]);
     expect(stored).toHaveLength(1);
     expect(stored[0].stripe_session_id).toMatch(/^cs_/);
+  });
+
+  it('keeps one session when Stripe answers too late: the timed-out attempt and its retry carry the same key', async () => {
+    const link = token({ stepNumber: 14 });
+    const session = await open(link);
+    const start = proxy.received.length;
+    proxy.failNext({ slowMs: 2_500 }); // the client gives up at 2 s; stripe-mock did make a session for it
+    const response = await post(link, session, { amount: '7500', frequency: 'once' });
+    expect(response.statusCode).toBe(303);
+    const attempts = proxy.received.slice(start).filter((r) => r.path === '/v1/checkout/sessions');
+    expect(attempts.map((a) => a.fault)).toEqual(['slow', null]);
+    expect(new Set(attempts.map((a) => a.idempotencyKey)).size).toBe(1);
+    const stored = await api.fixtures.query<{ session_url: string }>('select session_url from give_checkouts where idempotency_key = $1', [attempts[0].idempotencyKey]);
+    expect(stored).toEqual([{ session_url: response.headers.location }]);
+  });
+
+  it('keeps one session when Stripe fails past the retries: the donor sees "try again", and trying again reuses the key', async () => {
+    const link = token({ stepNumber: 15 });
+    const session = await open(link);
+    const start = proxy.received.length;
+    proxy.failNext('error500', 'error500', 'error500', 'error500'); // the first try and its three retries
+    const failed = await post(link, session, { amount: '10000', frequency: 'once' });
+    expect(failed.statusCode).toBe(502);
+    expect(failed.body).toContain('Something went wrong');
+    const again = await post(link, session, { amount: '10000', frequency: 'once' });
+    expect(again.statusCode).toBe(303);
+    const attempts = proxy.received.slice(start).filter((r) => r.path === '/v1/checkout/sessions');
+    expect(attempts.map((a) => a.fault)).toEqual(['error500', 'error500', 'error500', 'error500', null]);
+    expect(new Set(attempts.map((a) => a.idempotencyKey))).toEqual(new Set([expect.stringMatching(/:10000:usd:once$/)]));
+    const stored = await api.fixtures.query<{ session_url: string }>('select session_url from give_checkouts where idempotency_key = $1', [attempts[0].idempotencyKey]);
+    expect(stored).toEqual([{ session_url: again.headers.location }]);
   });
 
   it('starts a monthly gift as mode=subscription on a Price made once per amount and currency', async () => {
@@ -199,6 +241,9 @@ describe('give page', () => {
     const badJson = await post(link, session, { amount: 'custom', custom_amount: 'lots' }, { accept: 'application/json' });
     expect(badJson.statusCode).toBe(400);
     expect(badJson.json().errors).toEqual([{ field: 'body.custom_amount', message: expect.stringContaining('enter an amount') }]);
+    // A typed amount with a suggested one still ticked: asked which, never charged the suggested one.
+    const both = await post(link, session, { amount: '5500', custom_amount: '42' }, { accept: 'application/json' });
+    expect(both.json().errors).toEqual([{ field: 'body.custom_amount', message: expect.stringContaining('choose "Another amount"') }]);
     const tooSmall = await post(link, session, { amount: '50' }, { accept: 'application/json' });
     expect(tooSmall.json().errors).toEqual([{ field: 'body.amount', message: 'the smallest gift is $1' }]);
     expect(sessionCalls().length).toBe(before);

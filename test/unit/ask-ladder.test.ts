@@ -1,12 +1,27 @@
 import { askLadder, friendlyStep } from '../../domain/ask-ladder';
-import { chargeIncrement } from '../../domain/money';
+import { chargeIncrement, toMinorUnits } from '../../domain/money';
 
 describe('ask ladder (HPC ×1, ×1.5, ×2, friendly amounts)', () => {
-  it('offers 25 / 50 / 100 major units to a donor who never gave, in each currency\'s minor units', () => {
+  it('offers a donor who never gave $25 / $50 / $100 in the client\'s currency (its units per dollar), rounded to round numbers', () => {
     expect(askLadder(null, 'usd')).toEqual([2500, 5000, 10000]);
-    expect(askLadder(null, 'jpy')).toEqual([25, 50, 100]);
-    expect(askLadder(null, 'kwd')).toEqual([25000, 50000, 100000]);
-    expect(askLadder(0, 'eur')).toEqual([2500, 5000, 10000]);
+    expect(askLadder(0, 'eur', 0.92)).toEqual([2500, 5000, 10000]);     // €23, €46, €92 → 25, 50, 100
+    expect(askLadder(null, 'gbp', 0.79)).toEqual([2000, 4000, 7500]);   // £19.75, £39.50, £79 → 20, 40, 75
+    expect(askLadder(null, 'jpy', 150)).toEqual([4000, 7500, 15000]);   // ¥3,750, ¥7,500, ¥15,000 → 4,000, 7,500, 15,000 (no decimals)
+    expect(askLadder(null, 'krw', 1350)).toEqual([30000, 75000, 150000]);
+    expect(askLadder(null, 'inr', 83)).toEqual([200000, 400000, 750000]); // ₹2,000, ₹4,000, ₹7,500
+    expect(askLadder(null, 'kwd', 0.31)).toEqual([7500, 15000, 30000]);   // 7.500, 15.000, 30.000 KWD (three decimals)
+    expect(askLadder(null, 'isk', 138)).toEqual([300000, 750000, 1500000]); // whole krónur
+    expect(askLadder(null, 'jpy')).toEqual([25, 50, 100]); // no rate: 25 / 50 / 100 units
+  });
+
+  it('keeps the fixed ladder rising, chargeable and at least one unit for any rate', () => {
+    for (const currency of ['usd', 'jpy', 'kwd', 'isk', 'krw']) {
+      for (let rate = 0.001; rate < 100_000; rate *= 3.7) {
+        const ladder = askLadder(null, currency, rate);
+        expect(ladder[0] < ladder[1] && ladder[1] < ladder[2]).toBe(true);
+        expect(ladder.every((amount) => amount % chargeIncrement(currency) === 0 && amount >= toMinorUnits(1, currency))).toBe(true);
+      }
+    }
   });
 
   it.each([

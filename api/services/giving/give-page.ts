@@ -7,7 +7,8 @@ import { toMinorUnits } from '../../../domain/money';
  * Who a give link gives to, read in the link's client: the organisation, its currency (every gift of a
  * client is in its reporting currency, domain/money.ts), and, while the link is current and its campaign
  * and donor still exist, the campaign's story and the donor's own ask ladder (domain/ask-ladder.ts).
- * Otherwise the gift is the organisation's, unattributed, with the default ladder.
+ * Otherwise the gift is the organisation's, unattributed, with the fixed ladder in the client's currency
+ * (scaled by its rfm_tier_rate, units per US dollar).
  */
 export interface GiveTarget {
   clientId: string;
@@ -22,12 +23,14 @@ export interface GiveTarget {
 }
 
 export async function loadGiveTarget(em: EntityManager, claims: GiveClaims, current: boolean): Promise<GiveTarget | null> {
-  const [client] = await em.execute<{ name: string; currency: string }[]>(
-    'select name, reporting_currency as currency from clients where id = ?', [claims.clientId]);
+  const [client] = await em.execute<{ name: string; currency: string; rate: string | null }[]>(
+    'select name, reporting_currency as currency, rfm_tier_rate as rate from clients where id = ?', [claims.clientId]);
   if (!client) return null;
+  // Units of the client's currency per US dollar: scales the fixed ladder of a donor who never gave.
+  const unitsPerDollar = client.rate === null ? 1 : Number(client.rate);
   const target: GiveTarget = {
     clientId: claims.clientId, organisation: client.name, currency: client.currency, attribution: null, headline: null, summary: null,
-    ladder: askLadder(null, client.currency),
+    ladder: askLadder(null, client.currency, unitsPerDollar),
   };
   if (!current) return target;
   const [found] = await em.execute<{ headline: string | null; summary: string | null; email: string | null; highest: string | null }[]>(
@@ -41,6 +44,6 @@ export async function loadGiveTarget(em: EntityManager, claims: GiveClaims, curr
     ...target,
     attribution: { campaignId: claims.campaignId, stepNumber: claims.stepNumber, donorId: claims.donorId, donorEmail: found.email },
     headline: found.headline, summary: found.summary,
-    ladder: askLadder(found.highest === null ? null : toMinorUnits(found.highest, client.currency), client.currency),
+    ladder: askLadder(found.highest === null ? null : toMinorUnits(found.highest, client.currency), client.currency, unitsPerDollar),
   };
 }
