@@ -24,7 +24,7 @@ const LAYOUT = pages.compile(`<!doctype html>
   .org { color: #3e4c59; margin: 0 0 1.5rem; }
   fieldset { border: 1px solid #616e7c; border-radius: .5rem; margin: 0 0 1.25rem; padding: .75rem 1rem 1rem; }
   legend { font-weight: 600; padding: 0 .25rem; }
-  .choice { display: flex; align-items: center; gap: .5rem; margin: .4rem 0; }
+  .choice { display: flex; flex-wrap: wrap; align-items: center; gap: .5rem; margin: .4rem 0; }
   .choice input { width: 1.25rem; height: 1.25rem; margin: 0; }
   label { cursor: pointer; }
   input[type=text] { font: inherit; padding: .4rem .5rem; border: 1px solid #616e7c; border-radius: .25rem; width: 9rem; }

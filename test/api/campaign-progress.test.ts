@@ -78,7 +78,7 @@ describe('campaign progress', () => {
       api.call(client.key, { url: `/v1/clients/${client.id}/campaigns?limit=100` }),
     ]);
     expect([view.statusCode, status.statusCode, list.statusCode]).toEqual([200, 200, 200]);
-    const listed = (list.json() as { data: { id: string; progress: unknown }[] }).data.find((c) => c.id === campaignId)!;
+    const listed = (list.json() as { items: { id: string; progress: unknown }[] }).items.find((c) => c.id === campaignId)!;
     // The three say the same.
     expect(status.json().progress).toEqual(view.json().progress);
     expect(listed.progress).toEqual(view.json().progress);

@@ -7,11 +7,14 @@ import { type Browser, type Page, chromium } from 'playwright-core';
  * installs it with `ensure_chromium`; `npx playwright install` cannot download here). One browser per
  * suite; close it in afterAll.
  */
-export async function launchBrowser(): Promise<Browser> {
+export async function launchBrowser(options: { unreachableHosts?: string[] } = {}): Promise<Browser> {
+  // Hosts a test must see the browser go to but never reach (a provider's hosted page): they fail to
+  // resolve, without a DNS query, whatever the machine's network.
+  const unreachable = (options.unreachableHosts ?? []).map((host) => `MAP ${host} ~NOTFOUND`).join(', ');
   return chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync'],
+      '--disable-component-update', '--disable-sync', ...(unreachable ? [`--host-resolver-rules=${unreachable}`] : [])],
   });
 }
 
