@@ -1,4 +1,5 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
+import type Stripe from 'stripe';
 import { asOperator, withClient } from '../domain/db/tenancy';
 import type { CampaignStage, CampaignWorkflowInput, LastFailure, TouchpointPlanRequest } from '../workflows/definitions';
 import { loadCampaignPlan, planTouchpoint, recordCampaignFailure, recordCampaignStage, recordCampaignStop } from './campaign-plan';
@@ -15,6 +16,11 @@ import type { SendGrid } from './sendgrid';
 import { type SendGridEventInput, applySendGridEvents, attributeSendGridEvents } from './sendgrid-events';
 import { type StripeEventInput, applyStripeEvent } from './stripe-events';
 import { type SuppressionSyncInput, syncSuppression } from './suppression-sync';
+import { buyersToNotify, releaseEventHolds, ticketsToRefund } from './tickets/event-cancellation';
+import { releaseTicketOrder } from './tickets/order-state';
+import { refundLatePayment, refundTicket } from './tickets/refunds';
+import { type TicketMailInput, sendTicketMail } from './tickets/ticket-mail';
+import { type TicketStripeEventInput, applyTicketStripeEvent } from './tickets/ticket-stripe-events';
 
 export interface ActivityDeps {
   orm: MikroORM;
@@ -22,6 +28,8 @@ export interface ActivityDeps {
   from: string;
   publicBaseUrl: string;
   unsubscribeSecret: string;
+  /** Refunds of tickets (issue 17); Stripe, stripe-mock, or a test's fault-injecting proxy. */
+  stripe: Stripe;
   /** Recipients per delivery batch (≤ 1,000); smaller in tests to exercise paging. */
   batchSize?: number;
   /** How budget alerts are retried (activities/budget-alerts/delivery.ts); DEFAULT_ALERT_RETRY when absent, shorter in tests. */
@@ -65,6 +73,19 @@ export function createActivities(deps: ActivityDeps) {
     },
     attributeSendGridEvents: (events: SendGridEventInput[]) => attributeSendGridEvents(deps, events),
     syncSuppression: (input: SuppressionSyncInput) => syncSuppression(deps, input),
+    applyTicketStripeEvent: async (event: TicketStripeEventInput) => {
+      const outcome = await applyTicketStripeEvent(deps, event);
+      webhookMetrics.applied('stripe', { applied: Number(outcome.applied), duplicates: Number(!outcome.applied && outcome.ignored === null) });
+      return outcome;
+    },
+    releaseTicketOrder: (input: { clientId: string; orderId: string }) => inClient(input.clientId, (em) => releaseTicketOrder(em, input.orderId, 'expired')),
+    refundLatePayment: (input: { clientId: string; orderId: string }) => refundLatePayment(deps, input.clientId, input.orderId),
+    sendTicketMail: (input: TicketMailInput) => sendTicketMail(deps, input),
+    releaseEventHolds: (input: { clientId: string; eventId: string }) => inClient(input.clientId, (em) => releaseEventHolds(em, input.eventId)),
+    ticketsToRefund: (input: { clientId: string; eventId: string }) => inClient(input.clientId, (em) => ticketsToRefund(em, input.eventId)),
+    /** An event's cancellation refunds tickets already checked in too. */
+    refundCancelledTicket: async (input: { clientId: string; ticketId: string }) => (await refundTicket(deps, input.clientId, input.ticketId, { checkedIn: true })).kind,
+    buyersToNotify: (input: { clientId: string; eventId: string }) => inClient(input.clientId, (em) => buyersToNotify(em, input.eventId)),
     listClientIds: () => asOperator(deps.orm.em, async (em) =>
       (await em.execute<{ id: string }[]>('select id from clients order by id')).map((row) => row.id)),
     /** How many of the client's donors changed (the nightly workflow's tally, a number in its histories). */

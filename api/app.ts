@@ -24,6 +24,7 @@ import contentVersionRoutes from './routes/content-versions';
 import donationRoutes from './routes/donations';
 import donorImportRoutes from './routes/donor-import';
 import donorRoutes from './routes/donors';
+import eventRoutes, { type EventRoutesOptions } from './routes/events';
 import healthRoutes from './routes/health';
 import lifecycleRoutes from './routes/lifecycle';
 import narrativeRoutes from './routes/narrative';
@@ -41,7 +42,7 @@ export interface AppDeps {
   /** Pointed at Stripe, stripe-mock, or a test's fault-injecting proxy. */
   stripe: Stripe;
   config: Pick<Config, 'TEMPORAL_TASK_QUEUE' | 'LOG_LEVEL' | 'STRIPE_WEBHOOK_SECRET' | 'SENDGRID_WEBHOOK_PUBLIC_KEY' | 'UNSUBSCRIBE_SIGNING_SECRET'
-    | 'PUBLIC_BASE_URL' | 'EMAIL_FROM'>;
+    | 'PUBLIC_BASE_URL' | 'EMAIL_FROM' | 'TICKET_HOLD_SECONDS'>;
   /** Where the API logs (domain/telemetry/logger.ts); false: nowhere. Default: stdout at LOG_LEVEL. */
   logger?: Logger | false;
   rateLimit?: RateLimitOptions;
@@ -57,7 +58,7 @@ const DEFAULT_RATE_LIMIT: RateLimitOptions = { max: 600, timeWindowMs: 60_000 };
 const DEFAULT_PAGE_RATE_LIMIT: RateLimitOptions = { max: 60, timeWindowMs: 60_000 };
 
 /** The /v1 operations: rate limited, then authenticated, then the routes. */
-const v1: FastifyPluginAsyncZod<{ rateLimit: RateLimitOptions } & PreviewRoutesOptions> = async (app, options) => {
+const v1: FastifyPluginAsyncZod<{ rateLimit: RateLimitOptions } & PreviewRoutesOptions & EventRoutesOptions> = async (app, options) => {
   // An operation without query parameters refuses any, as those with some refuse unknown ones: a
   // mistyped filter must fail, not be ignored while the operation goes ahead.
   app.addHook('onRoute', (route) => {
@@ -71,6 +72,7 @@ const v1: FastifyPluginAsyncZod<{ rateLimit: RateLimitOptions } & PreviewRoutesO
   }
   // Previews render as the worker's sends do, so they are given what the worker's composer is given.
   await app.register(previewRoutes, { composer: options.composer });
+  await app.register(eventRoutes, { holdSeconds: options.holdSeconds });
 };
 
 /**
@@ -109,6 +111,7 @@ export async function buildApp(deps: AppDeps) {
   await app.register(v1, {
     prefix: '/v1', rateLimit: deps.rateLimit ?? DEFAULT_RATE_LIMIT,
     composer: { from: deps.config.EMAIL_FROM, publicBaseUrl: deps.config.PUBLIC_BASE_URL, unsubscribeSecret: deps.config.UNSUBSCRIBE_SIGNING_SECRET },
+    holdSeconds: deps.config.TICKET_HOLD_SECONDS,
   });
   return app;
 }

@@ -14,6 +14,7 @@ import { Client as PgClient } from 'pg';
 import { prepareActivation } from '../activities/activation';
 import type { StepAbTest } from '../domain/ab-test';
 import { type SendGrid, createSendGrid } from '../activities/sendgrid';
+import { createStripe } from '../activities/stripe';
 import { openOrm } from '../domain/db/orm';
 import { withClient } from '../domain/db/tenancy';
 import { buildNarrativeSteps } from '../domain/narrative';
@@ -47,7 +48,7 @@ async function main(): Promise<void> {
   const sendgrid = createSendGrid('SG.bench', `http://127.0.0.1:${SINK_PORT}`);
   const { code } = await bundleWorkflowCode({ ...workflowBundleOptions(), logger: silent });
   const worker = await createWorker(nativeConnection, { TEMPORAL_NAMESPACE: 'default', TEMPORAL_TASK_QUEUE: taskQueue },
-    { orm, sendgrid, from: 'bench@track15.test', publicBaseUrl: 'http://127.0.0.1:3000', unsubscribeSecret: 'bench-secret-bench-secret-bench-secret!' },
+    { orm, sendgrid, stripe: createStripe({ secretKey: 'sk_test_123', apiBase: 'http://127.0.0.1:9' }), from: 'bench@track15.test', publicBaseUrl: 'http://127.0.0.1:3000', unsubscribeSecret: 'bench-secret-bench-secret-bench-secret!' },
     { workflowBundle: { code }, maxConcurrentActivityTaskExecutions: 4 });
   const running = worker.run();
   try {

@@ -28,6 +28,8 @@ export const configSchema = z.object({
     .describe('Stripe secret key'),
   STRIPE_API_BASE: url.default('http://127.0.0.1:12111').describe('Stripe API base URL (https://api.stripe.com in production; stripe-mock in development)'),
   STRIPE_WEBHOOK_SECRET: z.string().min(1).default('whsec_local_development_secret').describe('Secret that signs Stripe webhooks'),
+  TICKET_HOLD_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900)
+    .describe('How long a ticket order holds its tickets for payment, in seconds (15 minutes by default); unpaid by then they are released'),
   UNSUBSCRIBE_SIGNING_SECRET: z.string().min(32, 'must be at least 32 characters').default('local-development-unsubscribe-secret-change-me')
     .describe('HMAC secret of the signed links in emails (one-click unsubscribe, give, manage a monthly gift); each kind signs its own purpose, so one never passes for another'),
   METRICS_HOST: z.string().min(1).default('127.0.0.1')

@@ -28,6 +28,7 @@ import { Migration20261130107000AbTests } from './Migration20261130107000AbTests
 import { Migration20261130106000ContentOutcomes } from './Migration20261130106000ContentOutcomes';
 import { Migration20261130106100ActivationFunnel } from './Migration20261130106100ActivationFunnel';
 import { Migration20261130123000BudgetPeriodsAndAlerts } from './Migration20261130123000BudgetPeriodsAndAlerts';
+import { Migration20261130124000EventTickets } from './Migration20261130124000EventTickets';
 
 /** Applied in this order; a new migration is appended here. */
 export const migrationsList: MigrationObject[] = [
@@ -60,4 +61,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261130110000RfmTierRate', class: Migration20261130110000RfmTierRate },
   { name: 'Migration20261130123000BudgetPeriodsAndAlerts', class: Migration20261130123000BudgetPeriodsAndAlerts },
   { name: 'Migration20261130121000CampaignProgress', class: Migration20261130121000CampaignProgress },
+  { name: 'Migration20261130124000EventTickets', class: Migration20261130124000EventTickets },
 ];

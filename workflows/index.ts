@@ -6,3 +6,6 @@ export { rfmNightlyWorkflow } from './rfm-nightly';
 export { suppressionSyncWorkflow } from './suppression-sync';
 export { rehearsalWorkflow, testSendWorkflow } from './test-sends';
 export { budgetAlertWorkflow } from './budget-alert';
+export { eventCancellationWorkflow } from './tickets/event-cancellation';
+export { ticketOrderWorkflow } from './tickets/ticket-order';
+export { ticketStripeEventWorkflow } from './tickets/ticket-stripe-event';

@@ -13,6 +13,7 @@ import { collectDefaultMetrics } from 'prom-client';
 import type { Logger } from 'pino';
 import { type ActivityDeps, createActivities } from '../activities';
 import { createSendGrid } from '../activities/sendgrid';
+import { createStripe } from '../activities/stripe';
 import { type Config, loadConfig } from '../domain/config';
 import { openOrm } from '../domain/db/orm';
 import { createLogger, temporalLogger } from '../domain/telemetry/logger';
@@ -67,6 +68,7 @@ export function activityDepsFromConfig(config: Config, orm: ActivityDeps['orm'])
   return {
     orm,
     sendgrid: createSendGrid(config.SENDGRID_API_KEY, config.SENDGRID_BASE_URL),
+    stripe: createStripe({ secretKey: config.STRIPE_SECRET_KEY, apiBase: config.STRIPE_API_BASE }),
     from: config.EMAIL_FROM,
     publicBaseUrl: config.PUBLIC_BASE_URL,
     unsubscribeSecret: config.UNSUBSCRIBE_SIGNING_SECRET,

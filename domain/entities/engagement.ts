@@ -1,7 +1,8 @@
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
 import { belongsToClient } from './client';
-import { choice, createdAt, jsonObject, numeric, timestamp, updatedAt, uuidPk, varchar } from './columns';
-import { Campaign, Donor, Payment } from './fundraising';
+import { choice, createdAt, jsonObject, timestamp, updatedAt, uuidPk, varchar } from './columns';
+import { Campaign, Donation, Donor, Payment } from './fundraising';
+import { ApiKey } from './orchestration';
 import { tenantFilter } from './tenant';
 
 /** Seed 002: one email to one donor, with SendGrid's delivery events; one per (campaign, step, donor). */
@@ -55,6 +56,7 @@ export const NotificationPreference = defineEntity({
 export type INotificationPreference = InferEntity<typeof NotificationPreference>;
 
 /** Seed 002 names events without defining them: the columns an event page and its check-in need. */
+/** Seed 002: an event a client sells tickets to (issue 17); cancelling it refunds every paid ticket. */
 export const Event = defineEntity({
   name: 'Event',
   tableName: 'events',
@@ -70,12 +72,19 @@ export const Event = defineEntity({
     capacity: p.integer().nullable(),
     status: choice(['draft', 'published', 'cancelled', 'completed'], 20).default('draft'),
     metadata: jsonObject(),
+    cancelledAt: timestamp(),
+    cancellationReason: p.text().nullable(),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
 });
 export type IEvent = InferEntity<typeof Event>;
 
+/**
+ * A kind of ticket of an event, priced in integer minor units of `currency` (domain/money.ts).
+ * `held` (reserved, unpaid) and `sold` (paid, checked in) never pass `capacity` (a CHECK); the purchase
+ * moves them in one conditional UPDATE (api/services/events/ticket-orders.ts).
+ */
 export const TicketType = defineEntity({
   name: 'TicketType',
   tableName: 'ticket_types',
@@ -85,13 +94,50 @@ export const TicketType = defineEntity({
     client: belongsToClient(),
     event: p.manyToOne(Event).ref().deleteRule('cascade'),
     name: varchar(255),
-    price: numeric(10, 2).default('0'),
-    quantity: p.integer().nullable(),
+    description: p.text().nullable(),
+    unitAmount: p.integer().default(0),
+    currency: p.character().length(3).default('usd'),
+    donationAmount: p.integer().default(0),
+    capacity: p.integer().nullable(),
+    held: p.integer().default(0),
+    sold: p.integer().default(0),
+    salesStartAt: timestamp(),
+    salesEndAt: timestamp(),
+    maxPerOrder: p.integer().default(10),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
 });
 export type ITicketType = InferEntity<typeof TicketType>;
+
+/** One purchase of tickets: held until paid, or released by its workflow (`ticket-order-<id>`) when the hold runs out. */
+export const TicketOrder = defineEntity({
+  name: 'TicketOrder',
+  tableName: 'ticket_orders',
+  filters: tenantFilter('client'),
+  properties: {
+    id: uuidPk(),
+    client: belongsToClient(),
+    event: p.manyToOne(Event).ref().deleteRule('cascade').index('idx_ticket_orders_event'),
+    donor: p.manyToOne(Donor).ref().nullable().deleteRule('set null').index('idx_ticket_orders_donor'),
+    status: choice(['held', 'paid', 'expired', 'cancelled'], 20).default('held'),
+    currency: p.character().length(3),
+    amountTotal: p.integer(),
+    holdExpiresAt: p.datetime(),
+    stripeCheckoutSessionId: varchar(255).nullable(),
+    checkoutUrl: p.text().nullable(),
+    stripePaymentIntentId: varchar(255).nullable().unique(),
+    payment: p.manyToOne(Payment).ref().nullable().deleteRule('set null'),
+    paidAt: timestamp(),
+    releasedAt: timestamp(),
+    latePaymentAt: timestamp(),
+    lateRefundId: varchar(255).nullable(),
+    lateRefundedAt: timestamp(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+});
+export type ITicketOrder = InferEntity<typeof TicketOrder>;
 
 /** Seed 002: a ticket bought (or reserved) by a donor; a ticket type in use cannot be deleted. */
 export const EventTicket = defineEntity({
@@ -104,19 +150,47 @@ export const EventTicket = defineEntity({
     event: p.manyToOne(Event).ref().deleteRule('cascade'),
     donor: p.manyToOne(Donor).ref().nullable().deleteRule('set null'),
     ticketType: p.manyToOne(TicketType).ref().nullable().deleteRule('restrict'),
+    order: p.manyToOne(TicketOrder).ref().nullable().deleteRule('cascade').index('idx_event_tickets_order'),
     ticketNumber: p.text().unique(),
+    checkInCode: varchar(32).nullable().unique('uq_event_tickets_check_in_code'),
     status: p.text().$type<'pending' | 'paid' | 'cancelled' | 'refunded' | 'checked_in'>().default('pending'),
     payment: p.manyToOne(Payment).ref().nullable().deleteRule('set null'),
-    amountPaid: numeric(10, 2).nullable(),
+    unitAmount: p.integer().default(0),
+    donationAmount: p.integer().default(0),
+    currency: p.character().length(3).default('usd'),
     purchaseDate: p.datetime().defaultRaw('now()'),
     checkedInAt: timestamp(),
     checkedInBy: p.manyToOne(Donor).ref().nullable().deleteRule('set null').fieldName('checked_in_by'),
+    checkedInByKey: p.manyToOne(ApiKey).ref().nullable().deleteRule('set null'),
+    refundRequestedAt: timestamp(),
+    stripeRefundId: varchar(255).nullable(),
+    refundedAt: timestamp(),
+    cancelledAt: timestamp(),
+    donation: p.manyToOne(Donation).ref().nullable().deleteRule('set null'),
     metadata: jsonObject(),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
 });
 export type IEventTicket = InferEntity<typeof EventTicket>;
+
+/** Each transactional mail of a ticket order, claimed once (under `sendKey`) before it is sent. */
+export const TicketMail = defineEntity({
+  name: 'TicketMail',
+  tableName: 'ticket_mails',
+  filters: tenantFilter('client'),
+  properties: {
+    client: belongsToClient(),
+    order: p.manyToOne(TicketOrder).ref().deleteRule('cascade').primary(),
+    kind: choice(['receipt', 'late_refund', 'cancellation'], 20).primary(),
+    sendKey: p.uuid().defaultRaw('gen_random_uuid()'),
+    status: choice(['pending', 'sent', 'skipped'], 10).default('pending'),
+    sendgridMessageId: varchar(255).nullable(),
+    createdAt: createdAt(),
+    sentAt: timestamp(),
+  },
+});
+export type ITicketMail = InferEntity<typeof TicketMail>;
 
 /**
  * The SendGrid unsubscribe group holding one client's opt-outs of one mail category: created through
@@ -151,4 +225,4 @@ export const ErasedAddress = defineEntity({
 });
 export type IErasedAddress = InferEntity<typeof ErasedAddress>;
 
-export const engagementEntities = [EmailSend, NotificationPreference, Event, TicketType, EventTicket, SendGridUnsubscribeGroup, ErasedAddress];
+export const engagementEntities = [EmailSend, NotificationPreference, Event, TicketType, TicketOrder, EventTicket, TicketMail, SendGridUnsubscribeGroup, ErasedAddress];

@@ -29,6 +29,8 @@ describe('invalid input to every documented operation', () => {
     ids.versionId = await api.fixtures.contentVersion(client.id, 'activation', { headline: 'Fuzzed' }, true);
     ids.otherVersionId = await api.fixtures.contentVersion(client.id, 'activation', { headline: 'Fuzzed baseline' });
     ids.pageType = 'activation';
+    const { ticketNumber: _number, checkInCode: _code, ...event } = await api.fixtures.ticketedEvent(client.id, ids.donorId);
+    Object.assign(ids, event);
     ids.token = signUnsubscribeToken({ clientId: client.id, donorId: ids.donorId, campaignId: null, issuedAt: Date.now() }, UNSUBSCRIBE_SECRET);
     operations = await documentedOperations(api);
   });

@@ -67,6 +67,8 @@ export interface HarnessOptions {
   stripe?: Stripe;
   /** The SendGrid Event Webhook's verification key (base64 DER). */
   sendgridPublicKey?: string;
+  /** How long ticket orders hold their tickets, in seconds (TICKET_HOLD_SECONDS; 900 by default). */
+  ticketHoldSeconds?: number;
   /** Where the app logs; nowhere by default. */
   logger?: Logger;
 }
@@ -91,7 +93,7 @@ export async function startApi(options: HarnessOptions = {}): Promise<ApiHarness
       TEMPORAL_TASK_QUEUE: options.temporal?.taskQueue ?? 'no-worker', LOG_LEVEL: 'silent',
       STRIPE_WEBHOOK_SECRET, SENDGRID_WEBHOOK_PUBLIC_KEY: options.sendgridPublicKey, UNSUBSCRIBE_SIGNING_SECRET: UNSUBSCRIBE_SECRET,
       // As the campaign harness's worker is configured, so a preview renders what its sends carry.
-      PUBLIC_BASE_URL, EMAIL_FROM: SENDER_FALLBACK,
+      PUBLIC_BASE_URL, EMAIL_FROM: SENDER_FALLBACK, TICKET_HOLD_SECONDS: options.ticketHoldSeconds ?? 900,
     },
     rateLimit: options.rateLimit ?? { max: 100_000, timeWindowMs: 60_000 },
     pageRateLimit: options.pageRateLimit ?? { max: 100_000, timeWindowMs: 60_000 },

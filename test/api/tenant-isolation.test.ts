@@ -33,10 +33,11 @@ describe('tenant isolation on every operation', () => {
     const { alertId, signingSecret } = await api.fixtures.budgetAlert(clientA.id, profiles.budgetId, 'alpha');
     // B has settings of its own, so reading its own answers 200 (and nothing of A's).
     await api.fixtures.budgetAlert(b.id, (await api.fixtures.profileSet(b.id, 'Beta')).budgetId, 'beta');
-    a = { clientId: clientA.id, donorId, campaignId, keyId, paymentId, donationId: donationId!, stepNumber: '7', category: 'marketing', pageType: 'activation', versionId, otherVersionId: versionId, alertId, ...profiles };
+    const { checkInCode, ...event } = await api.fixtures.ticketedEvent(clientA.id, donorId, { name: 'Alpha Gala' });
+    a = { clientId: clientA.id, donorId, campaignId, keyId, paymentId, donationId: donationId!, stepNumber: '7', category: 'marketing', pageType: 'activation', versionId, otherVersionId: versionId, alertId, ...profiles, ...event };
     secrets = [clientA.id, donorId, campaignId, keyId, paymentId, donationId!, 'alpha-donor@donors.test', 'Alphonse', 'Alpha Appeal', 'Alpha Org',
       ...Object.values(profiles), 'Alpha families', 'Alpha brand', 'Alpha budget', 'Alpha container', versionId, 'Alpha activation headline',
-      alertId, signingSecret, 'alpha-finance@client.test', 'alpha.hooks.test'];
+      alertId, signingSecret, 'alpha-finance@client.test', 'alpha.hooks.test', ...Object.values(event), checkInCode, 'Alpha Gala'];
     operations = (await documentedOperations(api)).filter((operation) => operation.path.startsWith('/v1/'));
   });
   afterAll(async () => { await api.close(); });
@@ -74,6 +75,15 @@ describe('tenant isolation on every operation', () => {
     'PUT /v1/clients/{clientId}/content-versions/{versionId}/outcome': { outcome: 'failure', note: 'hijacked' },
     'PUT /v1/clients/{clientId}/budget-alert-settings': { email: 'intruder@intruder.test', webhook_url: 'https://intruder.test/hook' },
     'POST /v1/clients/{clientId}/campaigns/{campaignId}/rehearsal': { addresses: ['intruder@intruder.test'], day_length_seconds: 1, donor_id: a.donorId },
+    'POST /v1/clients/{clientId}/events': { name: 'Intruder gala', starts_at: '2027-01-01T18:00:00Z' },
+    'PATCH /v1/clients/{clientId}/events/{eventId}': { name: 'Hijacked' },
+    'POST /v1/clients/{clientId}/events/{eventId}/cancel': { reason: 'hijack' },
+    'POST /v1/clients/{clientId}/events/{eventId}/ticket-types': { name: 'Intruder', price: 1, currency: 'usd' },
+    'PATCH /v1/clients/{clientId}/events/{eventId}/ticket-types/{ticketTypeId}': { price: 1 },
+    'POST /v1/clients/{clientId}/events/{eventId}/orders': {
+      donor_id: a.donorId, items: [{ ticket_type_id: a.ticketTypeId, quantity: 1 }], success_url: 'https://intruder.test/ok', cancel_url: 'https://intruder.test/no',
+    },
+    'POST /v1/clients/{clientId}/tickets/check-in': { ticket_number: a.ticketNumber },
   });
 
   /** Operations that need a reader (previews) are asked for A's donor, so the query is valid too. */
@@ -106,8 +116,8 @@ describe('tenant isolation on every operation', () => {
   it('answers 404 to B naming its own client with A\'s resources in the path or body, and lists none of A\'s data', async () => {
     const before = await databaseFingerprint(api.fixtures);
     const refersToA = (operation: Operation) =>
-      /\{(donorId|campaignId|keyId|paymentId|donationId|profileId|guidelineId|budgetId|containerId|versionId|otherVersionId|alertId)\}/.test(operation.path)
-      || [a.donorId, a.profileId, a.containerId, a.guidelineId].some((id) => JSON.stringify(validBodies()[operation.key] ?? '').includes(id));
+      /\{(donorId|campaignId|keyId|paymentId|donationId|profileId|guidelineId|budgetId|containerId|versionId|otherVersionId|alertId|eventId|ticketTypeId|orderId|ticketId)\}/.test(operation.path)
+      || [a.donorId, a.profileId, a.containerId, a.guidelineId, a.ticketNumber].some((id) => JSON.stringify(validBodies()[operation.key] ?? '').includes(id));
     const tenantOperations = operations.filter((operation) => operation.path.includes('{clientId}'));
     for (const operation of tenantOperations.filter(refersToA)) {
       const response = await send(operation, { ...a, clientId: b.id });

@@ -1,6 +1,8 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { ActivityDeps } from '../../activities';
+import { Agent } from 'node:http';
 import { createSendGrid } from '../../activities/sendgrid';
+import { createStripe } from '../../activities/stripe';
 import { openOrm } from '../../domain/db/orm';
 import { type LifecycleDeps, activateCampaign } from '../../workflows/lifecycle';
 import { campaignWorkflowId } from '../../workflows/definitions';
@@ -34,7 +36,10 @@ export async function startCampaignHarness(options: { batchSize?: number } = {})
   const fixtures = new Fixtures(db.ownerUrl);
   const sink = await SendGridSink.start();
   const orm = await openOrm(db.appUrl);
+  // Kept-alive sockets to stripe-mock would hold the jest worker open after the suite.
+  const stripeAgent = new Agent({ keepAlive: true });
   const activityDeps: ActivityDeps = {
+    stripe: createStripe({ secretKey: 'sk_test_123', apiBase: process.env.STRIPE_API_BASE ?? 'http://127.0.0.1:12121', httpAgent: stripeAgent }),
     orm,
     sendgrid: createSendGrid('SG.test-key', sink.url),
     from: SENDER_FALLBACK,
@@ -50,6 +55,7 @@ export async function startCampaignHarness(options: { batchSize?: number } = {})
     result: (campaignId) => temporal.client.workflow.getHandle(campaignWorkflowId(campaignId)).result(),
     close: async () => {
       await temporal.close();
+      stripeAgent.destroy();
       await orm.close();
       await sink.stop();
       await fixtures.close();

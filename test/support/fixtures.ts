@@ -75,6 +75,31 @@ export class Fixtures {
     return { paymentId: payment.id, donationId: donation.id };
   }
 
+  /**
+   * A published event with one ticket type ($25, `capacity` seats) and one paid order of one ticket for
+   * the donor, as the webhook leaves it. Returns the ids, the ticket's number and check-in code.
+   */
+  async ticketedEvent(clientId: string, donorId: string, options: { name?: string; capacity?: number } = {}): Promise<TicketedEvent> {
+    const [event] = await this.query<{ id: string }>(
+      `insert into events (client_id, name, starts_at, status) values ($1, $2, now() + interval '30 days', 'published') returning id`,
+      [clientId, options.name ?? 'Gala']);
+    const [type] = await this.query<{ id: string }>(
+      `insert into ticket_types (client_id, event_id, name, unit_amount, currency, capacity, sold) values ($1, $2, 'Standard', 2500, 'usd', $3, 1) returning id`,
+      [clientId, event.id, options.capacity ?? 100]);
+    const { paymentId } = await this.payment(clientId, donorId, 2500);
+    const [order] = await this.query<{ id: string }>(
+      `insert into ticket_orders (client_id, event_id, donor_id, status, currency, amount_total, hold_expires_at, payment_id, stripe_payment_intent_id, paid_at)
+       select $1, $2, $3, 'paid', 'usd', 2500, now(), id, stripe_payment_intent_id, now() from payments where id = $4 returning id`,
+      [clientId, event.id, donorId, paymentId]);
+    const ticketNumber = `${randomCode(4)}-${randomCode(4)}`;
+    const checkInCode = randomCode(16);
+    const [ticket] = await this.query<{ id: string }>(
+      `insert into event_tickets (client_id, event_id, donor_id, ticket_type_id, order_id, ticket_number, check_in_code, unit_amount, currency, status, payment_id)
+       values ($1, $2, $3, $4, $5, $6, $7, 2500, 'usd', 'paid', $8) returning id`,
+      [clientId, event.id, donorId, type.id, order.id, ticketNumber, checkInCode, paymentId]);
+    return { eventId: event.id, ticketTypeId: type.id, orderId: order.id, ticketId: ticket.id, ticketNumber, checkInCode };
+  }
+
   /** A Track15 campaign ready for launch, its 15 steps generated from the season template. */
   async track15Campaign(clientId: string, options: CampaignSeed = {}): Promise<string> {
     const [campaign] = await this.query<{ id: string }>(
@@ -145,6 +170,14 @@ export class Fixtures {
 }
 
 export interface ProfileSetIds { profileId: string; guidelineId: string; budgetId: string; containerId: string }
+
+export interface TicketedEvent { eventId: string; ticketTypeId: string; orderId: string; ticketId: string; ticketNumber: string; checkInCode: string }
+
+/** Characters of Crockford's base 32, as ticket numbers use. */
+function randomCode(length: number): string {
+  const alphabet = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+  return Array.from({ length }, () => alphabet[Math.floor(Math.random() * alphabet.length)]).join('');
+}
 
 export interface DonorSeed {
   email?: string | null;

@@ -7,6 +7,7 @@ import { GIVING_TENANT_TABLES } from '../../migrations/Migration20261130102000Gi
 import { AB_TEST_TENANT_TABLES } from '../../migrations/Migration20261130107000AbTests';
 import { ACTIVATION_FUNNEL_TENANT_TABLES } from '../../migrations/Migration20261130106100ActivationFunnel';
 import { BUDGET_ALERT_TENANT_TABLES } from '../../migrations/Migration20261130123000BudgetPeriodsAndAlerts';
+import { TICKET_TENANT_TABLES } from '../../migrations/Migration20261130124000EventTickets';
 
 /** Every tenant table of the schema, by the column that names its client: the first set and those added since. */
 export const TENANT_TABLES: Record<string, string> = {
@@ -14,6 +15,7 @@ export const TENANT_TABLES: Record<string, string> = {
   ...AB_TEST_TENANT_TABLES,
   ...ACTIVATION_FUNNEL_TENANT_TABLES,
   ...BUDGET_ALERT_TENANT_TABLES,
+  ...TICKET_TENANT_TABLES,
 };
 
 /** Anything that runs parameterised SQL: a pg Pool, a pg client, or a small wrapper over an EntityManager. */
@@ -35,6 +37,7 @@ export interface TenantRows {
   eventId: string;
   ticketTypeId: string;
   ticketId: string;
+  ticketOrderId: string;
   profileId: string;
   guidelineId: string;
   budgetId: string;
@@ -98,12 +101,19 @@ export const TENANT_INSERTS: Record<string, Insert> = {
   events: (r) => ({
     text: `insert into events (client_id, name, starts_at) values ($1, 'Gala', now()) returning id`, values: [r.clientId], id: 'eventId' }),
   ticket_types: (r) => ({
-    text: `insert into ticket_types (client_id, event_id, name, price, quantity) values ($1, $2, 'Standard', 25, 100) returning id`,
+    text: `insert into ticket_types (client_id, event_id, name, unit_amount, currency, capacity, sold) values ($1, $2, 'Standard', 2500, 'usd', 100, 1) returning id`,
     values: [r.clientId, r.eventId], id: 'ticketTypeId' }),
+  ticket_orders: (r) => ({
+    text: `insert into ticket_orders (client_id, event_id, donor_id, status, currency, amount_total, hold_expires_at, payment_id)
+           values ($1, $2, $3, 'paid', 'usd', 2500, now(), $4) returning id`,
+    values: [r.clientId, r.eventId, r.donorId, r.paymentId], id: 'ticketOrderId' }),
   event_tickets: (r) => ({
-    text: `insert into event_tickets (client_id, event_id, donor_id, ticket_type_id, ticket_number, payment_id, amount_paid, checked_in_by)
-           values ($1, $2, $3, $4, $5, $6, 25, $3) returning id`,
-    values: [r.clientId, r.eventId, r.donorId, r.ticketTypeId, `T-${unique()}`, r.paymentId], id: 'ticketId' }),
+    text: `insert into event_tickets (client_id, event_id, donor_id, ticket_type_id, order_id, ticket_number, check_in_code, payment_id, unit_amount, status, checked_in_by)
+           values ($1, $2, $3, $4, $5, $6, $7, $8, 2500, 'paid', $3) returning id`,
+    values: [r.clientId, r.eventId, r.donorId, r.ticketTypeId, r.ticketOrderId, `T-${unique()}`, unique(), r.paymentId], id: 'ticketId' }),
+  ticket_mails: (r) => ({
+    text: `insert into ticket_mails (client_id, order_id, kind) values ($1, $2, 'receipt') on conflict do nothing`,
+    values: [r.clientId, r.ticketOrderId] }),
   target_customer_profiles: (r) => ({
     text: `insert into target_customer_profiles (client_id, name, demographics) values ($1, 'Young families', '{"ageRange":{"min":25,"max":40}}') returning id`,
     values: [r.clientId], id: 'profileId' }),

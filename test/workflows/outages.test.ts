@@ -62,7 +62,8 @@ describe('outages of PostgreSQL and Temporal under a running campaign', () => {
     const taskQueue = `outage-${randomBytes(4).toString('hex')}`;
     nativeConnection = await NativeConnection.connect({ address: temporal.address });
     worker = await createWorker(nativeConnection, { TEMPORAL_NAMESPACE: 'default', TEMPORAL_TASK_QUEUE: taskQueue }, {
-      orm, sendgrid: createSendGrid('SG.test-key', sink.url), from: 'campaigns@track15.test', publicBaseUrl: PUBLIC_BASE_URL,
+      orm, sendgrid: createSendGrid('SG.test-key', sink.url), stripe: createStripe({ secretKey: 'sk_test_123', apiBase: STRIPE_MOCK_URL }),
+      from: 'campaigns@track15.test', publicBaseUrl: PUBLIC_BASE_URL,
       unsubscribeSecret: UNSUBSCRIBE_SECRET, batchSize: 10,
     }, { workflowBundle: { codePath: WORKFLOW_BUNDLE_PATH } });
     running = worker.run();
@@ -72,7 +73,7 @@ describe('outages of PostgreSQL and Temporal under a running campaign', () => {
       orm, temporal: client, logger: false, docsUi: false, stripe: createStripe({ secretKey: 'sk_test_123', apiBase: STRIPE_MOCK_URL }),
       config: {
         TEMPORAL_TASK_QUEUE: taskQueue, LOG_LEVEL: 'silent', STRIPE_WEBHOOK_SECRET: 'whsec_test', SENDGRID_WEBHOOK_PUBLIC_KEY: '',
-        UNSUBSCRIBE_SIGNING_SECRET: UNSUBSCRIBE_SECRET, PUBLIC_BASE_URL, EMAIL_FROM: 'campaigns@track15.test',
+        UNSUBSCRIBE_SIGNING_SECRET: UNSUBSCRIBE_SECRET, PUBLIC_BASE_URL, EMAIL_FROM: 'campaigns@track15.test', TICKET_HOLD_SECONDS: 900,
       },
     });
     await app.listen({ host: '127.0.0.1', port: 0 });

@@ -1,5 +1,6 @@
 import type Stripe from 'stripe';
 import { type Accepted, type Dispatch, ONCE, startOnce } from '../provider-events';
+import { readTicketOrderEvent } from '../events/ticket-webhook';
 import { readPaymentEvent } from './payment-events';
 import type { StripePurposeReader } from './stripe-purpose';
 
@@ -10,6 +11,7 @@ import type { StripePurposeReader } from './stripe-purpose';
  */
 const STRIPE_PURPOSES: Record<string, StripePurposeReader> = {
   payment: readPaymentEvent,
+  ticket_order: readTicketOrderEvent,
 };
 
 /**
