@@ -46,7 +46,8 @@ describe('API conventions, on the OpenAPI document', () => {
       .flatMap(([path, methods]) => Object.entries(methods).map(([method, operation]): [string, any] => [`${method.toUpperCase()} ${path}`, operation]));
     const client = await api.client('Conventions');
     const [donorId] = await api.fixtures.donors(client.id, [{ email: 'conventions@donors.test' }]);
-    ids = { clientId: client.id, donorId, campaignId: await api.fixtures.track15Campaign(client.id) };
+    const { ticketNumber: _number, checkInCode: _code, ...event } = await api.fixtures.ticketedEvent(client.id, donorId);
+    ids = { clientId: client.id, donorId, campaignId: await api.fixtures.track15Campaign(client.id), ...event };
   });
   afterAll(async () => { await api.close(); });
 
