@@ -1,6 +1,7 @@
 /**
- * Records the history that test/workflows/replay.test.ts replays: a whole arc at one-second days with a
- * pause and a resume in the middle. Run it (with the test stack up: `npm test` leaves none running, so
+ * Records the histories that test/workflows/replay.test.ts replays: a whole arc at one-second days with a
+ * pause and a resume in the middle (the campaign workflow, to <target>), whose step 1 carries an A/B test
+ * (its touchpoint child workflow, with the variants' send, the wait and the decision, to <target>-touchpoint-1.json). Run it (with the test stack up: `npm test` leaves none running, so
  * start it as scripts/test.sh does) only to add a NEW history file when the workflow changes on purpose
  * behind `patched()`; never re-record an existing file, or the determinism guard guards nothing.
  *   PG_ADMIN_URL=… TEMPORAL_ADDRESS=… npx tsx test/support/record-campaign-history.ts test/histories/<name>.json
@@ -10,7 +11,7 @@ import { writeFileSync, mkdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
-import { campaignWorkflowId } from '../../workflows/definitions';
+import { campaignWorkflowId, touchpointWorkflowId } from '../../workflows/definitions';
 import { pauseCampaign, resumeCampaign } from '../../workflows/lifecycle';
 import { eventually, startCampaignHarness } from './campaign-harness';
 import { TEMPORAL_ADDRESS, WORKFLOW_BUNDLE_PATH } from './temporal';
@@ -26,20 +27,28 @@ async function main(target: string): Promise<void> {
     const clientId = await h.fixtures.client('History Client');
     await h.fixtures.donors(clientId, [...Array(12)].map((_, i) => ({ email: `history-${i}@donors.test`, first_name: `H${i}` })));
     const campaignId = await h.fixtures.track15Campaign(clientId, { dayLengthSeconds: 1, controlShare: 0.25 });
+    // 24 hours of waiting at one-second days is one second before the winner goes to the rest.
+    const abTest = { variants: [{ subject_line: 'Variant A' }, { subject_line: 'Variant B' }], metric: 'opens', test_share: 0.5, wait_hours: 24 };
+    await h.fixtures.query('update track15_narrative_steps set ab_test = $1 where campaign_id = $2 and step_number = 1', [abTest, campaignId]);
     await h.activate(clientId, campaignId);
     await eventually(async () => (h.sink.deliveries().length >= 9 ? true : undefined));
     await pauseCampaign(h.lifecycle, campaignId, 'recording a pause');
     await new Promise((resolve) => setTimeout(resolve, 1500));
     await resumeCampaign(h.lifecycle, campaignId);
     await h.result(campaignId);
-    // The CLI writes the standard JSON history format that every SDK's replayer reads.
-    const history = execFileSync(TEMPORAL_CLI, ['workflow', 'show', '--address', TEMPORAL_ADDRESS, '--workflow-id', campaignWorkflowId(campaignId), '--output', 'json']);
     mkdirSync(dirname(target), { recursive: true });
-    writeFileSync(target, history);
-    console.log(`recorded ${(JSON.parse(history.toString()) as { events: unknown[] }).events.length} events to ${target}`);
+    save(campaignWorkflowId(campaignId), target);
+    save(touchpointWorkflowId(campaignId, 1), target.replace(/\.json$/, '-touchpoint-1.json'));
   } finally {
     await h.close();
   }
+}
+
+/** The CLI writes the standard JSON history format that every SDK's replayer reads. */
+function save(workflowId: string, file: string): void {
+  const history = execFileSync(TEMPORAL_CLI, ['workflow', 'show', '--address', TEMPORAL_ADDRESS, '--workflow-id', workflowId, '--output', 'json']);
+  writeFileSync(file, history);
+  console.log(`recorded ${(JSON.parse(history.toString()) as { events: unknown[] }).events.length} events of ${workflowId} to ${file}`);
 }
 
 main(process.argv[2] ?? 'test/histories/campaign-arc-v1.json').catch((error: unknown) => {
