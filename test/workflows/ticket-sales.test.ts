@@ -84,12 +84,12 @@ describe('ticket sales', () => {
   const counters = async (typeId: string) => (await h.fixtures.query<{ held: number; sold: number }>('select held, sold from ticket_types where id = $1', [typeId]))[0];
   const mailsTo = (email: string) => h.sink.deliveries().filter((delivery) => delivery.to === email);
 
-  it('sells exactly the last 10 seats to 50 concurrent buyers: 10 held, 40 told "sold out"', async () => {
+  /** 50 buyers at once for the last 10 of 100 seats; asserts exactly 10 holds and 40 sold-out problems. */
+  const contend = async () => {
     const { eventId, typeIds: [typeId] } = await onSale([{ name: 'General', price: 40, capacity: 100 }]);
     await h.fixtures.query('update ticket_types set sold = 90 where id = $1', [typeId]);
     const responses = await Promise.all([...Array(50)].map(() => buy(eventId, [{ ticket_type_id: typeId, quantity: 1 }])));
-    const codes = responses.map((response) => response.statusCode);
-    expect(codes.filter((code) => code === 201)).toHaveLength(10);
+    expect(responses.filter((response) => response.statusCode === 201)).toHaveLength(10);
     const refused = responses.filter((response) => response.statusCode !== 201);
     expect(refused).toHaveLength(40);
     for (const response of refused) {
@@ -102,9 +102,16 @@ describe('ticket sales', () => {
     const [{ pending, orders }] = await h.fixtures.query<{ pending: number; orders: number }>(
       `select count(*) filter (where status = 'pending')::int as pending, count(distinct order_id)::int as orders from event_tickets where ticket_type_id = $1`, [typeId]);
     expect({ pending, orders }).toEqual({ pending: 10, orders: 10 });
+    return { eventId, typeId, sold: responses.filter((response) => response.statusCode === 201).map((response) => response.json()) };
+  };
+
+  it('sells exactly the last 10 seats to 50 concurrent buyers, every time: 10 held, 40 told "sold out"', async () => {
+    // Three rounds: the outcome does not depend on how the requests happened to interleave.
+    await contend();
+    await contend();
+    const { eventId, typeId, sold } = await contend();
 
     // All ten pay; every webhook arrives twice, shuffled: each order is paid once and its buyer gets one receipt.
-    const sold = responses.filter((response) => response.statusCode === 201).map((response) => response.json());
     const payments = sold.map((order) => paymentEvents(order, eventId));
     await deliver(payments.flatMap((payment) => payment.events));
     expect(await counters(typeId)).toEqual({ held: 0, sold: 100 });
@@ -131,7 +138,7 @@ describe('ticket sales', () => {
     expect({ booked, gifts }).toEqual({ booked: 10, gifts: 0 });
     const summary = (await call('GET', `/events/${eventId}/summary`)).json();
     expect(summary.ticket_types[0]).toMatchObject({ sold: 100, held: 0, remaining: 0, revenue: 400, revenue_minor: 40000 });
-  }, 120_000);
+  }, 240_000);
 
   it('releases a reservation when its hold runs out, and refunds a payment that arrives after, telling the buyer why', async () => {
     const { eventId, typeIds: [typeId] } = await onSale([{ name: 'Dinner', price: 75, capacity: 2, max_per_order: 2 }]);
@@ -221,6 +228,37 @@ describe('ticket sales', () => {
     await call('PATCH', `/events/${eventId}`, { status: 'draft' });
     expect((await buy(eventId, [{ ticket_type_id: limited, quantity: 1 }])).statusCode).toBe(409);
     expect(await counters(limited)).toEqual({ held: 0, sold: 0 });
+  });
+
+  it('cancels an event: held orders released, paid tickets refunded, door closed, a later payment refunded; cancelling again starts nothing new', async () => {
+    const { eventId, typeIds: [typeId] } = await onSale([{ name: 'Lunch', price: 15 }]);
+    const paid = (await buy(eventId, [{ ticket_type_id: typeId, quantity: 1 }])).json();
+    const payment = paymentEvents(paid, eventId);
+    await deliver(payment.events);
+    const held = (await buy(eventId, [{ ticket_type_id: typeId, quantity: 1 }])).json();
+    const cancel = await call('POST', `/events/${eventId}/cancel`, { reason: 'The chef is ill.' });
+    expect(cancel.statusCode).toBe(202);
+    const workflow = h.temporal.client.workflow.getHandle(cancel.json().workflow_id);
+    expect(await workflow.result()).toEqual({ released: 1, refunded: 1, notified: 1 });
+    const again = await call('POST', `/events/${eventId}/cancel`, { reason: 'Another reason' });
+    expect(again.statusCode).toBe(202);
+    expect((await call('GET', `/events/${eventId}`)).json()).toMatchObject({ status: 'cancelled', cancellation_reason: 'The chef is ill.' });
+    expect((await workflow.describe()).runId).toBe((await h.temporal.client.workflow.getHandle(cancel.json().workflow_id).describe()).runId);
+    expect((await call('PATCH', `/events/${eventId}`, { status: 'published' })).statusCode).toBe(409);
+    // The paid ticket waits for Stripe's refund; it is not valid at the door meanwhile.
+    const ticket = (await call('GET', `/ticket-orders/${paid.id}`)).json().tickets[0];
+    expect(ticket.refund_requested_at).not.toBeNull();
+    const door = await call('POST', '/tickets/check-in', { ticket_number: ticket.ticket_number });
+    expect(door.statusCode).toBe(409);
+    expect(door.json().reasons).toEqual(['its event is cancelled']);
+    expect((await call('GET', `/ticket-orders/${held.id}`)).json().status).toBe('cancelled');
+    // The buyer of the released order pays anyway: refunded at once, and told why.
+    const late = paymentEvents(held, eventId);
+    expect((await deliver(late.events)).map((outcome) => ('result' in outcome ? outcome.result : null))).toEqual(['late', 'late']);
+    const [{ late_refund_id: refundId }] = await h.fixtures.query<{ late_refund_id: string | null }>('select late_refund_id from ticket_orders where id = $1', [held.id]);
+    expect(refundId).toMatch(/^re_/);
+    const kinds = h.sink.deliveries().filter((d) => [paid.id, held.id].includes(d.customArgs.ticket_order_id)).map((d) => d.customArgs.mail_kind).sort();
+    expect(kinds).toEqual(['cancellation', 'late_refund', 'receipt']);
   });
 
   it('keeps ticket payments out of the gift handling, even for a refund event that names no purpose', async () => {
