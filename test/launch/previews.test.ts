@@ -114,6 +114,42 @@ describe('previews, test sends and rehearsals', () => {
     expect(previews.anne.html).toContain('Dear Anne &amp; Tom O&#x27;Brien,');
   }, 60_000);
 
+  it('the brand guidelines in effect name the sender, frame the HTML with their logo and colours, and show their voice beside the preview', async () => {
+    const campaignId = await campaignWithStep('Branded appeal');
+    const [{ id: guidelineId }] = await h.fixtures.query<{ id: string }>(
+      `insert into brand_guidelines (client_id, brand_name, high_level_guidelines, full_style_guide) values ($1, 'Harbor Food Bank', $2, $3) returning id`,
+      [clientId, JSON.stringify({
+        logo: { primaryLogoUrl: 'https://cdn.harbor.test/logo.png?v=2&size=l' },
+        colors: { primary: [{ name: 'Harbor Blue', hex: '#0066CC' }], accent: [{ name: 'Sun', hex: '#FFB000' }] },
+        typography: { primaryFont: 'Inter' },
+        voice: { tone: ['warm'], notes: ['Say "neighbours", never "beneficiaries".'] },
+      }), JSON.stringify({ voiceGuidelines: { brandVoice: 'Plain and hopeful', primaryTone: ['hopeful'], messagingPillars: ['dignity'] } })]);
+    const usage = await api.call(key, { method: 'PUT', url: url(campaignId, '/profile-usage'), payload: { usage_type: 'INDIVIDUAL', brand_guidelines_id: guidelineId } });
+    expect(usage.statusCode).toBe(201);
+    const preview = (await get(url(campaignId, `/steps/1/preview?donor_id=${donors.anne}`))).json();
+    expect(preview.from.name).toBe('Harbor Food Bank');
+    // Escaped as HTML attributes are (Handlebars escapes = too).
+    expect(preview.html).toContain('<img src="https://cdn.harbor.test/logo.png?v&#x3D;2&amp;size&#x3D;l" alt="Harbor Food Bank"');
+    expect(preview.html).toContain('background-color:#0066CC');
+    expect(preview.html).toContain('border-top:3px solid #FFB000');
+    expect(preview.html).toContain("font-family:'Inter',Arial");
+    expect(preview.text).not.toContain('neighbours');
+    expect(preview.brand).toEqual({
+      name: 'Harbor Food Bank', logo_url: 'https://cdn.harbor.test/logo.png?v=2&size=l', primary_color: '#0066CC', accent_color: '#FFB000',
+      voice: { brand_voice: 'Plain and hopeful', tones: ['warm', 'hopeful'], notes: ['Say "neighbours", never "beneficiaries".'], messaging_pillars: ['dignity'], do: [], dont: [] },
+    });
+
+    // The real send carries the same frame and sender name.
+    await withClient(h.orm.em, clientId, (em) => prepareActivation(em, campaignId));
+    await h.temporal.client.workflow.execute(touchpointWorkflow, {
+      taskQueue: h.temporal.taskQueue, workflowId: `brand-${campaignId}/step-1`, args: [{ campaignId, clientId, stepNumber: 1 }],
+    });
+    const delivery = h.sink.deliveries().find((d) => d.customArgs.campaign_id === campaignId && d.customArgs.donor_id === donors.anne)!;
+    const mail = h.sink.mails().find((m) => m.messageId === delivery.messageId)!.body;
+    expect(mail.from.name).toBe('Harbor Food Bank');
+    expect(h.sink.messageOf(delivery).html).toContain('<div class="brand-header" style="background-color:#0066CC;padding:16px;text-align:center"><img src="https://cdn.harbor.test/logo.png?v&#x3D;2&amp;size&#x3D;l"');
+  }, 60_000);
+
   it('answers 404 for a donor or segment it cannot find, 409 for a donor without email, 400 without a reader', async () => {
     const campaignId = await campaignWithStep('Lookups');
     const preview = (query: string) => get(url(campaignId, `/steps/1/preview${query}`));

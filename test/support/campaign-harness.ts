@@ -31,7 +31,7 @@ export interface CampaignHarness {
   close(): Promise<void>;
 }
 
-export async function startCampaignHarness(options: { batchSize?: number } = {}): Promise<CampaignHarness> {
+export async function startCampaignHarness(options: { batchSize?: number; budgetAlertRetry?: ActivityDeps['budgetAlertRetry'] } = {}): Promise<CampaignHarness> {
   const db = await createTestDatabase();
   const fixtures = new Fixtures(db.ownerUrl);
   const sink = await SendGridSink.start();
@@ -46,6 +46,7 @@ export async function startCampaignHarness(options: { batchSize?: number } = {})
     publicBaseUrl: PUBLIC_BASE_URL,
     unsubscribeSecret: UNSUBSCRIBE_SECRET,
     batchSize: options.batchSize ?? 50,
+    ...(options.budgetAlertRetry ? { budgetAlertRetry: options.budgetAlertRetry } : {}),
   };
   const temporal = await startTemporalHarness(activityDeps);
   const lifecycle: LifecycleDeps = { orm, temporal: temporal.client, taskQueue: temporal.taskQueue };

@@ -37,7 +37,7 @@ export const budgets: ResourceSpec = {
   what: 'budget',
   table: 'budgets',
   columns: `id, name, amount, trim(currency) as currency, delivery_method, period, status, type, amount_spent, amount_remaining,
-    percentage_spent, cost_per_message, hard_cap, is_shared, campaign_ids, alerts, start_date::text as start_date,
+    percentage_spent, period_key, lifetime_spent, cost_per_message, hard_cap, is_shared, campaign_ids, alerts, start_date::text as start_date,
     end_date::text as end_date, ${AUDIT_COLUMNS}`,
   writable: ['name', 'amount', 'currency', 'delivery_method', 'period', 'status', 'type', 'cost_per_message', 'hard_cap', 'is_shared',
     'campaign_ids', 'alerts', 'start_date', 'end_date', 'metadata'],
