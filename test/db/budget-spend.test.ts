@@ -113,6 +113,22 @@ describe('budget reservations', () => {
     expect(reservation.periodKey).toMatch(/^WEEKLY:\d{4}-W\d{2}$/);
   });
 
+  it('a shared budget: two campaigns\' lanes reserving at once draw from its one amount, never more', async () => {
+    const budgetId = await newBudget(0.30);
+    const { rows: [{ id: otherCampaign }] } = await owner.query<{ id: string }>(
+      `insert into campaigns (client_id, name, track15_enabled, track15_season, track15_stage) values ($1, 'Autumn', true, 'fall', 'draft') returning id`,
+      [rows.clientId]);
+    const lanes = await Promise.all([rows.campaignId, otherCampaign].flatMap((campaignId) => Array.from({ length: 4 }, (_, shard) => inClient(async (em) => {
+      const reservation = await reserveBudget(em, { ...batch(budgetId, 7, shard), campaignId, wanted: 6, alreadySent: 0 });
+      await settleBudget(em, reservation, reservation.affordable);
+      return reservation.affordable;
+    }))));
+    // 48 wanted, 30 affordable in all, whichever lanes came first.
+    expect(lanes.reduce((sum, n) => sum + n, 0)).toBe(30);
+    expect(await spent(budgetId)).toEqual({ amountSpent: 0.30, ledger: 0.30 });
+    expect(await status(budgetId)).toBe('EXHAUSTED');
+  });
+
   it('eight lanes claiming and settling at once never cross the cap and never deadlock', async () => {
     const budgetId = await newBudget(0.25);
     const lanes = await Promise.all(Array.from({ length: 8 }, (_, shard) => inClient(async (em) => {
