@@ -15,6 +15,8 @@ import { recalculateRfm } from './rfm-recalculation';
 import type { SendGrid } from './sendgrid';
 import { type SendGridEventInput, applySendGridEvents, attributeSendGridEvents } from './sendgrid-events';
 import { type StripeEventInput, applyStripeEvent } from './stripe-events';
+import { applyActivationPayment } from './activation-payments';
+import { expireActivationToken, loadActivationPlan, sendActivationReminder } from './client-activation';
 import { type SuppressionSyncInput, syncSuppression } from './suppression-sync';
 import { buyersToNotify, releaseEventHolds, ticketsToRefund } from './tickets/event-cancellation';
 import { releaseTicketOrder } from './tickets/order-state';
@@ -66,6 +68,14 @@ export function createActivities(deps: ActivityDeps) {
       webhookMetrics.applied('stripe', { applied: Number(outcome.applied), duplicates: Number(!outcome.applied) });
       return outcome;
     },
+    applyActivationPayment: async (event: StripeEventInput) => {
+      const outcome = await applyActivationPayment(deps, event);
+      webhookMetrics.applied('stripe', { applied: Number(outcome.applied), duplicates: Number(!outcome.applied) });
+      return outcome;
+    },
+    loadActivationPlan: (input: { clientId: string }) => inClient(input.clientId, (em) => loadActivationPlan(em, input.clientId)),
+    sendActivationReminder: (input: { clientId: string }) => sendActivationReminder(deps, input.clientId),
+    expireActivationToken: (input: { clientId: string }) => inClient(input.clientId, (em) => expireActivationToken(em, input.clientId)),
     applySendGridEvents: async (input: { clientId: string; events: SendGridEventInput[] }) => {
       const outcome = await applySendGridEvents(deps, input.clientId, input.events);
       webhookMetrics.applied('sendgrid', outcome);

@@ -48,6 +48,8 @@ export interface AppDeps {
   rateLimit?: RateLimitOptions;
   /** The public pages' limit per client address (default 60 a minute). */
   pageRateLimit?: RateLimitOptions;
+  /** The activation pages' limit per client address (default 30 in 10 minutes). */
+  activationRateLimit?: RateLimitOptions;
   /** false serves only the OpenAPI document, not the browsable UI (see plugins/openapi.ts). */
   docsUi?: boolean;
 }
@@ -56,6 +58,12 @@ const JSON_BODY_LIMIT = 1024 * 1024;
 const DEFAULT_RATE_LIMIT: RateLimitOptions = { max: 600, timeWindowMs: 60_000 };
 /** A donor opens a page, posts it, maybe goes back once: 60 a minute per address is far above that and far below a scraper. */
 const DEFAULT_PAGE_RATE_LIMIT: RateLimitOptions = { max: 60, timeWindowMs: 60_000 };
+/**
+ * A client opens its activation page, the agreement, posts it, comes back from Stripe and reloads: about
+ * ten requests. 30 in 10 minutes per address leaves room for that and makes trying the 10,000 G#### tokens
+ * take days from one address.
+ */
+const DEFAULT_ACTIVATION_RATE_LIMIT: RateLimitOptions = { max: 30, timeWindowMs: 600_000 };
 
 /** The /v1 operations: rate limited, then authenticated, then the routes. */
 const v1: FastifyPluginAsyncZod<{ rateLimit: RateLimitOptions } & PreviewRoutesOptions & EventRoutesOptions> = async (app, options) => {
@@ -106,7 +114,7 @@ export async function buildApp(deps: AppDeps) {
   await app.register(unsubscribeRoutes, { secret: deps.config.UNSUBSCRIBE_SIGNING_SECRET });
   await app.register(publicPages, {
     secret: deps.config.UNSUBSCRIBE_SIGNING_SECRET, publicBaseUrl: deps.config.PUBLIC_BASE_URL,
-    rateLimit: deps.pageRateLimit ?? DEFAULT_PAGE_RATE_LIMIT, secureCookies: deps.config.PUBLIC_BASE_URL.startsWith('https:'),
+    rateLimit: deps.pageRateLimit ?? DEFAULT_PAGE_RATE_LIMIT, activationRateLimit: deps.activationRateLimit ?? DEFAULT_ACTIVATION_RATE_LIMIT, secureCookies: deps.config.PUBLIC_BASE_URL.startsWith('https:'),
   });
   await app.register(v1, {
     prefix: '/v1', rateLimit: deps.rateLimit ?? DEFAULT_RATE_LIMIT,

@@ -24,6 +24,7 @@ import { Migration20261130102000Giving } from './Migration20261130102000Giving';
 import { Migration20261130100000PaymentDonationLink } from './Migration20261130100000PaymentDonationLink';
 import { Migration20261130110000RfmTierRate } from './Migration20261130110000RfmTierRate';
 import { Migration20261130121000CampaignProgress } from './Migration20261130121000CampaignProgress';
+import { Migration20261130122000ActivationPages } from './Migration20261130122000ActivationPages';
 import { Migration20261130107000AbTests } from './Migration20261130107000AbTests';
 import { Migration20261130106000ContentOutcomes } from './Migration20261130106000ContentOutcomes';
 import { Migration20261130106100ActivationFunnel } from './Migration20261130106100ActivationFunnel';
@@ -62,4 +63,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261130123000BudgetPeriodsAndAlerts', class: Migration20261130123000BudgetPeriodsAndAlerts },
   { name: 'Migration20261130121000CampaignProgress', class: Migration20261130121000CampaignProgress },
   { name: 'Migration20261130124000EventTickets', class: Migration20261130124000EventTickets },
+  { name: 'Migration20261130122000ActivationPages', class: Migration20261130122000ActivationPages },
 ];

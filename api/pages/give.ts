@@ -1,4 +1,4 @@
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { withClient } from '../../domain/db/tenancy';
@@ -8,7 +8,7 @@ import { type FieldError, invalid } from '../problem';
 import { problems, text } from '../schemas/common';
 import { type GiveFrequency, startCheckout } from '../services/giving/checkout';
 import { type GiveTarget, loadGiveTarget } from '../services/giving/give-page';
-import { type PageOptions, HtmlPage, wantsHtml } from './common';
+import { type PageOptions, HtmlPage, publicBase, wantsHtml } from './common';
 import { type Amount, givePage, messagePage } from './render';
 
 const TokenParams = z.strictObject({
@@ -143,11 +143,6 @@ export function formatMoney(minor: number, currency: string): string {
   } catch {
     return `${major} ${currency.toUpperCase()}`;
   }
-}
-
-/** The configured public URL (what Stripe must send the donor back to), else the request's own origin. */
-function publicBase(request: FastifyRequest, configured: string | undefined): string {
-  return (configured ?? `${request.protocol}://${request.host}`).replace(/\/$/, '');
 }
 
 export default givePages;

@@ -8,7 +8,8 @@ import type { FastifyPluginAsync } from 'fastify';
 import { toProblem } from '../errors';
 import type { RateLimitOptions } from '../plugins/rate-limit';
 import { Problem } from '../problem';
-import { type PageOptions, wantsHtml } from './common';
+import activationPages from './activation';
+import { PAGE_CSP, type PageOptions, wantsHtml } from './common';
 import givePages from './give';
 import managePages from './manage';
 import { messagePage } from './render';
@@ -16,15 +17,14 @@ import { messagePage } from './render';
 export interface PublicPagesOptions extends PageOptions {
   /** Requests per window and client address, over all the public pages. */
   rateLimit: RateLimitOptions;
+  /** Requests per window and address over the activation pages (G#### tokens are few: a tighter limit). */
+  activationRateLimit: RateLimitOptions;
   /** Secure cookies (HTTPS); off for a plain-HTTP local stack. */
   secureCookies: boolean;
 }
 
-/** Stripe Checkout's origin: a give form's POST redirects there, which CSP form-action must allow (browsers check redirects too). */
-const STRIPE_CHECKOUT = 'https://checkout.stripe.com';
-
 /**
- * The donor-facing pages, apart from /v1 (DESIGN §8): server-rendered HTML, with security headers
+ * The donor- and client-facing pages (give, manage, activation), apart from /v1 (DESIGN §8): server-rendered HTML, with security headers
  * (@fastify/helmet: a strict CSP, styles by nonce, no scripts at all), forms protected against
  * cross-site posting (@fastify/csrf-protection, its secret in a signed, HttpOnly, SameSite=Lax cookie),
  * form bodies (@fastify/formbody), and a rate limit per client address. A browser that is refused
@@ -33,12 +33,7 @@ const STRIPE_CHECKOUT = 'https://checkout.stripe.com';
 const publicPages: FastifyPluginAsync<PublicPagesOptions> = async (app, options) => {
   await app.register(fastifyHelmet, {
     enableCSPNonces: true,
-    contentSecurityPolicy: {
-      directives: {
-        'default-src': ["'none'"], 'style-src': ["'self'"], 'img-src': ["'self'"], 'script-src': ["'none'"],
-        'form-action': ["'self'", STRIPE_CHECKOUT], 'frame-ancestors': ["'none'"], 'base-uri': ["'none'"],
-      },
-    },
+    contentSecurityPolicy: PAGE_CSP,
     // The pages send the donor on to Stripe; they never need to tell Stripe where the donor came from.
     referrerPolicy: { policy: 'no-referrer' },
   });
@@ -70,6 +65,7 @@ const publicPages: FastifyPluginAsync<PublicPagesOptions> = async (app, options)
   });
   await app.register(givePages, options);
   await app.register(managePages, options);
+  await app.register(activationPages, { ...options, rateLimit: options.activationRateLimit });
 };
 
 export default publicPages;

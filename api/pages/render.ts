@@ -1,4 +1,5 @@
 import Handlebars from 'handlebars';
+import type { Theme } from './brand';
 
 /**
  * The public pages' HTML: Handlebars templates compiled once, in an instance of their own. `{{ }}`
@@ -9,7 +10,7 @@ import Handlebars from 'handlebars';
  * fieldset with a legend, a visible focus ring, text and button colours at 4.5:1 or more against their
  * background (#1f2933 on #fff is 14.5:1, #fff on #0b4f8a is 8.4:1, the error red #9b1c1c on #fff 7.5:1).
  */
-const pages = Handlebars.create();
+export const pages = Handlebars.create();
 
 const LAYOUT = pages.compile(`<!doctype html>
 <html lang="en">
@@ -33,6 +34,16 @@ const LAYOUT = pages.compile(`<!doctype html>
   :focus-visible { outline: 3px solid #b45309; outline-offset: 2px; }
   .error { color: #9b1c1c; font-weight: 600; }
   .note { color: #3e4c59; font-size: 1rem; }
+  .logo { display: block; max-width: 12rem; max-height: 5rem; margin: 0 0 1rem; }
+  .blocks p, .agreement { white-space: pre-line; }
+  .agreement { border: 1px solid #616e7c; border-radius: .5rem; padding: .75rem 1rem; max-height: 20rem; overflow-y: auto; margin: 0 0 1.25rem; }
+  .price { font-weight: 600; }
+{{#if theme}}
+  h1, h2 { color: {{theme.heading}}; }
+  button, .button { color: {{theme.onPrimary}}; background: {{theme.primary}}; }
+  .secondary { color: {{theme.heading}}; background: #fff; border-color: {{theme.heading}}; }
+  {{#if theme.fontStack}}body { font-family: {{theme.fontStack}}; }{{/if}}
+{{/if}}
 </style>
 </head>
 <body>
@@ -114,8 +125,9 @@ const MANAGE = pages.compile(`
 {{/if}}
 {{/if}}`);
 
-function layout(title: string, nonce: string, content: string): string {
-  return LAYOUT({ title, nonce, content });
+/** A whole page around `content` (another template's rendering); `theme` puts a client's brand on it (api/pages/brand.ts). */
+export function layout(title: string, nonce: string, content: string, theme: Theme | null = null): string {
+  return LAYOUT({ title, nonce, content, theme });
 }
 
 export function givePage(view: GiveView, nonce: string): string {

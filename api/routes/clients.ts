@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { ApiKey, ApiKeyCreate, ApiKeyParams, Client, ClientCreate, ClientUpdate, IssuedApiKey, OperatorKeyParams } from '../schemas/clients';
 import { AUTHENTICATED_ERRORS, BODY_ERRORS, ClientParams, PageQuery, page, pageOf, problems } from '../schemas/common';
 import { issueKey, listKeys, revokeKey } from '../services/api-keys';
+import { reportActivationPlan, startClientActivation } from '../../workflows/activation-lifecycle';
 import { createClient, getClient, listClients, updateClient } from '../services/clients';
 
 const tags = ['clients'];
@@ -10,11 +11,16 @@ const tags = ['clients'];
 const clientRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post('/clients', {
     schema: {
-      summary: 'Create a client (operator only)', tags,
+      summary: 'Create a client (operator only) with its activation token, and start its activation workflow client-activation-<id> (reminder, expiry)', tags,
       body: ClientCreate,
       response: { 201: Client, ...problems(...BODY_ERRORS, 403, 503) },
     },
-  }, async (request, reply) => reply.code(201).send(await request.asOperator((em) => createClient(em, request.body))));
+  }, async (request, reply) => reply.code(201).send(await request.asOperator(async (em) => {
+    const client = await createClient(em, request.body);
+    // Inside the transaction: a Temporal outage (503) leaves no client without its activation workflow.
+    await startClientActivation(app.lifecycle, client.id, client.name);
+    return client;
+  })));
 
   app.get('/clients', {
     schema: {
@@ -30,11 +36,18 @@ const clientRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.patch('/clients/:clientId', {
     schema: {
-      summary: 'Change a client\'s name, metadata or sender identity (From, Reply-To, CAN-SPAM postal address); 409 when a running campaign would be left without From or postal address', tags,
+      summary: 'Change a client\'s name, metadata, activation settings or sender identity (From, Reply-To, CAN-SPAM postal address); 409 when a running campaign would be left without From or postal address', tags,
       params: ClientParams, body: ClientUpdate,
       response: { 200: Client, ...problems(...BODY_ERRORS, 404, 409) },
     },
-  }, (request) => request.inClient(request.params.clientId, (em) => updateClient(em, request.params.clientId, request.body)));
+  }, async (request) => {
+    const client = await request.inClient(request.params.clientId, (em) => updateClient(em, request.params.clientId, request.body));
+    const timing = request.body.activation ?? {};
+    if ((timing.reminder_after_days !== undefined || timing.expires_after_days !== undefined) && !await reportActivationPlan(app.temporal, client.id)) {
+      request.log.warn({ clientId: client.id }, 'the activation workflow did not hear the new reminder or expiry setting');
+    }
+    return client;
+  });
 
   app.post('/clients/:clientId/api-keys', {
     schema: {

@@ -60,6 +60,18 @@ export const QuietHours = z.strictObject({
   end: timeOfDay.describe('Local time quiet hours end and held waves go out, HH:MM (24-hour)'),
 }).refine((quiet) => quiet.start !== quiet.end, { path: ['end'], message: 'must differ from start' });
 
+/**
+ * The client's activation (seed 003, issue 16): the price of its activation payment, in major units of US
+ * dollars (seed 003's $500 by default; charged in cents), and when its activation workflow reminds an unpaid
+ * client and expires its token, in days after the token was issued (a change reaches the running workflow).
+ */
+export const ActivationSettings = z.strictObject({
+  amount: z.number().min(0.5).max(999_999.99).multipleOf(0.01).describe('The activation payment in US dollars (major units, e.g. 500 or 750.50)'),
+  reminder_after_days: z.number().int().min(1).max(365).describe('Days after the token was issued when an unpaid client gets one reminder email (none when it is not before the expiry)'),
+  expires_after_days: z.number().int().min(1).max(365).describe('Days after the token was issued when an unpaid client\'s token expires; a payment already started is still honoured'),
+});
+const ActivationUpdate = ActivationSettings.partial().refine((update) => Object.keys(update).length > 0, 'name at least one activation setting');
+
 export const SenderUpdate = Sender.partial().refine((sender) => Object.keys(sender).length > 0, 'name at least one sender field');
 
 export const ClientUpdate = z.strictObject({
@@ -73,6 +85,7 @@ export const ClientUpdate = z.strictObject({
   expected_lift_percent: z.number().gt(0).max(99_999).multipleOf(0.01).nullable()
     .describe('Relative lift of test over control the client hopes to show, in percent: the estimate warns when the control group is too small for it'),
   rfm_tier_rate: rfmTierRate,
+  activation: ActivationUpdate,
 }).partial().refine((update) => Object.keys(update).length > 0, 'name at least one field to change');
 
 export type ClientUpdateInput = z.infer<typeof ClientUpdate>;
@@ -82,11 +95,15 @@ export const Client = z.object({
   name: z.string(),
   status: choice({
     pending: 'created; the client has not activated yet (every client starts here)',
-    active: 'activated with its activation token',
-    paid: 'has paid for the service',
-    failed: 'activation or payment failed',
-  }, 'Where the client stands in seed 003\'s activation workflow (the API sets only pending so far)'),
-  activation_token: z.string().nullable().describe('G and four digits: the code on the client\'s activation page'),
+    active: 'accepted the agreement on its activation pages; the payment is started',
+    paid: 'the activation payment succeeded (final)',
+    failed: 'the activation payment failed; the client may accept and pay again',
+  }, 'Where the client stands in seed 003\'s activation (set by the activation pages and the payment webhook)'),
+  activation_token: z.string().nullable().describe('G and four digits: the code on the client\'s activation page /activate/<token>'),
+  activation: ActivationSettings.extend({
+    reminded_at: timestamp.nullable().describe('When the reminder email went out'),
+    expired_at: timestamp.nullable().describe('When the token expired unpaid (its pages answer 404 since)'),
+  }),
   sender: Sender,
   frequency_cap: FrequencyCap.nullable(),
   quiet_hours: z.object({ start: z.string(), end: z.string() }).nullable().describe('Local HH:MM times between which no campaign email starts'),

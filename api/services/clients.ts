@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { generateActivationToken } from '../../domain/activation-token';
 import type { SenderSettings } from '../../domain/sender';
+import { toMinorUnits } from '../../domain/money';
 import { notFound } from '../problem';
 import type { ClientUpdateInput } from '../schemas/clients';
 import { SENDER_VIEW_SQL, requireSendersOfRunningCampaigns, senderAssignments } from './sender-settings';
@@ -11,6 +12,8 @@ const CLIENT_COLUMNS = `id, name, status, activation_token, ${SENDER_VIEW_SQL},
   case when quiet_hours_start is null then null
        else json_build_object('start', to_char(quiet_hours_start, 'HH24:MI'), 'end', to_char(quiet_hours_end, 'HH24:MI')) end as quiet_hours,
   historical_conversion_rate, expected_lift_percent,
+  json_build_object('amount', round(activation_amount / 100.0, 2), 'reminder_after_days', activation_reminder_days,
+    'expires_after_days', activation_expiry_days, 'reminded_at', activation_reminded_at, 'expired_at', activation_expired_at) as activation,
   metadata, reporting_currency, rfm_tier_rate, created_at, updated_at`;
 // A token taken between reading the taken set and inserting loses the race quietly (on conflict do
 // nothing); a fresh read and pick then almost always succeeds.
@@ -20,6 +23,7 @@ export interface ClientRow {
   id: string; name: string; status: 'pending' | 'active' | 'paid' | 'failed'; activation_token: string | null;
   sender: SenderSettings; frequency_cap: { max_messages: number; window_days: number } | null; quiet_hours: { start: string; end: string } | null;
   historical_conversion_rate: string | null; expected_lift_percent: string | null;
+  activation: { amount: number; reminder_after_days: number; expires_after_days: number; reminded_at: string | null; expired_at: string | null };
   metadata: Record<string, unknown>; reporting_currency: string; rfm_tier_rate: string | null; created_at: string; updated_at: string;
 }
 
@@ -53,7 +57,7 @@ export async function getClient(em: EntityManager, clientId: string): Promise<Cl
 const PLAIN_FIELDS = ['name', 'historical_conversion_rate', 'expected_lift_percent', 'rfm_tier_rate'] as const;
 
 /**
- * Changes the client's name, metadata, experiment defaults, frequency cap, quiet hours or sender identity (only the fields named). Refused with 409 when it
+ * Changes the client's name, metadata, experiment defaults, activation settings, frequency cap, quiet hours or sender identity (only the fields named). Refused with 409 when it
  * would leave a running campaign without a From address or postal address.
  */
 export async function updateClient(em: EntityManager, clientId: string, input: ClientUpdateInput): Promise<ClientRow> {
@@ -66,6 +70,17 @@ export async function updateClient(em: EntityManager, clientId: string, input: C
   if (input.frequency_cap !== undefined) {
     columns.push('frequency_cap_messages = ?', 'frequency_cap_window_days = ?');
     values.push(input.frequency_cap?.max_messages ?? null, input.frequency_cap?.window_days ?? null);
+  }
+  const activation = input.activation ?? {};
+  for (const [field, column] of [['reminder_after_days', 'activation_reminder_days'], ['expires_after_days', 'activation_expiry_days']] as const) {
+    if (activation[field] !== undefined) {
+      columns.push(`${column} = ?`);
+      values.push(activation[field]);
+    }
+  }
+  if (activation.amount !== undefined) {
+    columns.push('activation_amount = ?');
+    values.push(toMinorUnits(activation.amount, 'usd'));
   }
   if (input.quiet_hours !== undefined) {
     columns.push('quiet_hours_start = ?::time', 'quiet_hours_end = ?::time');

@@ -31,6 +31,13 @@ export const Client = defineEntity({
     /** Share of a campaign's audience that usually gives (0-1), and the relative lift hoped for: the pre-activation power estimate. */
     historicalConversionRate: numeric(6, 5).nullable(),
     expectedLiftPercent: numeric(7, 2).nullable(),
+    /** Issue 16: the activation price in minor units of USD (50000 = $500), the reminder and expiry in days after the token was issued, and the length of those days in seconds (86,400; shorter only in tests). */
+    activationAmount: p.integer().default(50000),
+    activationReminderDays: p.integer().default(3),
+    activationExpiryDays: p.integer().default(30),
+    activationDayLengthSeconds: p.integer().default(86400),
+    activationRemindedAt: timestamp(),
+    activationExpiredAt: timestamp(),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -103,12 +110,15 @@ export const AgreementAcceptance = defineEntity({
   name: 'AgreementAcceptance',
   tableName: 'agreement_acceptances',
   filters: tenantFilter('client'),
+  uniques: [{ name: 'idx_agreement_acceptances_submission', properties: ['client', 'submissionId'] }],
   properties: {
     id: uuidPk(),
     client: belongsToClient(),
     contentVersion: () => p.manyToOne(ContentVersion).ref().deleteRule('cascade').index('idx_agreement_acceptances_version'),
     activationVersion: () => p.manyToOne(ContentVersion).ref().nullable().deleteRule('set null').index('idx_agreement_acceptances_activation_version'),
     visitorHash: p.character().length(64),
+    /** The id of the agreement form as rendered: a resubmission of the same form is the same acceptance. */
+    submissionId: p.uuid().nullable(),
     acceptedAt: createdAt(),
   },
 });

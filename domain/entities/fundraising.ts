@@ -146,6 +146,9 @@ export const Payment = defineEntity({
     currency: p.character().length(3).default('usd'),
     status: choice(['pending', 'succeeded', 'failed', 'cancelled', 'refunded'], 20),
     failureReason: p.text().nullable(),
+    /** An activation payment's Stripe Checkout Session and where it sends the client (issue 16). */
+    stripeCheckoutSessionId: varchar(255).nullable().unique(),
+    checkoutUrl: p.text().nullable(),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },

@@ -186,7 +186,7 @@ create_database() {
 # Same host and port as the admin URL; roles are created by the first migration.
 app_url_for() { local hostport="${PG_ADMIN_URL#*@}"; echo "postgres://track15_app@$hostport/$1"; }
 
-SEARCH_ATTRIBUTES=(CampaignId=Keyword ClientId=Keyword Track15Stage=Keyword Track15Season=Keyword CurrentStep=Int)
+SEARCH_ATTRIBUTES=(CampaignId=Keyword ClientId=Keyword Track15Stage=Keyword Track15Season=Keyword CurrentStep=Int ActivationStatus=Keyword)
 
 # start_temporal PORT UI_PORT DB_FILE: the Temporal dev server, with the project's search attributes.
 start_temporal() {

@@ -63,6 +63,7 @@ export interface HarnessOptions {
   orm?: MikroORM;
   rateLimit?: RateLimitOptions;
   pageRateLimit?: RateLimitOptions;
+  activationRateLimit?: RateLimitOptions;
   /** Stripe through a test's fault-injecting proxy; stripe-mock otherwise. */
   stripe?: Stripe;
   /** The SendGrid Event Webhook's verification key (base64 DER). */
@@ -97,6 +98,7 @@ export async function startApi(options: HarnessOptions = {}): Promise<ApiHarness
     },
     rateLimit: options.rateLimit ?? { max: 100_000, timeWindowMs: 60_000 },
     pageRateLimit: options.pageRateLimit ?? { max: 100_000, timeWindowMs: 60_000 },
+    activationRateLimit: options.activationRateLimit ?? { max: 100_000, timeWindowMs: 60_000 },
   });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const baseUrl = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;

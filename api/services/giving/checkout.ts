@@ -62,7 +62,7 @@ export async function startCheckout(inClient: InClient, stripe: Stripe, request:
     client_reference_id: target.attribution?.donorId,
     customer_email: target.attribution?.donorEmail ?? undefined,
   };
-  const session = await callStripe(async () => (frequency === 'monthly'
+  const session = await callStripe('take the gift', async () => (frequency === 'monthly'
     ? stripe.checkout.sessions.create({
       ...common, mode: 'subscription',
       line_items: [{ price: await monthlyPrice(inClient, stripe, target, amount), quantity: 1 }],
@@ -108,13 +108,16 @@ async function monthlyPrice(inClient: InClient, stripe: Stripe, target: GiveTarg
   });
 }
 
-/** Stripe's refusal or outage after the SDK's retries: the donor is asked to try again (the same key is reused). */
-async function callStripe<T>(call: () => Promise<T>): Promise<T> {
+/**
+ * Stripe's refusal or outage after the SDK's retries becomes 502 (`Stripe did not <what> (…); please try
+ * again`): the payer is asked to try again, and the repeat reuses the same idempotency key.
+ */
+export async function callStripe<T>(what: string, call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (error) {
     if (error instanceof Stripe.errors.StripeError) {
-      throw new Problem(502, 'Bad Gateway', `Stripe did not take the gift (${error.message}); please try again`);
+      throw new Problem(502, 'Bad Gateway', `Stripe did not ${what} (${error.message}); please try again`);
     }
     throw error;
   }
