@@ -9,7 +9,7 @@ import { invalid } from '../problem';
 import type { PageType } from '../schemas/activation/content-versions';
 import { problems, text, uuid } from '../schemas/common';
 import {
-  ACTIVATION_CURRENCY, type ActivationState, acceptAgreement, clientOfToken, isUsedUp, loadActivationState, recordView,
+  ACTIVATION_CURRENCY, type ActivationState, type CurrentVersion, acceptAgreement, clientOfToken, isUsedUp, loadActivationState, recordView,
   startActivationCheckout, viewDay, visitorHash,
 } from '../services/activation/activation-pages';
 import { type Block, activationPage, agreementPage, outcomePage } from './activation-render';
@@ -53,8 +53,9 @@ const ACTIVATION_CSP = { directives: { ...PAGE_CSP.directives, 'img-src': ["'sel
  * - The processing and confirmation pages stay reachable after payment and expiry once a payment was started.
  */
 const activationPages: FastifyPluginAsyncZod<ActivationPagesOptions> = async (app, options) => {
+  // One limiter (one counter per address) for all the activation pages, on top of the public pages' own.
   const routeConfig = {
-    config: { rateLimit: { max: options.rateLimit.max, timeWindow: options.rateLimit.timeWindowMs, groupId: 'activation' } },
+    onRequest: app.rateLimit({ max: options.rateLimit.max, timeWindow: options.rateLimit.timeWindowMs }),
     helmet: { contentSecurityPolicy: ACTIVATION_CSP },
   };
   const inClient = <T>(clientId: string, work: Parameters<typeof withClient<T>>[2]) => withClient(app.orm.em.fork(), clientId, work);
@@ -69,6 +70,9 @@ const activationPages: FastifyPluginAsyncZod<ActivationPagesOptions> = async (ap
     const clientId = await clientOfToken(app.orm.em, token);
     return clientId ? inClient(clientId, (em) => loadActivationState(em, clientId)) : null;
   };
+  /** The activation and agreement pages exist while the token is not used up and both pages have a current version. */
+  const isOpen = (state: ActivationState | null): state is ActivationState & { versions: { activation: CurrentVersion; agreement: CurrentVersion } } =>
+    state !== null && !isUsedUp(state) && state.versions.activation !== undefined && state.versions.agreement !== undefined;
   const common = (state: ActivationState, pageType: PageType) => {
     const version = state.versions[pageType]!;
     const content = version.content as { headline: string; body?: Block[] };
@@ -102,7 +106,7 @@ const activationPages: FastifyPluginAsyncZod<ActivationPagesOptions> = async (ap
     },
   }, async (request, reply) => {
     const state = await open(request.params.token);
-    if (!state || isUsedUp(state) || !state.versions.activation || !state.versions.agreement) return notFound(reply);
+    if (!isOpen(state)) return notFound(reply);
     await view(request, state, 'activation');
     const content = state.versions.activation.content as { subheadline?: string; call_to_action: { label: string } };
     return reply.type(HTML).send(activationPage({
@@ -119,7 +123,7 @@ const activationPages: FastifyPluginAsyncZod<ActivationPagesOptions> = async (ap
     },
   }, async (request, reply) => {
     const state = await open(request.params.token);
-    if (!state || isUsedUp(state) || !state.versions.agreement) return notFound(reply);
+    if (!isOpen(state)) return notFound(reply);
     await view(request, state, 'agreement');
     return agreement(reply, state);
   });
@@ -135,7 +139,7 @@ const activationPages: FastifyPluginAsyncZod<ActivationPagesOptions> = async (ap
   }, async (request, reply) => {
     const { token } = request.params;
     const state = await open(token);
-    if (!state || isUsedUp(state) || !state.versions.agreement) return notFound(reply);
+    if (!isOpen(state)) return notFound(reply);
     const body = request.body;
     if (!body) throw invalid([{ field: 'body', message: 'the agreement form is required' }]);
     if (body.accept !== 'yes') {

@@ -1,6 +1,6 @@
 import { createStripe } from '../../activities/stripe';
 import { FaultProxy } from '../fakes/fault-proxy';
-import { type ActivationClient, activationClient, agreementForm } from '../support/activation';
+import { ACTIVATION_CONTENT, type ActivationClient, activationClient, agreementForm } from '../support/activation';
 import { type ApiHarness, type Response, STRIPE_MOCK_URL, startApi } from './support';
 
 /**
@@ -59,6 +59,27 @@ describe('activation pages', () => {
     expect(views).toHaveLength(2);
     expect(views.every((v) => /^[0-9a-f]{64}$/.test(v.visitor_hash))).toBe(true);
     expect(views[0].view_day).toBe(new Date().toISOString().slice(0, 10));
+  });
+
+  it('serves whichever version is current, while versions are made current concurrently, and credits the view to it', async () => {
+    const b = await activationClient(api.fixtures, 'Iterating Org');
+    const variants = await Promise.all([2, 3, 4].map((n) => api.fixtures.contentVersion(b.clientId, 'activation', {
+      ...ACTIVATION_CONTENT.activation, headline: `Version ${n}`,
+    })));
+    const [pages] = await Promise.all([
+      Promise.all(Array.from({ length: 6 }, (_, i) => get(`/activate/${b.token}`, { ...HTML, 'user-agent': `iterating-${i}` }))),
+      ...variants.map((id) => api.fixtures.query('select make_content_version_current($1)', [id])),
+    ]);
+    for (const page of pages) expect(page.body).toMatch(/<h1>(Raise more with &lt;Track15&gt;|Version [234])<\/h1>/);
+    const current = await api.fixtures.query<{ id: string; headline: string }>(
+      `select id, content->>'headline' as headline from content_versions where client_id = $1 and page_type = 'activation' and is_current`, [b.clientId]);
+    expect(current).toHaveLength(1);
+    const page = await get(`/activate/${b.token}`, { ...HTML, 'user-agent': 'after-the-change' });
+    expect(page.body).toContain(`<h1>${current[0].headline}</h1>`);
+    const views = await api.fixtures.query<{ n: number }>(
+      'select count(*)::int as n from content_version_views where client_id = $1 and content_version_id = $2', [b.clientId, current[0].id]);
+    expect(views[0].n).toBeGreaterThanOrEqual(1);
+    expect(await count('content_version_views where client_id = $1', [b.clientId])).toBe(7);
   });
 
   it('answers every unknown, malformed or used-up token with the same 404 page, which names nothing', async () => {
@@ -167,12 +188,12 @@ describe('activation pages', () => {
     expect((await get(`/activate/${a.token}`)).statusCode).toBe(404);
   });
 
-  it('limits the activation pages per address, valid token or not', async () => {
+  it('limits the activation pages together per address, valid token or not', async () => {
     const limited = await startApi({ db: api.db, orm: api.orm, activationRateLimit: { max: 3, timeWindowMs: 60_000 } });
     try {
       const fresh = await activationClient(limited.fixtures, 'Limited Org');
       const answers = [];
-      for (const path of ['/activate/G0001', '/activate/G0002', `/activate/${fresh.token}`, `/activate/${fresh.token}`, '/activate/G0003']) {
+      for (const path of ['/activate/G0001', '/activate/G0002/agreement', `/activate/${fresh.token}`, `/activate/${fresh.token}/agreement`, '/activate/G0003']) {
         answers.push((await limited.request({ url: path, headers: HTML })).statusCode);
       }
       expect(answers).toEqual([404, 404, 200, 429, 429]);

@@ -45,7 +45,7 @@ describe('client activation workflow', () => {
     expect(message.text).toContain(`${PUBLIC_BASE_URL}/activate/${a.token}`);
     expect(message.text).toContain('Raise more with <Track15>');
     expect(message.html).toContain('Raise more with &lt;Track15&gt;');
-    expect((await clientRow(a.clientId)).activation_reminded_at).not.toBeNull();
+    await eventually(async () => ((await clientRow(a.clientId)).activation_reminded_at ? true : undefined), 5_000, 'activation_reminded_at');
 
     await eventually(async () => ((await clientRow(a.clientId)).activation_expired_at ? true : undefined), 15_000, 'the expiry');
     expect(Date.now() - started).toBeGreaterThanOrEqual(7_500);
