@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { withClient } from '../../domain/db/tenancy';
 import { reportActivationStatus } from '../../workflows/activation-lifecycle';
 import type { RateLimitOptions } from '../plugins/rate-limit';
-import { invalid } from '../problem';
+import { invalid, notFound as missing } from '../problem';
 import type { PageType } from '../schemas/activation/content-versions';
 import { problems, text, uuid } from '../schemas/common';
 import {
@@ -24,7 +24,7 @@ export interface ActivationPagesOptions extends PageOptions {
 }
 
 const TokenParams = z.strictObject({
-  token: z.string().max(500).describe('The client\'s activation token: G and four digits (seed 003). Anything else is a 404 page'),
+  token: text().max(500).describe('The client\'s activation token: G and four digits (seed 003). Any other text is a 404'),
 });
 const ANY_QUERY = z.object({});
 const AgreementForm = z.object({
@@ -61,9 +61,13 @@ const activationPages: FastifyPluginAsyncZod<ActivationPagesOptions> = async (ap
   const inClient = <T>(clientId: string, work: Parameters<typeof withClient<T>>[2]) => withClient(app.orm.em.fork(), clientId, work);
   const visitorOf = (request: FastifyRequest) => visitorHash(options.secret, { ip: request.ip, userAgent: request.headers['user-agent'] ?? '' }, viewDay());
 
-  const notFound = (reply: FastifyReply) => reply.code(404).type(HTML).send(messagePage('Page not found', [
-    'We could not find an activation page at this address. Please check the link or the code you were given, or ask the person who sent it for a new one.',
-  ], reply.cspNonce.style));
+  /** The same answer for every miss: a page for a browser, problem+json for anything else (as the other public pages refuse). */
+  const notFound = (request: FastifyRequest, reply: FastifyReply) => {
+    if (!wantsHtml(request)) throw missing('activation page');
+    return reply.code(404).type(HTML).send(messagePage('Page not found', [
+      'We could not find an activation page at this address. Please check the link or the code you were given, or ask the person who sent it for a new one.',
+    ], reply.cspNonce.style));
+  };
 
   /** The client's state behind a token, or null for every kind of miss. */
   const open = async (token: string): Promise<ActivationState | null> => {
@@ -96,7 +100,7 @@ const activationPages: FastifyPluginAsyncZod<ActivationPagesOptions> = async (ap
     }, reply.cspNonce.style));
   };
 
-  const errorsAs404 = { 200: HtmlPage, 404: HtmlPage.describe('The page names nothing: unknown, malformed or used-up token'), ...problems(429, 500, 503) };
+  const errorsAs404 = { 200: HtmlPage, ...problems(400, 404, 429, 500, 503) };
 
   app.get('/activate/:token', {
     ...routeConfig,
@@ -106,7 +110,7 @@ const activationPages: FastifyPluginAsyncZod<ActivationPagesOptions> = async (ap
     },
   }, async (request, reply) => {
     const state = await open(request.params.token);
-    if (!isOpen(state)) return notFound(reply);
+    if (!isOpen(state)) return notFound(request, reply);
     await view(request, state, 'activation');
     const content = state.versions.activation.content as { subheadline?: string; call_to_action: { label: string } };
     return reply.type(HTML).send(activationPage({
@@ -123,7 +127,7 @@ const activationPages: FastifyPluginAsyncZod<ActivationPagesOptions> = async (ap
     },
   }, async (request, reply) => {
     const state = await open(request.params.token);
-    if (!isOpen(state)) return notFound(reply);
+    if (!isOpen(state)) return notFound(request, reply);
     await view(request, state, 'agreement');
     return agreement(reply, state);
   });
@@ -139,7 +143,7 @@ const activationPages: FastifyPluginAsyncZod<ActivationPagesOptions> = async (ap
   }, async (request, reply) => {
     const { token } = request.params;
     const state = await open(token);
-    if (!isOpen(state)) return notFound(reply);
+    if (!isOpen(state)) return notFound(request, reply);
     const body = request.body;
     if (!body) throw invalid([{ field: 'body', message: 'the agreement form is required' }]);
     if (body.accept !== 'yes') {
@@ -169,7 +173,7 @@ const activationPages: FastifyPluginAsyncZod<ActivationPagesOptions> = async (ap
       },
     }, async (request, reply) => {
       const state = await open(request.params.token);
-      if (!state?.paymentStarted || !state.versions[pageType]) return notFound(reply);
+      if (!state?.paymentStarted || !state.versions[pageType]) return notFound(request, reply);
       if ((state.status === 'paid') !== (pageType === 'confirmation')) return reply.redirect(`/activate/${request.params.token}/${other}`, 303);
       await view(request, state, pageType);
       const content = state.versions[pageType].content as { call_to_action?: { label: string } };

@@ -1,6 +1,6 @@
 import type { StripeEventInput } from '../../activities/stripe-events';
 import { type ActivationProgress, activationWorkflowId } from '../../workflows/activation-definitions';
-import { startClientActivation } from '../../workflows/activation-lifecycle';
+import { reportActivationPlan, startClientActivation } from '../../workflows/activation-lifecycle';
 import { stripeEventWorkflow } from '../../workflows/provider-events';
 import { activationClient } from '../support/activation';
 import { PUBLIC_BASE_URL, type CampaignHarness, eventually, startCampaignHarness } from '../support/campaign-harness';
@@ -71,6 +71,28 @@ describe('client activation workflow', () => {
     expect(recorded).toEqual({ status: 'succeeded', content_version_id: a.versions.agreement });
     expect(await searchAttributes(a.clientId)).toEqual(expect.objectContaining({ ActivationStatus: 'paid' }));
     expect(reminders().filter((d) => d.to === CLIENT_ADDRESS)).toHaveLength(1);
+  });
+
+  it('reads a changed reminder setting at once (the PATCH signal), and sends no reminder to a client that paid', async () => {
+    const address = 'replan@client.test';
+    const a = await activationClient(h.fixtures, 'Replan Org', { settings: {
+      sender_reply_to: address, activation_day_length_seconds: 2, activation_reminder_days: 100, activation_expiry_days: 200,
+    } });
+    await start(a.clientId);
+    const handle = handleOf(a.clientId);
+    await eventually(async () => ((await handle.query<ActivationProgress>('activationProgress')).reminderAt !== null ? true : undefined), 10_000, 'the plan');
+    await h.fixtures.query('update clients set activation_reminder_days = 1 where id = $1', [a.clientId]);
+    expect(await reportActivationPlan(h.temporal.client, a.clientId)).toBe(true);
+    await eventually(async () => (reminders().some((d) => d.to === address) ? true : undefined), 10_000, 'the reminder of the new plan');
+
+    const paid = await activationClient(h.fixtures, 'Prompt Payer', { settings: {
+      sender_reply_to: 'prompt@client.test', activation_day_length_seconds: 2, activation_reminder_days: 1, activation_expiry_days: 2,
+    } });
+    await h.fixtures.query(`update clients set status = 'paid' where id = $1`, [paid.clientId]);
+    await start(paid.clientId);
+    expect(await handleOf(paid.clientId).result()).toEqual(expect.objectContaining({ status: 'paid', reminded: false }));
+    expect(reminders().filter((d) => d.to === 'prompt@client.test')).toHaveLength(0);
+    await handle.terminate('test over');
   });
 
   it('keeps its timers across a worker restart: the reminder comes once, after the worker is back', async () => {
