@@ -83,11 +83,12 @@ export async function clientActivationWorkflow(input: ActivationWorkflowInput): 
 }
 
 /**
- * An activation payment's Stripe event: applied once (activities/activation-payments.ts), then the
- * client's activation workflow hears the new status. A client without a running workflow (it ended, or
- * the client predates it) still has its payment recorded.
+ * `stripe-event-<event id>` of an activation payment (purpose `activation`, read by
+ * api/services/activation/activation-webhook.ts): the event is applied once (activities/activation-payments.ts),
+ * then the client's activation workflow hears the new status. A client without a running activation
+ * workflow (it ended, or the client predates it) still has its payment recorded.
  */
-export async function activationPaymentEvent(event: StripeEventInput): Promise<ActivationPaymentOutcome> {
+export async function activationStripeEventWorkflow(event: StripeEventInput): Promise<ActivationPaymentOutcome> {
   const outcome = await applyActivationPayment(event);
   if (outcome.applied && outcome.clientId && outcome.clientStatus && outcome.clientStatus !== 'pending') {
     try {

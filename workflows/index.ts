@@ -9,4 +9,4 @@ export { budgetAlertWorkflow } from './budget-alert';
 export { eventCancellationWorkflow } from './tickets/event-cancellation';
 export { ticketOrderWorkflow } from './tickets/ticket-order';
 export { ticketStripeEventWorkflow } from './tickets/ticket-stripe-event';
-export { clientActivationWorkflow } from './activation';
+export { activationStripeEventWorkflow, clientActivationWorkflow } from './activation';

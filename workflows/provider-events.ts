@@ -3,7 +3,6 @@ import type { CampaignActivities } from '../activities';
 import type { SendGridEventBatch, SendGridEventInput } from '../activities/sendgrid-events';
 import { groupBy } from '../domain/group-by';
 import type { StripeEventInput } from '../activities/stripe-events';
-import { activationPaymentEvent } from './activation';
 
 /**
  * The work behind the provider webhooks. The webhook answers as soon as the workflow is started (its
@@ -22,9 +21,7 @@ const { applySendGridEvents, attributeSendGridEvents } = proxyActivities<Campaig
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
 
-/** Activation payments (metadata purpose `activation`) have their own handler; every other event is a gift's. */
 export async function stripeEventWorkflow(event: StripeEventInput) {
-  if (event.metadata.purpose === 'activation') return activationPaymentEvent(event);
   return applyStripeEvent(event);
 }
 

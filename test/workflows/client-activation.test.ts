@@ -1,7 +1,7 @@
 import type { StripeEventInput } from '../../activities/stripe-events';
 import { type ActivationProgress, activationWorkflowId } from '../../workflows/activation-definitions';
 import { reportActivationPlan, startClientActivation } from '../../workflows/activation-lifecycle';
-import { stripeEventWorkflow } from '../../workflows/provider-events';
+import { activationStripeEventWorkflow } from '../../workflows/activation';
 import { activationClient } from '../support/activation';
 import { PUBLIC_BASE_URL, type CampaignHarness, eventually, startCampaignHarness } from '../support/campaign-harness';
 
@@ -63,7 +63,7 @@ describe('client activation workflow', () => {
       amount: 50_000, currency: 'usd', failureReason: null,
       metadata: { purpose: 'activation', client_id: a.clientId, payment_id: payment.id, acceptance_id: acceptance.id, content_version_id: a.versions.agreement },
     };
-    await h.temporal.client.workflow.execute(stripeEventWorkflow, { workflowId: `stripe-event-${event.eventId}`, taskQueue: h.temporal.taskQueue, args: [event] });
+    await h.temporal.client.workflow.execute(activationStripeEventWorkflow, { workflowId: `stripe-event-${event.eventId}`, taskQueue: h.temporal.taskQueue, args: [event] });
     const result = await handleOf(a.clientId).result() as ActivationProgress;
     expect(result).toEqual(expect.objectContaining({ status: 'paid', reminded: true }));
     expect(await clientRow(a.clientId)).toEqual(expect.objectContaining({ status: 'paid', activation_expired_at: expect.any(Date) }));

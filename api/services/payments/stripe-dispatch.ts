@@ -1,5 +1,6 @@
 import type Stripe from 'stripe';
 import { type Accepted, type Dispatch, ONCE, startOnce } from '../provider-events';
+import { readActivationEvent } from '../activation/activation-webhook';
 import { readTicketOrderEvent } from '../events/ticket-webhook';
 import { readPaymentEvent } from './payment-events';
 import type { StripePurposeReader } from './stripe-purpose';
@@ -12,6 +13,7 @@ import type { StripePurposeReader } from './stripe-purpose';
 const STRIPE_PURPOSES: Record<string, StripePurposeReader> = {
   payment: readPaymentEvent,
   ticket_order: readTicketOrderEvent,
+  activation: readActivationEvent,
 };
 
 /**
