@@ -1,8 +1,9 @@
 import type { Browser, Page } from 'playwright-core';
 import { prepareActivation } from '../../activities/activation';
+import { signGiveToken } from '../../domain/give-token';
 import { withClient } from '../../domain/db/tenancy';
 import { touchpointWorkflow } from '../../workflows/touchpoint';
-import { type CampaignHarness, PUBLIC_BASE_URL, startCampaignHarness } from '../support/campaign-harness';
+import { type CampaignHarness, PUBLIC_BASE_URL, UNSUBSCRIBE_SECRET, startCampaignHarness } from '../support/campaign-harness';
 import { keepScreenshot, launchBrowser } from '../support/browser';
 import { type ApiHarness, startApi } from './support';
 
@@ -159,6 +160,27 @@ describe('give page in a browser', () => {
       await page.setViewportSize({ width: 320, height: 640 });
       expect(await page.locator('html').evaluate((html) => html.scrollWidth <= html.ownerDocument.defaultView.innerWidth)).toBe(true);
       await keepScreenshot(page, 'give-page-narrow');
+    } finally {
+      await page.close();
+    }
+  }, 30_000);
+
+  it('opens an expired link as the organisation\'s give form (unattributed) and a forged one as a plain page, each with one h1', async () => {
+    const page = await browser.newPage();
+    try {
+      const expired = signGiveToken({ clientId, campaignId, stepNumber: 11, donorId: giverId, expiresAt: Date.now() - 1000 }, UNSUBSCRIBE_SECRET);
+      expect((await page.goto(`${api.baseUrl}/give/${expired}`))?.status()).toBe(200);
+      expect(await page.locator('h1').allTextContents()).toEqual(['Give to Harbour Food Bank']);
+      await expect(page.getByText('This link from an earlier email has expired').isVisible()).resolves.toBe(true);
+      expect(await page.getByRole('radio').count()).toBe(6); // three amounts, another amount, one time, every month
+      await expect(page.getByLabel('$50').isChecked()).resolves.toBe(true); // the fixed ladder: $25, $50, $100
+      await keepScreenshot(page, 'give-page-expired');
+
+      const forged = signGiveToken({ clientId, campaignId, stepNumber: 11, donorId: giverId, expiresAt: Date.now() + 60_000 }, 'x'.repeat(40));
+      expect((await page.goto(`${api.baseUrl}/give/${forged}`))?.status()).toBe(200);
+      expect(await page.locator('h1').allTextContents()).toEqual(['This link does not work']);
+      expect(await page.locator('form').count()).toBe(0);
+      await keepScreenshot(page, 'give-page-forged');
     } finally {
       await page.close();
     }
