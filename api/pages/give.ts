@@ -23,6 +23,13 @@ export const GiveForm = z.object({
   frequency: text().max(10).optional().describe('`once` (a one-time gift, default) or `monthly`'),
 }).nullish();
 const tags = ['give'];
+type LinkState = NonNullable<ReturnType<typeof readGiveToken>>['state'];
+/** What the page tells a donor whose gift cannot be attributed to the email, by what the link turned out to be. */
+const UNATTRIBUTED_NOTICE: Record<LinkState, (organisation: string) => string> = {
+  valid: (organisation) => `The campaign this link came from has ended, but you can still give to ${organisation} here.`,
+  expired: (organisation) => `This link from an earlier email has expired, but you can still give to ${organisation} here.`,
+  unverified: (organisation) => `This link could not be checked (it may have been changed on its way to you), but you can still give to ${organisation} here.`,
+};
 /** Stripe's largest charge is 99,999,999 minor units (eight digits) in most currencies. */
 const MAX_MINOR = 99_999_999;
 
@@ -32,8 +39,10 @@ const MAX_MINOR = 99_999_999;
  * amount, one-time or monthly, in the client's currency; posting it starts a Stripe Checkout Session
  * (services/giving/checkout.ts) and answers 303 to its URL.
  * - An expired link still gives: to the organisation, unattributed, with the default ladder.
- * - A link that does not verify (forged, altered, cut short) names no organisation anyone can trust:
- *   a neutral page says so, 200, never an error page.
+ * - So does a link whose signature fails (forged, altered) but whose payload names an existing client: the
+ *   organisation's own unattributed page, trusting the link for nothing else (no campaign, step or donor).
+ * - A link that names no organisation (cut short, unreadable, unknown client): a neutral page says so,
+ *   200, never an error page.
  * - A browser (Accept: text/html) gets refusals as the page again with the reason; other clients get
  *   problem+json naming the field.
  */
@@ -47,7 +56,7 @@ const givePages: FastifyPluginAsyncZod<PageOptions> = async (app, options) => {
     'Please use the link in the organisation\'s latest email, or visit their website to give.',
   ], reply.cspNonce.style));
 
-  const form = (reply: FastifyReply, found: GiveTarget, state: { amount?: string; custom?: string; monthly?: boolean; errors?: string[] }) => {
+  const form = (reply: FastifyReply, found: GiveTarget, link: LinkState, state: { amount?: string; custom?: string; monthly?: boolean; errors?: string[] }) => {
     const amounts: Amount[] = found.ladder.map((minor, index) => ({
       value: String(minor), label: formatMoney(minor, found.currency),
       checked: state.amount === undefined ? index === 1 : state.amount === String(minor),
@@ -55,7 +64,8 @@ const givePages: FastifyPluginAsyncZod<PageOptions> = async (app, options) => {
     return reply.type('text/html; charset=utf-8').send(givePage({
       title: `Give to ${found.organisation}`, organisation: found.organisation, headline: found.headline, summary: found.summary,
       currency: found.currency.toUpperCase(), amounts, customChecked: state.amount === 'custom', customValue: state.custom ?? '',
-      monthly: state.monthly ?? false, csrfToken: reply.generateCsrf(), errors: state.errors ?? [], unattributed: found.attribution === null,
+      monthly: state.monthly ?? false, csrfToken: reply.generateCsrf(), errors: state.errors ?? [],
+      unattributedNotice: found.attribution === null ? UNATTRIBUTED_NOTICE[link](found.organisation) : null,
     }, reply.cspNonce.style));
   };
 
@@ -68,7 +78,7 @@ const givePages: FastifyPluginAsyncZod<PageOptions> = async (app, options) => {
     const reading = read(request.params.token);
     const found = reading && await target(reading.claims, reading.state === 'valid');
     if (!found) return neutral(reply);
-    return form(reply, found, {});
+    return form(reply, found, reading.state, {});
   });
 
   app.post('/give/:token', {
@@ -88,7 +98,7 @@ const givePages: FastifyPluginAsyncZod<PageOptions> = async (app, options) => {
     if ('errors' in gift) {
       if (!wantsHtml(request)) throw invalid(gift.errors);
       (reply as FastifyReply).code(400); // the form again, with what to fix (400 is also documented as problem+json for non-browsers)
-      return form(reply, found, { amount: body.amount, custom: body.custom_amount, monthly: body.frequency === 'monthly', errors: gift.errors.map((e) => e.message) });
+      return form(reply, found, reading.state, { amount: body.amount, custom: body.custom_amount, monthly: body.frequency === 'monthly', errors: gift.errors.map((e) => e.message) });
     }
     const base = publicBase(request, options.publicBaseUrl);
     const url = await startCheckout((work) => withClient(app.orm.em.fork(), found.clientId, work), app.stripe, {

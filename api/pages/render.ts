@@ -68,14 +68,14 @@ export interface GiveView {
   csrfToken: string;
   /** Shown above the form, e.g. why the previous submission was refused. */
   errors: string[];
-  /** An expired link: the gift goes to the organisation, not to the campaign that sent it. */
-  unattributed: boolean;
+  /** Why this gift goes to the organisation, not to the email that sent the link (null when it is attributed). */
+  unattributedNotice: string | null;
 }
 
 const GIVE = pages.compile(`
 <h1>{{#if headline}}{{headline}}{{else}}Give to {{organisation}}{{/if}}</h1>
 <p class="org">{{organisation}}</p>
-{{#if unattributed}}<p>This link from an earlier email has expired, but you can still give to {{organisation}} here.</p>{{/if}}
+{{#if unattributedNotice}}<p>{{unattributedNotice}}</p>{{/if}}
 {{#if summary}}<p>{{summary}}</p>{{/if}}
 {{#if errors.length}}<div role="alert" id="form-errors">{{#each errors}}<p class="error">{{this}}</p>{{/each}}</div>{{/if}}
 <form method="post" novalidate>

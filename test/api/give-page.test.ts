@@ -209,11 +209,27 @@ describe('give page', () => {
       .toEqual([clientId, '', '', '']);
   });
 
-  it('shows a neutral page, never an error, for a forged or altered link, and takes nothing', async () => {
+  it('opens a forged or altered link that names the client as its unattributed give form, and shows a neutral page for one that names nothing', async () => {
     const genuine = token();
     const forged = signGiveToken({ clientId, campaignId, stepNumber: 11, donorId, expiresAt: Date.now() + 3_600_000 }, 'not-the-secret-not-the-secret-not-the-secret');
-    const altered = `${genuine.slice(0, 10)}${genuine[10] === 'A' ? 'B' : 'A'}${genuine.slice(11)}`;
-    for (const link of [forged, altered, 'nonsense', genuine.split('.')[0]]) {
+    const altered = `${genuine.split('.')[0]}.${'A'.repeat(genuine.split('.')[1].length)}`;
+    for (const link of [forged, altered]) {
+      const page = await api.request({ url: `/give/${link}`, headers: HTML });
+      expect([link, page.statusCode]).toEqual([link, 200]);
+      expect(page.body).toContain('could not be checked');
+      expect(page.body).toContain('<form');
+      expect(page.body).toContain('Give to Harbour');
+    }
+    // It takes a gift for the organisation, attributed to nothing the link claims.
+    const session = await open(forged);
+    const before = sessionCalls().length;
+    expect((await post(forged, session, { amount: '2500' })).statusCode).toBe(303);
+    const sent = form(sessionCalls()[before].body);
+    expect([sent.get('metadata[client_id]'), sent.get('metadata[campaign_id]'), sent.get('metadata[donor_id]'), sent.get('metadata[step_number]')])
+      .toEqual([clientId, '', '', '']);
+
+    const unknownClient = signGiveToken({ clientId: '00000000-0000-4000-8000-000000000000', campaignId, stepNumber: 11, donorId, expiresAt: Date.now() + 3_600_000 }, 'x'.repeat(40));
+    for (const link of ['nonsense', `${genuine.slice(0, 12)}.${genuine.split('.')[1]}`, unknownClient]) {
       const page = await api.request({ url: `/give/${link}`, headers: HTML });
       expect([link, page.statusCode]).toEqual([link, 200]);
       expect(page.body).toContain('This link does not work');
