@@ -13,17 +13,33 @@ export interface CampaignAnalytics {
 }
 
 /**
- * Control versus test from the donations attributed to the campaign (succeeded, so refunds are out;
- * dated up to now, so a mistyped future date is not a conversion yet): a recipient converts when they
- * gave at least once. Every gift of a client is in its reporting currency, so revenue adds one currency.
+ * Each donor's succeeded gifts that count for a campaign, as (donor_id, revenue) rows; binds the campaign
+ * id once. A gift counts when it is attributed to the campaign (its give link's metadata, or set by the
+ * API), or when it is unattributed and made in the campaign's window, from activation to completion (or
+ * now): a control-group donor is never asked, so only such gifts (offline, direct, an expired link) can
+ * show what the control group gives meanwhile, which is what the lift compares. Refunds are out
+ * (succeeded only); dated up to now, so a mistyped future date is not a conversion yet.
+ */
+export const CAMPAIGN_GIFTS_SQL = `
+  select d.donor_id, sum(d.amount) as revenue
+    from donations d join campaigns c on c.id = ?
+   where d.status = 'succeeded' and d.donated_at <= now()
+     and (d.campaign_id = c.id
+          or (d.campaign_id is null and c.track15_activated_at is not null
+              and d.donated_at >= c.track15_activated_at and d.donated_at <= coalesce(c.track15_completed_at, now())))
+   group by d.donor_id`;
+
+/**
+ * Control versus test from the gifts that count for the campaign (CAMPAIGN_GIFTS_SQL): a recipient
+ * converts when they gave at least once. Every gift of a client is in its reporting currency, so
+ * revenue adds one currency.
  */
 export async function campaignAnalytics(em: EntityManager, campaignId: string): Promise<CampaignAnalytics> {
   const rows = await em.execute<{ recipient_group: 'test' | 'control'; recipients: number; conversions: number; revenue: string }[]>(
     `select r.recipient_group, count(*)::int as recipients, count(g.donor_id)::int as conversions,
             coalesce(sum(g.revenue), 0) as revenue
        from campaign_recipients r
-       left join (select donor_id, sum(amount) as revenue from donations
-                   where campaign_id = ? and status = 'succeeded' and donated_at <= now() group by donor_id) g on g.donor_id = r.donor_id
+       left join (${CAMPAIGN_GIFTS_SQL}) g on g.donor_id = r.donor_id
       where r.campaign_id = ?
       group by r.recipient_group`,
     [campaignId, campaignId],

@@ -8,7 +8,7 @@ import { isConversionAsk } from '../domain/narrative';
 import type { RfmSegment } from '../domain/rfm';
 import { type SkipReason, type StepTally, emptyTally } from '../workflows/definitions';
 import type { ActivityDeps } from '.';
-import { acceptedRecipients, providerFailure, rejectedRecipient, sendMail } from './sendgrid';
+import { acceptedRecipients, answeredByProvider, providerFailure, rejectedRecipient, sendMail } from './sendgrid';
 import { buildMailRequest } from './mail-request';
 import { lockBudget, reserveBudget, settleBudget, type BudgetReservation } from './budget-spend';
 import { deliveryMetrics } from './metrics';
@@ -357,10 +357,6 @@ function claimTally(skips: SkipReason[], settled: Settled): StepTally {
   return tally;
 }
 
-/** An error carrying the provider's HTTP status: the request was answered, so it was refused, not lost. */
-function answeredByProvider(error: unknown): boolean {
-  return typeof (error as { code?: unknown }).code === 'number';
-}
 
 function asActivityFailure(error: unknown): ApplicationFailure {
   return error instanceof ApplicationFailure ? error : providerFailure(error);

@@ -7,6 +7,8 @@ import { completeCampaign } from './campaign-completion';
 import { failFastOnBadData } from './data-failures';
 import { type AlertChannel, type AlertRetryPolicy, type BudgetAlertScope, deliverBudgetAlert, giveUpBudgetAlert, prepareBudgetAlert } from './budget-alerts/delivery';
 import { createDeliverBatch } from './deliver-batch';
+import { type GiftEventInput, recordGiftEvent } from './giving/gift-events';
+import { type ReceiptSendInput, sendReceipt } from './giving/receipts';
 import { type AbStepScope, decideAbTest, planAbTest } from './delivery/ab-decision';
 import { type RehearsalPlanInput, planRehearsal } from './previews/rehearsal';
 import { type TestSendInput, sendTestMessage } from './previews/test-send';
@@ -76,6 +78,12 @@ export function createActivities(deps: ActivityDeps) {
     loadActivationPlan: (input: { clientId: string }) => inClient(input.clientId, (em) => loadActivationPlan(em, input.clientId)),
     sendActivationReminder: (input: { clientId: string }) => sendActivationReminder(deps, input.clientId),
     expireActivationToken: (input: { clientId: string }) => inClient(input.clientId, (em) => expireActivationToken(em, input.clientId)),
+    recordGiftEvent: async (event: GiftEventInput) => {
+      const outcome = await recordGiftEvent(deps, event);
+      webhookMetrics.applied('stripe', { applied: Number(outcome.applied), duplicates: Number(!outcome.applied) });
+      return outcome;
+    },
+    sendReceipt: (input: ReceiptSendInput) => sendReceipt(deps, input),
     applySendGridEvents: async (input: { clientId: string; events: SendGridEventInput[] }) => {
       const outcome = await applySendGridEvents(deps, input.clientId, input.events);
       webhookMetrics.applied('sendgrid', outcome);

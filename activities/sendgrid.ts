@@ -86,6 +86,11 @@ function httpStatusOf(error: unknown): number | undefined {
   return typeof code === 'number' ? code : undefined;
 }
 
+/** An error carrying the provider's HTTP status: the request was answered, so it was refused, not lost. */
+export function answeredByProvider(error: unknown): boolean {
+  return typeof (error as { code?: unknown }).code === 'number';
+}
+
 /** A 400 that names one personalization: that recipient's delivery failed, the rest may be resent. */
 export interface RejectedRecipient { index: number; reason: string }
 

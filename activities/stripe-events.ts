@@ -4,6 +4,7 @@ import { asOperator, isUuid, withClient } from '../domain/db/tenancy';
 import { toDecimalString } from '../domain/money';
 import { type PaymentStatus, type RecordedStripeEvent, STRIPE_EVENT_STATUS, advancePayment, donationStatusFor } from '../domain/payment-status';
 import type { ActivityDeps } from '.';
+import { voidReceipt } from './giving/receipts';
 import { recalculateRfm } from './rfm-recalculation';
 
 /** The part of a verified Stripe event the product records (small enough for workflow history). */
@@ -53,10 +54,7 @@ export async function applyStripeEvent(deps: Pick<ActivityDeps, 'orm'>, event: S
   const clientId = await clientOfEvent(deps, event);
   if (!clientId) return ignore(deps, event, 'not caused by the product: no client in its metadata and an unknown payment intent');
   return withClient(deps.orm.em, clientId, async (em) => {
-    const [fresh] = await em.execute<{ event_id: string }[]>(
-      `insert into processed_webhook_events (provider, event_id, client_id) values ('stripe', ?, ?) on conflict do nothing returning event_id`,
-      [event.eventId, clientId]);
-    if (!fresh) return NOT_APPLIED;
+    if (!await firstDelivery(em, event.eventId, clientId)) return NOT_APPLIED;
 
     const payment = await findOrCreatePayment(em, clientId, event);
     const status = advancePayment(payment.status, STRIPE_EVENT_STATUS[event.type]);
@@ -88,6 +86,8 @@ export async function applyStripeEvent(deps: Pick<ActivityDeps, 'orm'>, event: S
        returning id`,
       [clientId, payment.donor_id, payment.campaign_id, toDecimalString(payment.amount, payment.currency), payment.currency, donationStatus,
         chargedAt, donationStatus, event.type === 'charge.refunded' ? event.occurredAt : null, payment.id, event.paymentIntentId]);
+    // A refund sends nothing new: the gift's receipt, if it had one, is void from now on.
+    if (donationStatus === 'refunded') await voidReceipt(em, donation.id, event.occurredAt);
     // A gift (or its refund) changes the donor's recency, frequency and value.
     await recalculateRfm(em, clientId, new Date(), payment.donor_id);
     return { applied: true, ignored: null, paymentStatus: status, donationId: donation.id };
@@ -103,13 +103,28 @@ async function clientOfEvent(deps: Pick<ActivityDeps, 'orm'>, event: StripeEvent
   return row?.client_id ?? null;
 }
 
-/** Acknowledges an event the product does not act on, recorded once (unattributed) with the reason. */
-async function ignore(deps: Pick<ActivityDeps, 'orm'>, event: StripeEventInput, reason: string): Promise<StripeEventOutcome> {
+/**
+ * Records a Stripe event id in the client's transaction that applies it: true the first time, false for
+ * a redelivery (or a retry of an attempt that committed), which must then change nothing.
+ */
+export async function firstDelivery(em: EntityManager, eventId: string, clientId: string): Promise<boolean> {
+  const [fresh] = await em.execute<{ event_id: string }[]>(
+    `insert into processed_webhook_events (provider, event_id, client_id) values ('stripe', ?, ?) on conflict do nothing returning event_id`,
+    [eventId, clientId]);
+  return fresh !== undefined;
+}
+
+/** Acknowledges an event the product does not act on, recorded once (unattributed) with the reason; true the first time. */
+export async function ignoreStripeEvent(deps: Pick<ActivityDeps, 'orm'>, eventId: string, reason: string): Promise<boolean> {
   const [fresh] = await asOperator(deps.orm.em, (em) => em.execute<{ event_id: string }[]>(
     `insert into processed_webhook_events (provider, event_id, client_id, outcome, ignored_reason) values ('stripe', ?, null, 'ignored', ?)
      on conflict do nothing returning event_id`,
-    [event.eventId, reason]));
-  return fresh ? { ...NOT_APPLIED, ignored: reason } : NOT_APPLIED;
+    [eventId, reason]));
+  return fresh !== undefined;
+}
+
+async function ignore(deps: Pick<ActivityDeps, 'orm'>, event: StripeEventInput, reason: string): Promise<StripeEventOutcome> {
+  return await ignoreStripeEvent(deps, event.eventId, reason) ? { ...NOT_APPLIED, ignored: reason } : NOT_APPLIED;
 }
 
 /** The payment the API stored when it created the intent; or, for an intent made elsewhere, a new one. */
@@ -127,6 +142,6 @@ async function findOrCreatePayment(em: EntityManager, clientId: string, event: S
   return created;
 }
 
-function uuidOrNull(value: string | undefined): string | null {
+export function uuidOrNull(value: string | undefined): string | null {
   return isUuid(value) ? value : null;
 }

@@ -103,3 +103,14 @@ export function toDecimalString(minor: number, currency: CurrencyCode): string {
   if (exponent === 0) return sign + digits;
   return `${sign}${digits.slice(0, -exponent)}.${digits.slice(-exponent)}`;
 }
+
+/** An amount as a donor reads it: $35, $42.50, ¥5,000, 1.250 KWD. */
+export function formatMoney(minor: number, currency: string): string {
+  const major = toMajorUnits(minor, currency);
+  const whole = Number.isInteger(major);
+  try {
+    return new Intl.NumberFormat('en', { style: 'currency', currency: currency.toUpperCase(), ...(whole ? { minimumFractionDigits: 0, maximumFractionDigits: 0 } : {}) }).format(major);
+  } catch {
+    return `${major} ${currency.toUpperCase()}`;
+  }
+}

@@ -1,5 +1,6 @@
 // The workflow bundle's entry: everything the worker may run.
 export { campaignWorkflow } from './campaign';
+export { giftEventWorkflow } from './gift-events';
 export { touchpointWorkflow } from './touchpoint';
 export { sendGridEventsWorkflow, stripeEventWorkflow } from './provider-events';
 export { rfmNightlyWorkflow } from './rfm-nightly';

@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { withClient } from '../../domain/db/tenancy';
 import { type GiveClaims, readGiveToken } from '../../domain/give-token';
-import { MoneyError, chargeIncrement, toMajorUnits, toMinorUnits } from '../../domain/money';
+import { MoneyError, chargeIncrement, formatMoney, toMinorUnits } from '../../domain/money';
 import { type FieldError, invalid } from '../problem';
 import { problems, text } from '../schemas/common';
 import { type GiveFrequency, startCheckout } from '../services/giving/checkout';
@@ -144,15 +144,5 @@ export function readGift(body: NonNullable<z.output<typeof GiveForm>>, currency:
   return errors.length > 0 || amount === null ? { errors } : { amount, frequency: frequency as GiveFrequency };
 }
 
-/** An amount as a donor reads it: $35, $42.50, ¥5,000, 1.250 KWD. */
-export function formatMoney(minor: number, currency: string): string {
-  const major = toMajorUnits(minor, currency);
-  const whole = Number.isInteger(major);
-  try {
-    return new Intl.NumberFormat('en', { style: 'currency', currency: currency.toUpperCase(), ...(whole ? { minimumFractionDigits: 0, maximumFractionDigits: 0 } : {}) }).format(major);
-  } catch {
-    return `${major} ${currency.toUpperCase()}`;
-  }
-}
 
 export default givePages;

@@ -6,7 +6,7 @@ import { type ManageClaims, readManageToken } from '../../domain/give-token';
 import { problems, text } from '../schemas/common';
 import { cancelRecurringGift, loadRecurringGift } from '../services/giving/recurring-gifts';
 import { type PageOptions, HtmlPage } from './common';
-import { formatMoney } from './give';
+import { formatMoney } from '../../domain/money';
 import { managePage, messagePage } from './render';
 
 const TokenParams = z.strictObject({

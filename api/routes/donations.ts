@@ -5,6 +5,8 @@ import { DonationIntent, DonationIntentCreate, Payment, PaymentPage, PaymentPara
 import { getDonation, listDonations, recordDonation } from '../services/donations';
 import { createDonationIntent } from '../services/payment-intents';
 import { getPayment, listPayments } from '../services/payments/reads';
+import { Receipt, ReceiptPage, ReceiptParams, ReceiptQuery } from '../schemas/receipts';
+import { getReceipt, listReceipts } from '../services/giving/receipts';
 
 const tags = ['donations'];
 
@@ -63,6 +65,22 @@ const donationRoutes: FastifyPluginAsyncZod = async (app) => {
       response: { 200: Payment, ...problems(...AUTHENTICATED_ERRORS, 404) },
     },
   }, (request) => request.inClient(request.params.clientId, (em) => getPayment(em, request.params.paymentId)));
+
+  app.get('/clients/:clientId/receipts', {
+    schema: {
+      summary: 'List gift receipts, newest number first, by donor or year: number (gapless per client and year), amount, date, whether void (refunded) and the email\'s status', tags,
+      params: ClientParams, querystring: ReceiptQuery,
+      response: { 200: ReceiptPage, ...problems(...AUTHENTICATED_ERRORS, 404) },
+    },
+  }, async (request) => pageOf(await request.inClient(request.params.clientId, (em) => listReceipts(em, request.query)), request.query));
+
+  app.get('/clients/:clientId/receipts/:receiptId', {
+    schema: {
+      summary: 'Get a gift receipt: number, amount (major and minor units), date, void once refunded, and the email\'s status', tags,
+      params: ReceiptParams,
+      response: { 200: Receipt, ...problems(...AUTHENTICATED_ERRORS, 404) },
+    },
+  }, (request) => request.inClient(request.params.clientId, (em) => getReceipt(em, request.params.receiptId)));
 };
 
 export default donationRoutes;

@@ -34,9 +34,15 @@ export const Analytics = z.object({
     segment: rfmSegment('RFM segment when the audience was frozen; null for donors without gifts').nullable(),
     group: recipientGroup,
     recipients: z.number().int(),
-    conversions: z.number().int(),
-    revenue: z.number(),
-  })),
+    conversions: z.number().int().describe('Recipients of the segment and group who gave (gifts that count for the campaign: attributed to it, or unattributed within its window)'),
+    revenue: z.number().describe('What they gave, in major units of the client\'s reporting currency'),
+  })).describe('Revenue and conversions per RFM segment and group'),
+  steps: z.array(z.object({
+    step_number: z.number().int().describe('The touchpoint whose give link the gifts came through'),
+    conversions: z.number().int().describe('Donors who gave through it'),
+    gifts: z.number().int().describe('Succeeded gifts through it (each month of a monthly gift is one)'),
+    revenue: z.number().describe('Their sum, in major units of the client\'s reporting currency'),
+  })).describe('Revenue and conversions per touchpoint (issue 11): gifts made through a step\'s personal give link, refunds out'),
   retention: z.object({ control: Retention, test: Retention }),
   ab_tests: z.array(z.object({
     step_number: z.number().int(),

@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { z } from 'zod';
-import { campaignAnalytics } from '../../activities/campaign-completion';
+import { CAMPAIGN_GIFTS_SQL, campaignAnalytics } from '../../activities/campaign-completion';
 import { campaignAbDecisions } from '../../activities/delivery/ab-decision';
 import type { RfmSegment } from '../../domain/rfm';
 import { pageOf } from '../schemas/common';
@@ -10,7 +10,8 @@ type Group = 'test' | 'control';
 
 /**
  * Control versus test (the same computation the workflow records at completion), broken down by the
- * RFM segment each recipient had when the audience was frozen, and retention of earlier donors.
+ * RFM segment each recipient had when the audience was frozen, revenue and conversions per step (the
+ * touchpoint whose give link converted), and retention of earlier donors.
  */
 export async function analyticsReport(em: EntityManager, campaignId: string) {
   const analytics = await campaignAnalytics(em, campaignId);
@@ -18,11 +19,18 @@ export async function analyticsReport(em: EntityManager, campaignId: string) {
     `select r.segment_at_start as segment, r.recipient_group as "group", count(*)::int as recipients,
             count(g.donor_id)::int as conversions, coalesce(sum(g.revenue), 0) as revenue
        from campaign_recipients r
-       left join (select donor_id, sum(amount) as revenue from donations
-                   where campaign_id = ? and status = 'succeeded' and donated_at <= now() group by donor_id) g on g.donor_id = r.donor_id
+       left join (${CAMPAIGN_GIFTS_SQL}) g on g.donor_id = r.donor_id
       where r.campaign_id = ?
       group by 1, 2 order by 1 nulls last, 2`,
     [campaignId, campaignId],
+  );
+  // Which touchpoint converted: the step whose give link the gift came through (donations.step_number).
+  const steps = await em.execute<{ step_number: number; conversions: number; gifts: number; revenue: string }[]>(
+    `select step_number, count(distinct donor_id)::int as conversions, count(*)::int as gifts, sum(amount) as revenue
+       from donations
+      where campaign_id = ? and step_number is not null and status = 'succeeded' and donated_at <= now()
+      group by 1 order by 1`,
+    [campaignId],
   );
   const retention = await em.execute<{ group: Group; prior_donors: number; retained: number }[]>(
     `select r.recipient_group as "group", count(*)::int as prior_donors,
@@ -51,6 +59,7 @@ export async function analyticsReport(em: EntityManager, campaignId: string) {
     ci95: analytics.ci95,
     p_value: analytics.pValue,
     segments: segments.map((row) => ({ ...row, revenue: Number(row.revenue) })),
+    steps: steps.map((row) => ({ ...row, revenue: Number(row.revenue) })),
     retention: { control: retentionOf('control'), test: retentionOf('test') },
     ab_tests: (await campaignAbDecisions(em, campaignId)).map((d) => ({
       step_number: d.stepNumber, metric: d.metric, winner: d.winner, significant: d.significant, p_value: d.pValue, decided_at: d.decidedAt,

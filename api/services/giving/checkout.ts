@@ -49,6 +49,7 @@ export async function startCheckout(inClient: InClient, stripe: Stripe, request:
   if (stored.session_url) return stored.session_url;
 
   const metadata: Record<string, string> = {
+    purpose: 'gift', // api/services/payments/stripe-dispatch.ts: the webhook hands its events to api/services/giving/gift-events.ts
     client_id: target.clientId,
     campaign_id: target.attribution?.campaignId ?? '',
     step_number: target.attribution ? String(target.attribution.stepNumber) : '',

@@ -1,6 +1,7 @@
 import type Stripe from 'stripe';
 import { type Accepted, type Dispatch, ONCE, startOnce } from '../provider-events';
 import { readActivationEvent } from '../activation/activation-webhook';
+import { readGiftEvent } from '../giving/gift-events';
 import { readTicketOrderEvent } from '../events/ticket-webhook';
 import { readPaymentEvent } from './payment-events';
 import type { StripePurposeReader } from './stripe-purpose';
@@ -14,6 +15,7 @@ const STRIPE_PURPOSES: Record<string, StripePurposeReader> = {
   payment: readPaymentEvent,
   ticket_order: readTicketOrderEvent,
   activation: readActivationEvent,
+  gift: readGiftEvent,
 };
 
 /**
