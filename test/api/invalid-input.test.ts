@@ -26,6 +26,7 @@ describe('invalid input to every documented operation', () => {
     ids.alertId = (await api.fixtures.budgetAlert(client.id, ids.budgetId)).alertId;
     const payment = await api.fixtures.payment(client.id, ids.donorId, 2500);
     [ids.paymentId, ids.donationId] = [payment.paymentId, payment.donationId!];
+    ids.receiptId = await api.fixtures.receipt(client.id, payment.donationId!);
     ids.versionId = await api.fixtures.contentVersion(client.id, 'activation', { headline: 'Fuzzed' }, true);
     ids.otherVersionId = await api.fixtures.contentVersion(client.id, 'activation', { headline: 'Fuzzed baseline' });
     ids.pageType = 'activation';

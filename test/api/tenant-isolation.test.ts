@@ -24,6 +24,7 @@ describe('tenant isolation on every operation', () => {
     const campaignId = await api.fixtures.track15Campaign(clientA.id, { name: 'Alpha Appeal' });
     await api.fixtures.donation(clientA.id, donorId, 75, { campaignId });
     const { paymentId, donationId } = await api.fixtures.payment(clientA.id, donorId, 4200);
+    const receiptId = await api.fixtures.receipt(clientA.id, donationId!);
     await api.fixtures.unsubscribe(clientA.id, donorId, 'marketing');
     const [{ id: keyId }] = await api.fixtures.query<{ id: string }>('select id from api_keys where client_id = $1', [clientA.id]);
     const profiles = await api.fixtures.profileSet(clientA.id, 'Alpha');
@@ -34,8 +35,8 @@ describe('tenant isolation on every operation', () => {
     // B has settings of its own, so reading its own answers 200 (and nothing of A's).
     await api.fixtures.budgetAlert(b.id, (await api.fixtures.profileSet(b.id, 'Beta')).budgetId, 'beta');
     const { checkInCode, ...event } = await api.fixtures.ticketedEvent(clientA.id, donorId, { name: 'Alpha Gala' });
-    a = { clientId: clientA.id, donorId, campaignId, keyId, paymentId, donationId: donationId!, stepNumber: '7', category: 'marketing', pageType: 'activation', versionId, otherVersionId: versionId, alertId, ...profiles, ...event };
-    secrets = [clientA.id, donorId, campaignId, keyId, paymentId, donationId!, 'alpha-donor@donors.test', 'Alphonse', 'Alpha Appeal', 'Alpha Org',
+    a = { clientId: clientA.id, donorId, campaignId, keyId, paymentId, donationId: donationId!, receiptId, stepNumber: '7', category: 'marketing', pageType: 'activation', versionId, otherVersionId: versionId, alertId, ...profiles, ...event };
+    secrets = [clientA.id, donorId, campaignId, keyId, paymentId, donationId!, receiptId, 'alpha-donor@donors.test', 'Alphonse', 'Alpha Appeal', 'Alpha Org',
       ...Object.values(profiles), 'Alpha families', 'Alpha brand', 'Alpha budget', 'Alpha container', versionId, 'Alpha activation headline',
       alertId, signingSecret, 'alpha-finance@client.test', 'alpha.hooks.test', ...Object.values(event), checkInCode, 'Alpha Gala'];
     operations = (await documentedOperations(api)).filter((operation) => operation.path.startsWith('/v1/'));
@@ -116,7 +117,7 @@ describe('tenant isolation on every operation', () => {
   it('answers 404 to B naming its own client with A\'s resources in the path or body, and lists none of A\'s data', async () => {
     const before = await databaseFingerprint(api.fixtures);
     const refersToA = (operation: Operation) =>
-      /\{(donorId|campaignId|keyId|paymentId|donationId|profileId|guidelineId|budgetId|containerId|versionId|otherVersionId|alertId|eventId|ticketTypeId|orderId|ticketId)\}/.test(operation.path)
+      /\{(donorId|campaignId|keyId|paymentId|donationId|receiptId|profileId|guidelineId|budgetId|containerId|versionId|otherVersionId|alertId|eventId|ticketTypeId|orderId|ticketId)\}/.test(operation.path)
       || [a.donorId, a.profileId, a.containerId, a.guidelineId, a.ticketNumber].some((id) => JSON.stringify(validBodies()[operation.key] ?? '').includes(id));
     const tenantOperations = operations.filter((operation) => operation.path.includes('{clientId}'));
     for (const operation of tenantOperations.filter(refersToA)) {

@@ -100,6 +100,18 @@ export class Fixtures {
     return { eventId: event.id, ticketTypeId: type.id, orderId: order.id, ticketId: ticket.id, ticketNumber, checkInCode };
   }
 
+  /** The receipt of a gift, numbered next in its client's current year (as activities/giving/receipts.ts issues them). */
+  async receipt(clientId: string, donationId: string): Promise<string> {
+    const [receipt] = await this.query<{ id: string }>(
+      `with counter as (
+         insert into receipt_counters (client_id, year, last_number) values ($1, extract(year from now())::int, 1)
+         on conflict (client_id, year) do update set last_number = receipt_counters.last_number + 1 returning year, last_number)
+       insert into receipts (client_id, donation_id, donor_id, year, number, amount, currency)
+       select $1, d.id, d.donor_id, counter.year, counter.last_number, (d.amount * 100)::int, d.currency from donations d, counter where d.id = $2
+       returning id`, [clientId, donationId]);
+    return receipt.id;
+  }
+
   /** A Track15 campaign ready for launch, its 15 steps generated from the season template. */
   async track15Campaign(clientId: string, options: CampaignSeed = {}): Promise<string> {
     const [campaign] = await this.query<{ id: string }>(
