@@ -15,7 +15,7 @@ import {
 import { type Block, activationPage, agreementPage, outcomePage } from './activation-render';
 import { brandOf } from './brand';
 import { HtmlPage, PAGE_CSP, type PageOptions, publicBase, wantsHtml } from './common';
-import { formatMoney } from './give';
+import { formatMoney } from '../../domain/money';
 import { messagePage } from './render';
 
 export interface ActivationPagesOptions extends PageOptions {
