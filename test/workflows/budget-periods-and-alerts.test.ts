@@ -1,8 +1,13 @@
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { alertEmail } from '../../activities/budget-alerts/message';
+import { buildMailRequest } from '../../activities/mail-request';
+import { sendMail } from '../../activities/sendgrid';
 import { getBudgetAlert } from '../../api/services/profiles/budget-alerts';
 import { withClient } from '../../domain/db/tenancy';
 import { EVENT_ID_HEADER, SIGNATURE_HEADER, verifyWebhookSignature } from '../../domain/webhook-signature';
+import { budgetAlertWorkflow } from '../../workflows/budget-alert';
+import { budgetAlertWorkflowId } from '../../workflows/definitions';
 import { campaignStatus, stopCampaign } from '../../workflows/lifecycle';
 import { type CampaignHarness, eventually, startCampaignHarness } from '../support/campaign-harness';
 
@@ -145,12 +150,20 @@ describe('budget periods and alerts', () => {
     await new Promise((resolve) => setTimeout(resolve, 3000));
     for (const alert of alerts) {
       const calls = receiver.calls.filter((call) => call.eventId === alert.id);
-      expect(calls.map((call) => [call.status, call.signed, call.path])).toEqual([[503, true, '/hooks/budget'], [503, true, '/hooks/budget'], [200, true, '/hooks/budget']]);
+      // Two refusals, then the one delivery, and nothing after it; every call signed.
+      expect(calls.map((call) => call.status)).toEqual([503, 503, 200]);
+      expect(calls.every((call) => call.signed && call.path === '/hooks/budget')).toBe(true);
       expect(calls[2].body).toMatchObject({ id: alert.id, type: 'budget.alert', client_id: clientId, data: { budget: { id: budgetId, period: 'LIFETIME' } } });
       expect(h.sink.deliveries().filter((d) => d.customArgs.budget_alert_id === alert.id).map((d) => d.to)).toEqual(['finance@client.test']);
       const answer = await withClient(h.orm.em, clientId, (em) => getBudgetAlert(em, alert.id));
       expect(answer.webhook.status).toBe('delivered');
-      expect(answer.webhook.attempts.map((a) => [a.attempt, a.outcome, a.http_status])).toEqual([[1, 'failed', 503], [2, 'failed', 503], [3, 'delivered', 200]]);
+      // Every attempt is on record, numbered as Temporal numbered them; an attempt under way when the worker shut
+      // down was cancelled, and counts as failed with no HTTP status.
+      const attempts = answer.webhook.attempts;
+      expect(attempts.map((attempt) => attempt.attempt)).toEqual(attempts.map((_, index) => index + 1));
+      expect(attempts.at(-1)).toMatchObject({ outcome: 'delivered', http_status: 200 });
+      expect(attempts.slice(0, -1).every((attempt) => attempt.outcome === 'failed' && [503, null].includes(attempt.http_status))).toBe(true);
+      expect(attempts.filter((attempt) => attempt.http_status === 503)).not.toHaveLength(0);
       expect(answer.email.attempts.map((a) => [a.attempt, a.outcome])).toEqual([[1, 'delivered']]);
     }
 
@@ -167,4 +180,43 @@ describe('budget periods and alerts', () => {
     await stopCampaign(h.lifecycle, campaignId, 'test done').catch(() => undefined);
     await stopCampaign(h.lifecycle, failingCampaign, 'test done').catch(() => undefined);
   }, 120_000);
+
+  it('an alert email whose earlier attempt lost its answer is found in SendGrid\'s record, not sent again; without a record it is sent once', async () => {
+    const clientId = await h.fixtures.client('Lost Answer');
+    await h.fixtures.query(`insert into budget_alert_settings (client_id, email, signing_secret) values ($1, 'books@lost.test', 'whsec_unused')`, [clientId]);
+    const [{ id: budgetId }] = await h.fixtures.query<{ id: string }>(`insert into budgets (client_id, name, amount) values ($1, 'Lost', 10) returning id`, [clientId]);
+    const alertFor = async (threshold: number) => {
+      const [{ id }] = await h.fixtures.query<{ id: string }>(
+        `insert into budget_alert_events (budget_id, client_id, threshold_percent, percentage_spent, amount_spent) values ($1, $2, $3, $3, 1) returning id`,
+        [budgetId, clientId, threshold]);
+      // The earlier attempt: recorded, its call made, its answer never recorded (the worker died).
+      await h.fixtures.query(`insert into budget_alert_attempts (client_id, alert_id, channel, attempt, target) values ($1, $2, 'email', 1, 'books@lost.test')`, [clientId, id]);
+      return id;
+    };
+    const accepted = await alertFor(50);
+    const lost = await alertFor(90);
+    const facts = {
+      id: accepted, clientId, budgetId, budgetName: 'Lost', currency: 'usd', amount: '10.00', period: 'LIFETIME', periodKey: 'LIFETIME',
+      thresholdPercent: '50.00', percentageSpent: '50.00', amountSpent: '1.00', firedAt: new Date().toISOString(),
+    };
+    await sendMail(h.activityDeps.sendgrid, new AbortController().signal, buildMailRequest(alertEmail(facts, 'books@lost.test', 'alerts@track15.test')).body!);
+
+    const run = (alertId: string) => h.temporal.client.workflow.execute(budgetAlertWorkflow, {
+      taskQueue: h.temporal.taskQueue, workflowId: budgetAlertWorkflowId(alertId), args: [{ clientId, alertId }],
+    });
+    expect(await run(accepted)).toEqual({ email: 'delivered' });
+    expect(await run(lost)).toEqual({ email: 'delivered' });
+    const emails = (alertId: string) => h.sink.deliveries().filter((d) => d.customArgs.budget_alert_id === alertId).length;
+    expect([emails(accepted), emails(lost)]).toEqual([1, 1]);
+    const states = await h.fixtures.query<{ id: string; email_status: string; webhook_status: string; attempts: string }>(
+      `select e.id, e.email_status, e.webhook_status,
+              (select string_agg(coalesce(a.outcome, 'unknown'), ',' order by a.started_at) from budget_alert_attempts a where a.alert_id = e.id) as attempts
+         from budget_alert_events e where e.budget_id = $1`, [budgetId]);
+    expect(Object.fromEntries(states.map((row) => [row.id, [row.email_status, row.webhook_status, row.attempts]]))).toEqual({
+      // Found accepted: the lost attempt is settled as delivered, nothing sent again.
+      [accepted]: ['delivered', 'not_configured', 'delivered'],
+      // Not in SendGrid's record: the lost attempt stays unknown and a new one sends it.
+      [lost]: ['delivered', 'not_configured', 'unknown,delivered'],
+    });
+  }, 60_000);
 });
