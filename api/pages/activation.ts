@@ -50,7 +50,8 @@ const ACTIVATION_CSP = { directives: { ...PAGE_CSP.directives, 'img-src': ["'sel
  * - An unknown, malformed or used-up token (paid, or expired by the workflow), and a client without a
  *   current version of the page, all get the same 404 page, which names nothing. Each request costs one
  *   indexed token lookup, and the pages share a tight per-address limit, so guessing tokens is slow.
- * - The processing and confirmation pages stay reachable after payment and expiry once a payment was started.
+ * - The processing and confirmation pages stay reachable after payment and expiry once a payment was started;
+ *   after a declined payment the processing page leads back to the agreement.
  */
 const activationPages: FastifyPluginAsyncZod<ActivationPagesOptions> = async (app, options) => {
   // One limiter (one counter per address) for all the activation pages, on top of the public pages' own.
@@ -167,13 +168,15 @@ const activationPages: FastifyPluginAsyncZod<ActivationPagesOptions> = async (ap
       ...routeConfig,
       schema: {
         summary: pageType === 'processing'
-          ? 'Where Stripe Checkout returns the client: the current processing version until the payment is recorded, then 303 to the confirmation page'
+          ? 'Where Stripe Checkout returns the client: the current processing version until the payment is recorded, then 303 to the confirmation page (to the agreement after a decline)'
           : 'The current confirmation version once the payment is recorded (else 303 to the processing page)',
         tags, params: TokenParams, querystring: ANY_QUERY, response: { ...errorsAs404, 303: z.null().describe(`To the ${other} page (Location)`) },
       },
     }, async (request, reply) => {
       const state = await open(request.params.token);
       if (!state?.paymentStarted || !state.versions[pageType]) return notFound(request, reply);
+      // A declined payment: back to the agreement, to accept and pay again.
+      if (pageType === 'processing' && state.status === 'failed' && isOpen(state)) return reply.redirect(`/activate/${request.params.token}/agreement`, 303);
       if ((state.status === 'paid') !== (pageType === 'confirmation')) return reply.redirect(`/activate/${request.params.token}/${other}`, 303);
       await view(request, state, pageType);
       const content = state.versions[pageType].content as { call_to_action?: { label: string } };

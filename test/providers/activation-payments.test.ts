@@ -91,6 +91,8 @@ describe('activation payments', () => {
     const first = await accept(a);
     await deliver([first.failed()]);
     expect(await state(a)).toEqual({ status: 'failed', payments: [expect.objectContaining({ status: 'failed', failure_reason: 'Your card was declined.' })] });
+    const back = await api.request({ url: `/activate/${a.token}/processing`, headers: HTML });
+    expect([back.statusCode, back.headers.location]).toEqual([303, `/activate/${a.token}/agreement`]);
     const second = await accept(a);
     expect((await state(a)).status).toBe('active');
     await deliver([second.succeeded()]);
