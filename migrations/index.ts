@@ -30,6 +30,7 @@ import { Migration20261130106000ContentOutcomes } from './Migration2026113010600
 import { Migration20261130106100ActivationFunnel } from './Migration20261130106100ActivationFunnel';
 import { Migration20261130123000BudgetPeriodsAndAlerts } from './Migration20261130123000BudgetPeriodsAndAlerts';
 import { Migration20261130124000EventTickets } from './Migration20261130124000EventTickets';
+import { Migration20261130124500TicketOrderIdempotency } from './Migration20261130124500TicketOrderIdempotency';
 
 /** Applied in this order; a new migration is appended here. */
 export const migrationsList: MigrationObject[] = [
@@ -64,4 +65,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261130121000CampaignProgress', class: Migration20261130121000CampaignProgress },
   { name: 'Migration20261130124000EventTickets', class: Migration20261130124000EventTickets },
   { name: 'Migration20261130122000ActivationPages', class: Migration20261130122000ActivationPages },
+  { name: 'Migration20261130124500TicketOrderIdempotency', class: Migration20261130124500TicketOrderIdempotency },
 ];

@@ -45,6 +45,16 @@ export const BODY_ERRORS: ErrorStatus[] = [...AUTHENTICATED_ERRORS, 413, 415];
 export const uuid = z.uuid();
 
 /**
+ * The caller's key for one attempt at something that must happen once (a gift, a ticket purchase):
+ * 8-200 printable ASCII characters without spaces, as Stripe's Idempotency-Key (a UUID v4 serves).
+ * Sending it again answers what the first attempt made; `what` says what that is, for the API reference.
+ */
+export function idempotencyKey(what: string) {
+  return z.string().regex(/^[\x21-\x7e]{8,200}$/, 'must be 8-200 printable ASCII characters without spaces')
+    .describe(`Your key for this attempt: sending it again (after a timeout, say) returns the same ${what} instead of creating another`);
+}
+
+/**
  * Every string a caller sends goes through this (rule and reasons: domain/text.ts): NUL, the other
  * control characters and unpaired surrogates answer 400 naming the field, before anything reaches the
  * database or a workflow. Single-line by default; `{ multiline: true }` also admits tab, CR and LF.

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ClientParams, choice, page, pagination, timestamp, uuid } from './common';
+import { ClientParams, choice, idempotencyKey, page, pagination, timestamp, uuid } from './common';
 import { giftCurrency, majorAmount } from './money';
 
 export const DonationIntentCreate = z.strictObject({
@@ -7,8 +7,7 @@ export const DonationIntentCreate = z.strictObject({
   campaign_id: uuid.nullish().describe('The campaign the gift is attributed to'),
   amount: majorAmount,
   currency: giftCurrency,
-  idempotency_key: z.string().regex(/^[\x21-\x7e]{8,200}$/, 'must be 8-200 printable ASCII characters without spaces')
-    .describe('Your key for this donation attempt: sending it again (after a timeout, say) returns the same PaymentIntent instead of creating another'),
+  idempotency_key: idempotencyKey('PaymentIntent'),
 });
 
 export const DonationIntent = z.object({

@@ -110,11 +110,16 @@ export const TicketType = defineEntity({
 });
 export type ITicketType = InferEntity<typeof TicketType>;
 
-/** One purchase of tickets: held until paid, or released by its workflow (`ticket-order-<id>`) when the hold runs out. */
+/**
+ * One purchase of tickets: held until paid, or released by its workflow (`ticket-order-<id>`) when the hold
+ * runs out. Made once per (client, idempotencyKey): a repeat of the key answers this order
+ * (api/services/events/ticket-orders.ts).
+ */
 export const TicketOrder = defineEntity({
   name: 'TicketOrder',
   tableName: 'ticket_orders',
   filters: tenantFilter('client'),
+  uniques: [{ name: 'uq_ticket_orders_idempotency_key', properties: ['client', 'idempotencyKey'] }],
   properties: {
     id: uuidPk(),
     client: belongsToClient(),
@@ -133,6 +138,10 @@ export const TicketOrder = defineEntity({
     latePaymentAt: timestamp(),
     lateRefundId: varchar(255).nullable(),
     lateRefundedAt: timestamp(),
+    /** The caller's key for this purchase attempt; null on orders made before keys, or whose attempt failed before checkout. */
+    idempotencyKey: varchar(200).nullable(),
+    /** SHA-256 (hex) of the purchase as first asked: a repeat of the key asking something else is refused. */
+    requestFingerprint: p.character().length(64).nullable(),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },

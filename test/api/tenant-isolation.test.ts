@@ -83,6 +83,7 @@ describe('tenant isolation on every operation', () => {
     'PATCH /v1/clients/{clientId}/events/{eventId}/ticket-types/{ticketTypeId}': { price: 1 },
     'POST /v1/clients/{clientId}/events/{eventId}/orders': {
       donor_id: a.donorId, items: [{ ticket_type_id: a.ticketTypeId, quantity: 1 }], success_url: 'https://intruder.test/ok', cancel_url: 'https://intruder.test/no',
+      idempotency_key: 'intruder-order-1',
     },
     'POST /v1/clients/{clientId}/tickets/check-in': { ticket_number: a.ticketNumber },
   });

@@ -89,6 +89,7 @@ const VIOLATIONS: Record<string, [table: string, set: string]> = {
   chk_ticket_types_sales_window: ['ticket_types', `sales_start_at = now(), sales_end_at = now() - interval '1 day'`],
   chk_ticket_orders_status: ['ticket_orders', `status = 'lost'`],
   chk_ticket_orders_amount: ['ticket_orders', 'amount_total = -1'],
+  chk_ticket_orders_fingerprint: ['ticket_orders', `idempotency_key = 'gala-order-1'`],
   chk_event_tickets_unit_amount: ['event_tickets', 'unit_amount = -1'],
   chk_event_tickets_donation_amount: ['event_tickets', 'donation_amount = -1'],
   chk_ticket_mails_kind: ['ticket_mails', `kind = 'sms'`],

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { type ApiHarness, STRIPE_MOCK_URL, STRIPE_WEBHOOK_SECRET, startApi } from '../api/support';
 import { FaultProxy } from '../fakes/fault-proxy';
@@ -57,13 +57,13 @@ describe('an event cancelled while its worker is killed', () => {
     const orders: { id: string; intent: string }[] = [];
     for (const buyer of buyers) {
       const response = await call('POST', `/events/${event.id}/orders`, {
-        ...buyer, items: [{ ticket_type_id: type.id, quantity: 2 }], success_url: 'https://gala.test/ok', cancel_url: 'https://gala.test/no',
+        ...buyer, items: [{ ticket_type_id: type.id, quantity: 2 }], success_url: 'https://gala.test/ok', cancel_url: 'https://gala.test/no', idempotency_key: randomUUID(),
       });
       expect(response.statusCode).toBe(201);
       orders.push({ id: response.json().id, intent: `pi_${randomBytes(8).toString('hex')}` });
     }
     const unpaid = (await call('POST', `/events/${event.id}/orders`, {
-      buyer: { email: 'late@donors.test' }, items: [{ ticket_type_id: type.id, quantity: 1 }], success_url: 'https://gala.test/ok', cancel_url: 'https://gala.test/no',
+      buyer: { email: 'late@donors.test' }, items: [{ ticket_type_id: type.id, quantity: 1 }], success_url: 'https://gala.test/ok', cancel_url: 'https://gala.test/no', idempotency_key: randomUUID(),
     })).json();
     const deliver = async (body: { id: string }) => {
       const payload = JSON.stringify(body);
@@ -89,7 +89,7 @@ describe('an event cancelled while its worker is killed', () => {
     expect(cancel.statusCode).toBe(202);
     expect(cancel.json().workflow_id).toBe(`event-cancellation-${event.id}`);
     // Sales stop at once.
-    expect((await call('POST', `/events/${event.id}/orders`, { buyer: { email: 'after@donors.test' }, items: [{ ticket_type_id: type.id, quantity: 1 }], success_url: 'https://gala.test/ok', cancel_url: 'https://gala.test/no' })).statusCode).toBe(409);
+    expect((await call('POST', `/events/${event.id}/orders`, { buyer: { email: 'after@donors.test' }, items: [{ ticket_type_id: type.id, quantity: 1 }], success_url: 'https://gala.test/ok', cancel_url: 'https://gala.test/no', idempotency_key: randomUUID() })).statusCode).toBe(409);
     const refunds = () => stripe.received.filter((request) => request.method === 'POST' && request.path.startsWith('/v1/refunds'));
     await eventually(async () => (refunds().length >= 3 ? true : undefined), 60_000, 'refunds in flight');
     worker.kill('SIGKILL');

@@ -1,5 +1,7 @@
-import { randomBytes } from 'node:crypto';
-import { type ApiHarness, STRIPE_WEBHOOK_SECRET, startApi } from '../api/support';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { createStripe } from '../../activities/stripe';
+import { type ApiHarness, STRIPE_MOCK_URL, STRIPE_WEBHOOK_SECRET, databaseFingerprint, startApi } from '../api/support';
+import { FaultProxy } from '../fakes/fault-proxy';
 import { type CampaignHarness, startCampaignHarness } from '../support/campaign-harness';
 import { shuffled, stripeEvent, stripeSignature } from '../support/provider-signing';
 
@@ -13,6 +15,9 @@ describe('ticket sales', () => {
   let api: ApiHarness;
   /** The same API with a two-second hold, for expiry. */
   let shortHold: ApiHarness;
+  /** The same API with Stripe behind a proxy that counts Checkout Sessions asked for and can fail them. */
+  let proxied: ApiHarness;
+  let stripeProxy: FaultProxy;
   let client: { id: string; key: string };
 
   beforeAll(async () => {
@@ -20,10 +25,14 @@ describe('ticket sales', () => {
     const temporal = { client: h.temporal.client, taskQueue: h.temporal.taskQueue };
     api = await startApi({ db: h.db, orm: h.orm, temporal });
     shortHold = await startApi({ db: h.db, orm: h.orm, temporal, ticketHoldSeconds: 2 });
+    stripeProxy = await FaultProxy.start(STRIPE_MOCK_URL);
+    proxied = await startApi({ db: h.db, orm: h.orm, temporal, stripe: createStripe({ secretKey: 'sk_test_123', apiBase: stripeProxy.url, maxNetworkRetries: 1 }) });
     client = await api.client('Gala Org');
   });
   afterAll(async () => {
     await shortHold?.close();
+    await proxied?.close();
+    await stripeProxy?.stop();
     await api?.close();
     await h?.close();
   });
@@ -44,7 +53,7 @@ describe('ticket sales', () => {
   let buyers = 0;
   const buy = (eventId: string, items: { ticket_type_id: string; quantity: number }[], via = api) => call('POST', `/events/${eventId}/orders`, {
     buyer: { email: `buyer-${++buyers}@donors.test`, first_name: 'Buyer', last_name: String(buyers) },
-    items, success_url: 'https://gala.test/thanks', cancel_url: 'https://gala.test/tickets',
+    items, success_url: 'https://gala.test/thanks', cancel_url: 'https://gala.test/tickets', idempotency_key: randomUUID(),
   }, via);
 
   /** The events Stripe sends once the buyer paid at Checkout: the session's completion and its intent's success, both with the order's metadata. */
@@ -139,6 +148,102 @@ describe('ticket sales', () => {
     const summary = (await call('GET', `/events/${eventId}/summary`)).json();
     expect(summary.ticket_types[0]).toMatchObject({ sold: 100, held: 0, remaining: 0, revenue: 400, revenue_minor: 40000 });
   }, 240_000);
+
+  /** Checkout Sessions Stripe was asked for through the proxy, with their idempotency keys. */
+  const sessionCalls = () => stripeProxy.reachedServer().filter((r) => r.method === 'POST' && r.path === '/v1/checkout/sessions');
+  const keyedPurchase = (typeId: string, quantity = 2) => ({
+    buyer: { email: 'twice@donors.test', first_name: 'Tess' }, items: [{ ticket_type_id: typeId, quantity }],
+    success_url: 'https://gala.test/thanks', cancel_url: 'https://gala.test/tickets', idempotency_key: randomUUID(),
+  });
+
+  it('makes one order per idempotency key: ten at once end with one hold and one session, a repeat answers it, another purchase under the key is refused', async () => {
+    const { eventId, typeIds: [typeId] } = await onSale([{ name: 'Balcony', price: 40, capacity: 20, max_per_order: 4 }]);
+    const purchase = keyedPurchase(typeId);
+    const post = (payload: unknown) => call('POST', `/events/${eventId}/orders`, payload, proxied);
+
+    // A double click and a client's retries, all at once: one of them makes the order, the others answer it.
+    const asked = sessionCalls().length;
+    const answers = await Promise.all([...Array(10)].map(() => post(purchase)));
+    expect(answers.map((answer) => answer.statusCode).sort()).toEqual([200, 200, 200, 200, 200, 200, 200, 200, 200, 201]);
+    const order = answers.find((answer) => answer.statusCode === 201)!.json();
+    expect(order).toMatchObject({ status: 'held', idempotency_key: purchase.idempotency_key, amount_total: 80 });
+    expect(order.checkout_url).toMatch(/^https?:\/\//);
+    for (const answer of answers) {
+      expect(answer.json()).toMatchObject({ id: order.id, checkout_url: order.checkout_url });
+      expect(answer.headers.location).toBe(`/v1/clients/${client.id}/ticket-orders/${order.id}`);
+    }
+    expect(await counters(typeId)).toEqual({ held: 2, sold: 0 });
+    const [stored] = await h.fixtures.query<{ orders: number; tickets: number }>(
+      `select count(distinct o.id)::int as orders, count(t.id)::int as tickets
+         from ticket_orders o join event_tickets t on t.order_id = o.id where o.event_id = $1`, [eventId]);
+    expect(stored).toEqual({ orders: 1, tickets: 2 });
+    // Stripe was asked only under the order's key: however many asked, Stripe makes one session for it.
+    const keys = sessionCalls().slice(asked).map((request) => request.idempotencyKey);
+    expect(keys.length).toBeGreaterThanOrEqual(1);
+    expect(new Set(keys)).toEqual(new Set([`ticket-order:${order.id}`]));
+    expect(await h.temporal.client.workflow.getHandle(`ticket-order-${order.id}`).describe()).toMatchObject({ status: { name: 'RUNNING' } });
+
+    // Once answered, a repeat (items and email written differently, same purchase) answers the stored order without asking Stripe.
+    const settled = sessionCalls().length;
+    const again = await post({ ...purchase, buyer: { ...purchase.buyer, email: 'TWICE@donors.test' } });
+    expect(again.statusCode).toBe(200);
+    expect(again.json()).toEqual(order);
+    expect(sessionCalls()).toHaveLength(settled);
+
+    // The key with a different purchase (or another event): 409 naming the key, and nothing changes.
+    const other = await onSale([{ name: 'Stalls', price: 40, capacity: 20 }]);
+    const unchanged = await databaseFingerprint(h.fixtures);
+    const refusals: [string, unknown][] = [
+      [`/events/${eventId}/orders`, { ...purchase, items: [{ ticket_type_id: typeId, quantity: 3 }] }],
+      [`/events/${eventId}/orders`, { ...purchase, buyer: { email: 'someone-else@donors.test' } }],
+      [`/events/${eventId}/orders`, { ...purchase, success_url: 'https://gala.test/elsewhere' }],
+      [`/events/${other.eventId}/orders`, { ...purchase, items: [{ ticket_type_id: other.typeIds[0], quantity: 2 }] }],
+    ];
+    for (const [url, payload] of refusals) {
+      const refused = await call('POST', url, payload, proxied);
+      expect([url, refused.statusCode]).toEqual([url, 409]);
+      expect(refused.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(refused.json().errors).toEqual([{ field: 'body.idempotency_key', message: 'already used for a different purchase' }]);
+    }
+    expect(await databaseFingerprint(h.fixtures)).toBe(unchanged);
+    expect(sessionCalls()).toHaveLength(settled);
+
+    // Keys are per client: another client's order under the same key is its own.
+    const neighbour = await api.client('Neighbour Gala Org');
+    const theirs = await api.call(neighbour.key, { method: 'POST', url: `/v1/clients/${neighbour.id}/events`, payload: { name: 'Their gala', starts_at: '2027-05-01T19:00:00Z', status: 'published' } });
+    const theirType = await api.call(neighbour.key, { method: 'POST', url: `/v1/clients/${neighbour.id}/events/${theirs.json().id}/ticket-types`, payload: { name: 'Seat', price: 40, currency: 'usd' } });
+    const theirOrder = await api.call(neighbour.key, {
+      method: 'POST', url: `/v1/clients/${neighbour.id}/events/${theirs.json().id}/orders`, payload: { ...purchase, items: [{ ticket_type_id: theirType.json().id, quantity: 2 }] },
+    });
+    expect(theirOrder.statusCode).toBe(201);
+    expect(theirOrder.json().id).not.toBe(order.id);
+  }, 60_000);
+
+  it('frees the key of an attempt Stripe failed: its seats go back and the same key buys afresh', async () => {
+    const { eventId, typeIds: [typeId] } = await onSale([{ name: 'Box', price: 60, capacity: 2, max_per_order: 2 }]);
+    const purchase = keyedPurchase(typeId);
+    const sent = stripeProxy.received.length;
+    stripeProxy.failNext('error500', 'error500');
+    const failed = await call('POST', `/events/${eventId}/orders`, purchase, proxied);
+    expect(failed.statusCode).toBe(502);
+    expect(failed.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(await counters(typeId)).toEqual({ held: 0, sold: 0 });
+    const [abandoned] = await h.fixtures.query<{ id: string; status: string; idempotency_key: string | null }>(
+      'select id, status, idempotency_key from ticket_orders where event_id = $1', [eventId]);
+    expect(abandoned).toMatchObject({ status: 'expired', idempotency_key: null });
+
+    const retried = await call('POST', `/events/${eventId}/orders`, purchase, proxied);
+    expect(retried.statusCode).toBe(201);
+    expect(retried.json()).toMatchObject({ status: 'held', idempotency_key: purchase.idempotency_key });
+    expect(retried.json().id).not.toBe(abandoned.id);
+    expect(await counters(typeId)).toEqual({ held: 2, sold: 0 });
+    // Stripe was asked twice (the SDK's retry) under the failed order's key, then once under the new order's.
+    expect(stripeProxy.received.slice(sent).map((request) => [request.path, request.fault, request.idempotencyKey])).toEqual([
+      ['/v1/checkout/sessions', 'error500', `ticket-order:${abandoned.id}`],
+      ['/v1/checkout/sessions', 'error500', `ticket-order:${abandoned.id}`],
+      ['/v1/checkout/sessions', null, `ticket-order:${retried.json().id}`],
+    ]);
+  }, 60_000);
 
   it('releases a reservation when its hold runs out, and refunds a payment that arrives after, telling the buyer why', async () => {
     const { eventId, typeIds: [typeId] } = await onSale([{ name: 'Dinner', price: 75, capacity: 2, max_per_order: 2 }]);

@@ -102,17 +102,17 @@ const eventRoutes: FastifyPluginAsyncZod<EventRoutesOptions> = async (app, optio
 
   app.post('/clients/:clientId/events/:eventId/orders', {
     schema: {
-      summary: 'Buy tickets for a donor (or a new buyer by name and email): reserved at once and held for TICKET_HOLD_SECONDS (15 minutes by default) while the buyer pays at checkout_url (Stripe Checkout), released if unpaid; 409 "sold out" when the seats are gone', tags,
-      params: EventParams, body: OrderCreate, response: { 201: Order, ...problems(...BODY_ERRORS, 404, 409, 502, 503) },
+      summary: 'Buy tickets for a donor (or a new buyer by name and email), once per idempotency_key (a repeat answers 200 with the same order; the key with a different purchase, 409): reserved at once and held for TICKET_HOLD_SECONDS (15 minutes by default) while the buyer pays at checkout_url (Stripe Checkout), released if unpaid; 409 "sold out" when the seats are gone', tags,
+      params: EventParams, body: OrderCreate, response: { 201: Order, 200: Order, ...problems(...BODY_ERRORS, 404, 409, 502, 503) },
     },
   }, async (request, reply) => {
     const { clientId, eventId } = request.params;
-    const order = await purchaseTickets({
+    const { order, replayed } = await purchaseTickets({
       inClient: (work) => request.inClient(clientId, work), temporal: app.temporal, taskQueue: app.lifecycle.taskQueue, stripe: app.stripe,
       holdSeconds: options.holdSeconds,
     }, clientId, eventId, request.body);
     void reply.header('location', `/v1/clients/${clientId}/ticket-orders/${order.id}`);
-    return reply.code(201).send(order);
+    return reply.code(replayed ? 200 : 201).send(order);
   });
 
   app.get('/clients/:clientId/ticket-orders/:orderId', {

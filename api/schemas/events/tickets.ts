@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ClientParams, choice, page, pagination, text, timestamp, uuid } from '../common';
+import { ClientParams, choice, idempotencyKey, page, pagination, text, timestamp, uuid } from '../common';
 
 /** event_tickets.status (seed 002: pending → paid → cancelled / refunded / checked_in). */
 export const TICKET_STATUS_MEANINGS = {
@@ -35,6 +35,7 @@ export const OrderCreate = z.strictObject({
   })).min(1).max(20).describe('Each ticket type at most once; all in one currency'),
   success_url: webUrl.describe('Where Stripe Checkout sends the buyer after paying'),
   cancel_url: webUrl.describe('Where Stripe Checkout sends a buyer who goes back'),
+  idempotency_key: idempotencyKey('order (same hold, same checkout_url); the same key with a different purchase is refused with 409'),
 }).superRefine((order, ctx) => {
   if ((order.donor_id === undefined) === (order.buyer === undefined)) {
     ctx.addIssue({ code: 'custom', path: ['buyer'], message: 'give exactly one of donor_id and buyer' });
@@ -79,6 +80,7 @@ export const Order = z.object({
   hold_expires_at: timestamp.describe('Unpaid by then, the tickets are released'),
   checkout_url: z.string().nullable().describe('Stripe Checkout page where the buyer pays'),
   paid_at: timestamp.nullable(),
+  idempotency_key: z.string().nullable().describe('The key the order was bought under (null for orders made before keys)'),
   tickets: z.array(Ticket),
 });
 
