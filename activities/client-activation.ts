@@ -5,7 +5,7 @@ import { withClient } from '../domain/db/tenancy';
 import type { ActivationStatus } from '../workflows/activation-definitions';
 import type { ActivityDeps } from '.';
 import { buildMailRequest } from './mail-request';
-import { providerFailure, sendMail } from './sendgrid';
+import { acceptedRecipients, providerFailure, sendMail } from './sendgrid';
 
 /**
  * The client activation workflow's database and mail work (issue 16 item 4). The database is the truth
@@ -55,8 +55,10 @@ export interface ReminderResult {
  * Reminds an unpaid client of its activation page: one transactional email (no unsubscribe group, no
  * campaign ledger) to the client's own address (its sender Reply-To, else From), from the platform's
  * address (EMAIL_FROM), with its activation link and the current activation version's headline.
- * Sent at most once: `activation_reminded_at` is set after SendGrid accepted it (a crash between the two
- * may send it twice, never zero times). 429/5xx are retried by Temporal (providerFailure).
+ * Sent once: every attempt sends under the same `send_key` (one reminder per client, ever), and a retry
+ * first asks SendGrid's Email Activity whether that key's message was accepted, so an attempt whose answer
+ * a crash or timeout lost is not sent again; `activation_reminded_at` records it either way (the way
+ * receipts and budget-alert emails settle a lost answer). 429/5xx are retried by Temporal (providerFailure).
  */
 export async function sendActivationReminder(deps: ActivityDeps, clientId: string): Promise<ReminderResult> {
   const [client] = await withClient(deps.orm.em, clientId, (em) => em.execute<(ClientTiming & {
@@ -69,6 +71,7 @@ export async function sendActivationReminder(deps: ActivityDeps, clientId: strin
   const status = statusOf(client);
   if (status === 'paid' || status === 'expired' || client.activation_reminded_at || !client.to || !client.activation_token) return { status, sentTo: null };
 
+  const sendKey = `activation-reminder:${clientId}`;
   const link = `${deps.publicBaseUrl.replace(/\/$/, '')}/activate/${client.activation_token}`;
   const subject = `${client.name}: your activation is waiting`;
   const text = [`Hello ${client.name},`, '', client.headline ?? 'Your activation page is ready.', '',
@@ -78,12 +81,15 @@ export async function sendActivationReminder(deps: ActivityDeps, clientId: strin
     + `<p><a href="${escapeHtml(link)}">Finish your activation</a></p><p>Your activation code is ${escapeHtml(client.activation_token)}.</p>`;
   const built = buildMailRequest({
     from: { email: deps.from, name: 'Track15' }, replyTo: null, subject, fallbackSubject: 'Your activation is waiting', html, text,
-    customArgs: { activation_reminder: 'true' }, headers: {}, asmGroupId: null, categories: ['activation-reminder'],
+    customArgs: { activation_reminder: 'true', send_key: sendKey }, headers: {}, asmGroupId: null, categories: ['activation-reminder'],
     recipients: [{ email: client.to, name: client.name, subject, substitutions: {}, customArgs: {}, headers: {} }],
   });
   if (!built.body) return { status, sentTo: null };
   try {
-    await sendMail(deps.sendgrid, Context.current().cancellationSignal, built.body);
+    const retry = Context.current().info.attempt > 1;
+    if (!retry || !(await acceptedRecipients(deps.sendgrid.client, sendKey)).has(client.to.toLowerCase())) {
+      await sendMail(deps.sendgrid, Context.current().cancellationSignal, built.body);
+    }
   } catch (error) {
     throw providerFailure(error);
   }

@@ -116,4 +116,23 @@ describe('client activation workflow', () => {
     expect(reminders().filter((d) => d.to === address)).toHaveLength(1);
     expect((await clientRow(a.clientId)).activation_expired_at).not.toBeNull();
   });
+
+  it('sends the reminder once when the answer to the first attempt is lost: the retry finds it in SendGrid\'s record', async () => {
+    const address = 'lost-answer@client.test';
+    const a = await activationClient(h.fixtures, 'Lost Answer Org', { settings: {
+      sender_reply_to: address, activation_day_length_seconds: 2, activation_reminder_days: 1, activation_expiry_days: 30,
+    } });
+    // SendGrid takes the message but its answer comes after the activity's 30 s start-to-close timeout.
+    h.sink.setLatency(35_000);
+    try {
+      await start(a.clientId);
+      await eventually(async () => (reminders().some((d) => d.to === address) ? true : undefined), 15_000, 'the first attempt reaching SendGrid');
+    } finally {
+      h.sink.setLatency(0);
+    }
+    await eventually(async () => ((await clientRow(a.clientId)).activation_reminded_at ? true : undefined), 50_000, 'the retry settling the reminder');
+    expect(reminders().filter((d) => d.to === address)).toHaveLength(1);
+    expect(h.sink.requests.filter((r) => r.path === '/v3/messages').length).toBeGreaterThan(0);
+    await handleOf(a.clientId).terminate('test over');
+  }, 90_000);
 });
