@@ -27,10 +27,10 @@ export interface PreparedActivation { campaignId: string; name: string; season: 
 export async function prepareActivation(em: EntityManager, campaignId: string): Promise<PreparedActivation> {
   const [campaign] = await em.execute<{
     name: string; season: string | null; stage: string | null; enabled: boolean; story: Partial<CoreStory> | null;
-    timezone: string; control_share: string; sender: SenderSettings; audience_filter: AudienceFilter;
+    timezone: string; control_share: string; sender: SenderSettings; audience_filter: AudienceFilter; sms_from_number: string | null;
   }[]>(
     `select c.name, c.track15_audience_filter as audience_filter, c.track15_season as season, c.track15_stage as stage, c.track15_enabled as enabled, c.track15_core_story as story,
-            c.track15_timezone as timezone, c.track15_control_share as control_share, ${EFFECTIVE_SENDER_SQL} as sender
+            c.track15_timezone as timezone, c.track15_control_share as control_share, ${EFFECTIVE_SENDER_SQL} as sender, cl.sms_from_number
        from campaigns c join clients cl on cl.id = c.client_id
       where c.id = ? and c.deleted_at is null for update of c`,
     [campaignId],
@@ -39,12 +39,17 @@ export async function prepareActivation(em: EntityManager, campaignId: string): 
   const prepared = { campaignId, name: campaign.name, season: campaign.season };
   if (campaign.stage === 'active' || campaign.stage === 'paused') return { ...prepared, alreadyActive: true };
 
-  const steps = await em.execute<NarrativeStepDraft[]>(
-    `select step_number, stage, day, subject_line, message, call_to_action, segment_customization
+  const steps = await em.execute<(NarrativeStepDraft & { channel: string })[]>(
+    `select step_number, stage, day, subject_line, message, call_to_action, segment_customization, channel
        from track15_narrative_steps where campaign_id = ? order by step_number`,
     [campaignId],
   );
   const reasons = activationProblems(campaign, steps);
+  // A text comes from the client's own number (issue 18): without one, its SMS steps could not be sent.
+  const textSteps = steps.filter((step) => step.channel === 'sms').map((step) => step.step_number);
+  if (textSteps.length > 0 && !campaign.sms_from_number) {
+    reasons.push(`steps ${textSteps.join(', ')} are SMS steps and the client has no SMS number (sms_from_number)`);
+  }
   if (reasons.length > 0) throw new ActivationRefusedError(reasons);
 
   const audience = audienceCondition(campaign.audience_filter, campaignId);

@@ -11,15 +11,18 @@ import type { ActivityDeps } from '.';
 import { acceptedRecipients, answeredByProvider, providerFailure, rejectedRecipient, sendMail } from './sendgrid';
 import { buildMailRequest } from './mail-request';
 import { lockBudget, reserveBudget, settleBudget, type BudgetReservation } from './budget-spend';
-import { deliveryMetrics } from './metrics';
+import { deliveryMetrics, smsMetrics } from './metrics';
 import { overCap } from './frequency-cap';
 import { unsubscribeGroupId } from './unsubscribe-groups';
 import { type Draft, StepComposer } from './delivery/compose';
 import { LaneFence } from './delivery/lane-fence';
 import { type StepContext, loadStepContext } from './delivery/step-context';
 import {
-  type ProviderOutcome, type Settled, type SettlementScope, UNSENT_STATUSES, countStat, pageTally, releaseUnsent, settleOutcome,
+  type ProviderOutcome, type SentText, type Settled, type SettlementScope, UNSENT_STATUSES, countStat, pageSentUnits, pageTally, releaseUnsent, settleOutcome,
 } from './delivery/ledger-settlement';
+import { SmsSender } from './delivery/sms-sender';
+import { isE164, smsSendWindow } from '../domain/sms';
+import { acceptedTexts, twilioFailure } from './sms/twilio';
 
 /** SendGrid accepts at most 1,000 personalizations per request. */
 export const MAX_BATCH_SIZE = 1000;
@@ -45,7 +48,10 @@ export type AbPhase = { phase: 'test' } | { phase: 'rest'; winner: number };
 export interface DeliverBatchResult {
   tally: StepTally;
   nextCursor: string | null;
-  /** The budget's period ran out before the page did: deliver from `nextCursor` again once this time (epoch ms) has come. */
+  /**
+   * Deliver from `nextCursor` again once this time (epoch ms) has come: the budget's period ran out before the page
+   * did, or a text step's page reached a recipient outside 08:00-21:00 in their zone (deferred, not dropped).
+   */
   waitUntil?: number;
   /** Budget alerts fired and not yet handed to their delivery workflow (ids of budget_alert_events). */
   alerts?: string[];
@@ -62,6 +68,12 @@ interface PageRow {
   unsubscribed: boolean;
   gave: boolean;
   ledger_status: string | null;
+  phone: string | null;
+  /** The recipient's zone frozen at activation (null: the campaign's). */
+  timezone: string | null;
+  /** Texts only: the number texted STOP to the client; the donor consented to marketing texts. */
+  sms_opted_out: boolean;
+  sms_consent: boolean;
 }
 
 interface Claim {
@@ -78,6 +90,10 @@ interface Claim {
   /** Each claimed recipient's A/B variant (test phase) or the winner (rest phase); empty without a test. */
   variants: Map<string, number>;
   budget: BudgetReservation | null;
+  /** A text step: the writer, and each claimed recipient's text. */
+  sms: { sender: SmsSender; texts: Map<string, SentText> } | null;
+  /** When the page stopped at a recipient outside the SMS hours: when they open (epoch ms). */
+  smsOpensAt: number | null;
 }
 
 /**
@@ -88,13 +104,16 @@ interface Claim {
  * 1. claim: in one transaction, decide each recipient's fate and write its ledger row — skipped rows
  *    settle at once, rows to send are written `pending` under this attempt's claim token (`send_key`)
  *    before any provider call;
- * 2. send: one SendGrid request per message variant (segment and the branches its donors take), settling
- *    each as soon as it is accepted;
+ * 2. send: by the step's channel (DESIGN.md §8, one core and an adapter per channel): email as one
+ *    SendGrid request per message variant (segment and the branches its donors take); a text step
+ *    (delivery/sms-sender.ts) as one Twilio request per recipient, each under the fence's opt-out check,
+ *    its segments costed against the budget, and only within 08:00-21:00 in the recipient's zone (a page
+ *    reaching a recipient outside stops there and answers `waitUntil`);
  * 3. on 429/5xx the still-unsent claims are released and the activity fails, so Temporal retries it
  *    with backoff; the retry skips settled rows and sends only what is left. Rows whose request got no
  *    answer (a cut connection, a cancelled attempt) stay pending: nobody knows whether they left.
- * Rows an earlier attempt left pending (sent or not, nobody knows) are settled from SendGrid's own
- * record of what it accepted before anything else happens, so a crash causes neither a gap nor a
+ * Rows an earlier attempt left pending (sent or not, nobody knows) are settled from the provider's own
+ * record of what it accepted (SendGrid's Email Activity, Twilio's Messages list) before anything else happens, so a crash causes neither a gap nor a
  * second email. Only rows a settlement changes are counted (campaigns.stats, metrics, tallies).
  */
 export function createDeliverBatch(deps: ActivityDeps) {
@@ -117,77 +136,123 @@ async function deliverFenced(deps: ActivityDeps, input: DeliverBatchInput, batch
   const scope: SettlementScope = { campaignId: input.campaignId, clientId: input.clientId, stepNumber: input.stepNumber, sendKey };
   // Only a retry can find rows an earlier attempt of this very batch left pending.
   const reconciled = Context.current().info.attempt > 1 ? await reconcileUnknownOutcomes(deps, input) : [];
+  const channel = await inClient((em) => stepChannel(em, input));
   // Campaign mail goes out under the client's own unsubscribe group (its opt-outs, no other client's),
   // looked up before anything is claimed, so a SendGrid failure creating it leaves nothing pending.
-  const groupId = await unsubscribeGroupId(deps, input.clientId, 'marketing');
-  const claim = await inClient((em) => claimPage(em, input, batchSize, sendKey));
-  deliveryMetrics.skipped(claim.skips);
-  deliveryMetrics.settled(reconciled, claim.budget);
-  const mailer = new VariantMailer(deps, input, claim.context, sendKey, groupId, fence, claim.variants);
+  const groupId = channel === 'email' ? await unsubscribeGroupId(deps, input.clientId, 'marketing') : null;
+  const claim = await inClient((em) => claimPage(deps, em, input, batchSize, sendKey));
+  const metrics = channel === 'sms' ? smsMetrics : deliveryMetrics;
+  metrics.skipped(claim.skips);
+  if (channel === 'sms') smsMetrics.settled(reconciled, 0, null);
+  else deliveryMetrics.settled(reconciled, claim.budget);
 
-  // Message variants go out side by side. Whatever SendGrid accepted is settled, even when another
-  // variant failed; then either the unsent claims are released for the retry, or the page is tallied.
-  const groups = mailer.address(claim.toSend);
-  const sends = await Promise.allSettled(groups.map((group) => mailer.send(group)));
-  const accepted = sends.flatMap((send) => (send.status === 'fulfilled' ? [send.value] : []));
-  const failure = sends.find((send): send is PromiseRejectedResult => send.status === 'rejected');
-  // A request that got no HTTP answer may have been accepted: its rows stay pending for the provider's record.
-  const unanswered = groups.flatMap((group, i) => {
-    const send = sends[i];
-    return send.status === 'rejected' && !answeredByProvider(send.reason) ? group.map(({ row }) => row.donor_id) : [];
-  });
-  const { settled, tally, alerts } = await inClient(async (em) => {
+  const { outcome, failure, unanswered } = claim.sms
+    ? await claim.sms.sender.send(claim.toSend.map((row) => ({ donorId: row.donor_id, text: claim.sms!.texts.get(row.donor_id)! })), fence)
+    : await mailPage(deps, input, claim, sendKey, groupId!, fence);
+  const { settled, tally, units, alerts } = await inClient(async (em) => {
     if (claim.budget) await lockBudget(em, claim.budget.budgetId);
-    const changed = await settleOutcome(em, scope, { sent: accepted.flatMap((o) => o.sent), failed: accepted.flatMap((o) => o.failed) });
+    const changed = await settleOutcome(em, scope, outcome);
     if (failure) {
       await releaseUnsent(em, scope, unanswered);
-      return { settled: changed, tally: null, alerts: [] };
+      return { settled: changed, tally: null, units: 0, alerts: [] };
     }
-    const page = claim.settledBefore ? await pageTally(em, scope, claim.pageDonorIds) : claimTally(claim.skips, changed);
-    const fired = claim.budget ? await settleBudget(em, claim.budget, page.sent) : [];
-    return { settled: changed, tally: page, alerts: fired };
+    const page = claim.settledBefore ? await pageTally(em, scope, claim.pageDonorIds) : claimTally([...claim.skips, ...changed.skipped], changed);
+    // A text is billed by its segments; an email is one unit.
+    const sentUnits = claim.sms ? await pageSentUnits(em, scope, claim.pageDonorIds) : page.sent;
+    const fired = claim.budget ? await settleBudget(em, claim.budget, sentUnits) : [];
+    const textUnits = claim.sms ? changed.sent.reduce((sum, id) => sum + (claim.sms!.texts.get(id)?.segments ?? 1), 0) : 0;
+    return { settled: changed, tally: page, units: textUnits, alerts: fired };
   });
-  deliveryMetrics.settled([settled], claim.budget);
-  if (!tally) throw asActivityFailure(failure?.reason);
+  if (claim.sms) {
+    smsMetrics.skipped(settled.skipped);
+    smsMetrics.settled([settled], units, claim.budget);
+  } else deliveryMetrics.settled([settled], claim.budget);
+  if (!tally) throw claim.sms ? asTextFailure(failure) : asActivityFailure(failure);
   if (claim.budget?.exhausted) tally.budgetExhausted = true;
-  const waitUntil = claim.budget?.waitUntil ?? null;
+  const waits = [claim.budget?.waitUntil ?? null, claim.smsOpensAt].filter((at): at is number => at !== null);
+  const waitUntil = waits.length > 0 ? Math.max(...waits) : null;
   return {
     tally, nextCursor: claim.pageFull || waitUntil !== null ? claim.cursor : null,
     ...(waitUntil !== null ? { waitUntil } : {}), ...(alerts.length > 0 ? { alerts } : {}),
   };
 }
 
-async function claimPage(em: EntityManager, input: DeliverBatchInput, batchSize: number, sendKey: string): Promise<Claim> {
+/**
+ * Mails a page as SendGrid requests, one per message variant, side by side. Whatever SendGrid accepted is
+ * reported, even when another variant failed; a request that got no HTTP answer may have been accepted,
+ * so its rows are reported unanswered and stay pending for the provider's record.
+ */
+async function mailPage(deps: ActivityDeps, input: DeliverBatchInput, claim: Claim, sendKey: string, groupId: number, fence: LaneFence) {
+  const mailer = new VariantMailer(deps, input, claim.context, sendKey, groupId, fence, claim.variants);
+  const groups = mailer.address(claim.toSend);
+  const sends = await Promise.allSettled(groups.map((group) => mailer.send(group)));
+  const accepted = sends.flatMap((send) => (send.status === 'fulfilled' ? [send.value] : []));
+  const failure = sends.find((send): send is PromiseRejectedResult => send.status === 'rejected');
+  const unanswered = groups.flatMap((group, i) => {
+    const send = sends[i];
+    return send.status === 'rejected' && !answeredByProvider(send.reason) ? group.map(({ row }) => row.donor_id) : [];
+  });
+  const outcome: ProviderOutcome = { sent: accepted.flatMap((o) => o.sent), failed: accepted.flatMap((o) => o.failed) };
+  return { outcome, failure: failure?.reason, unanswered };
+}
+
+/** The step's channel, read before anything is claimed: it decides the provider and the page's rules. */
+async function stepChannel(em: EntityManager, input: DeliverBatchInput): Promise<'email' | 'sms'> {
+  const [row] = await em.execute<{ channel: 'email' | 'sms' }[]>(
+    'select channel from track15_narrative_steps where campaign_id = ? and step_number = ?', [input.campaignId, input.stepNumber]);
+  return row?.channel ?? 'email';
+}
+
+async function claimPage(deps: ActivityDeps, em: EntityManager, input: DeliverBatchInput, batchSize: number, sendKey: string): Promise<Claim> {
   const context = await loadStepContext(em, input);
+  const sms = context.channel === 'sms' ? new SmsSender(deps, input, context, sendKey) : null;
   const zoneList = input.zones ? JSON.stringify(input.zones) : null;
-  const read = await em.execute<PageRow[]>(PAGE_SQL, [
+  const pageRead = await em.execute<PageRow[]>(PAGE_SQL, [
+    sms !== null, sms !== null, sms !== null,
     isConversionAsk(context.step.stage), context.activatedAt, input.stepNumber, input.campaignId, input.shard, input.afterDonorId, input.afterDonorId,
     zoneList, input.campaignId, zoneList, batchSize,
   ]);
-  const phase = abPhaseOf(read, input, context);
-  let { page } = phase;
+  const phase = abPhaseOf(pageRead, input, context);
   const { variants } = phase;
+  // A text waits for 08:00-21:00 in its recipient's zone: the page ends before the first recipient outside
+  // them, and the lane resumes there when they open (deferred, never dropped). In a time-zone wave every
+  // recipient shares the zone, so a wave is held or sent whole.
+  const closed = sms ? firstOutsideSmsHours(phase.page, context, deps.clock ?? Date.now) : null;
+  const read = closed ? pageRead.filter((row) => row.donor_id < closed.donorId) : pageRead;
+  let page = closed ? phase.page.filter((row) => row.donor_id < closed.donorId) : phase.page;
   const fresh = page.filter((row) => row.ledger_status === null);
-  let decisions = fresh.map((row) => ({ row, skip: skipReason(row, context) }));
+  let decisions = fresh.map((row) => ({ row, skip: sms ? textSkipReason(row, context) : skipReason(row, context) }));
   if (context.frequencyCap && context.channel === 'email') {
     const capped = await overCap(em, input.clientId, decisions.filter((d) => d.skip === null).map((d) => d.row.donor_id), context.frequencyCap);
     for (const d of decisions) if (d.skip === null && capped.has(d.row.donor_id)) d.skip = 'frequency_cap';
   }
-  const wanted = decisions.filter((d) => d.skip === null).length;
+  // Each text is written now: its segments are what it costs, in budget units (an email is one).
+  const texts = new Map<string, SentText>();
+  if (sms) {
+    for (const { row, skip } of decisions) {
+      if (skip !== null) continue;
+      texts.set(row.donor_id, sms.write({
+        donorId: row.donor_id, phone: row.phone!, firstName: row.first_name, lastName: row.last_name, email: row.email, segment: row.segment,
+      }, input.ab ? variants.get(row.donor_id) : undefined));
+    }
+  }
+  const unitsOf = (donorId: string) => texts.get(donorId)?.segments ?? 1;
+  const wanted = decisions.reduce((sum, d) => sum + (d.skip === null ? unitsOf(d.row.donor_id) : 0), 0);
 
-  const alreadySent = page.filter((row) => row.ledger_status !== null && !UNSENT_STATUSES.has(row.ledger_status)).length;
+  const sentBefore = page.filter((row) => row.ledger_status !== null && !UNSENT_STATUSES.has(row.ledger_status)).map((row) => row.donor_id);
+  const alreadySent = sms ? await pageSentUnits(em, input, sentBefore) : sentBefore.length;
   const budget = context.budgetId
     ? await reserveBudget(em, {
       budgetId: context.budgetId, ...input, wanted, alreadySent, waitForPeriod: input.waitForPeriod ?? false,
       clock: { dayLengthSeconds: context.dayLengthSeconds, anchorMs: context.activatedAt ? new Date(context.activatedAt).getTime() : Date.now() },
     })
     : null;
-  let cursor = read.at(-1)?.donor_id ?? null;
+  let cursor = read.at(-1)?.donor_id ?? (closed ? input.afterDonorId : null);
   if (budget?.waitUntil) {
     // The period's amount pays for the first `affordable` wanted recipients: the page ends just before the
     // next one, undecided, and the lane goes on from there once the next period has come.
     let paid = 0;
-    const stop = decisions.findIndex((d) => d.skip === null && paid++ >= budget.affordable);
+    const stop = decisions.findIndex((d) => d.skip === null && (paid += unitsOf(d.row.donor_id)) > budget.affordable);
     const firstUnpaid = decisions[stop].row.donor_id;
     decisions = decisions.slice(0, stop);
     page = page.filter((row) => row.donor_id < firstUnpaid);
@@ -195,13 +260,19 @@ async function claimPage(em: EntityManager, input: DeliverBatchInput, batchSize:
   }
   // The first recipients the budget affords are sent; the rest of those wanted are skipped for it.
   let affordable = budget ? budget.affordable : wanted;
-  for (const d of decisions) if (d.skip === null && affordable-- <= 0) d.skip = 'budget_exhausted';
+  for (const d of decisions) {
+    if (d.skip !== null) continue;
+    const units = unitsOf(d.row.donor_id);
+    if (units > affordable) d.skip = 'budget_exhausted';
+    else affordable -= units;
+  }
   const toSend = decisions.filter((d) => d.skip === null).map((d) => d.row);
 
   // Only the test share records its variant: the rates are read from these rows (activities/ab-test.ts).
   const ledger = decisions.map(({ row, skip }) => ({
     donor_id: row.donor_id, status: skip ? 'skipped' : 'pending', skip_reason: skip,
     ab_variant: input.ab?.phase === 'test' ? variants.get(row.donor_id) ?? null : null,
+    sms_segments: skip ? null : texts.get(row.donor_id)?.segments ?? null,
   }));
   if (ledger.length > 0) {
     const inserted = await em.execute<{ status: string }[]>(INSERT_LEDGER_SQL, [
@@ -211,8 +282,39 @@ async function claimPage(em: EntityManager, input: DeliverBatchInput, batchSize:
   }
   return {
     context, toSend, skips: decisions.flatMap((d) => (d.skip ? [d.skip] : [])), settledBefore: decisions.length < page.length,
-    pageDonorIds: page.map((row) => row.donor_id), pageFull: read.length === batchSize, cursor, variants, budget,
+    pageDonorIds: page.map((row) => row.donor_id), pageFull: pageRead.length === batchSize, cursor, variants, budget,
+    sms: sms ? { sender: sms, texts } : null, smsOpensAt: closed?.opensAt ?? null,
   };
+}
+
+/**
+ * The first recipient of the page still to be decided whom a text may not reach now on `clock`, and when
+ * it may, as an instant on the process's own clock (the two differ only in tests).
+ */
+function firstOutsideSmsHours(page: PageRow[], context: StepContext, clock: () => number): { donorId: string; opensAt: number } | null {
+  const now = clock();
+  for (const row of page) {
+    if (row.ledger_status !== null) continue;
+    const window = smsSendWindow(new Date(now), row.timezone, context.timezone);
+    if (!window.open) return { donorId: row.donor_id, opensAt: Date.now() + (window.opensAt.getTime() - now) };
+  }
+  return null;
+}
+
+/**
+ * Why a recipient does not get a text (issue 18 item 2): the rules of email where they apply (control
+ * group, marketing unsubscribe, a conversion ask after a gift) and three of its own, in this order: no
+ * valid E.164 phone, the number opted out of the client (STOP), no SMS consent for marketing.
+ */
+function textSkipReason(row: PageRow, context: StepContext): SkipReason | null {
+  const conversion = isConversionAsk(context.step.stage);
+  if (row.recipient_group === 'control' && !(context.controlTreatment === 'standard_appeal' && conversion)) return 'control_group';
+  if (row.unsubscribed) return 'unsubscribed';
+  if (!isE164(row.phone)) return 'no_address';
+  if (row.sms_opted_out) return 'sms_opted_out';
+  if (!row.sms_consent) return 'no_sms_consent';
+  if (conversion && row.gave) return 'already_gave';
+  return null;
 }
 
 /**
@@ -322,24 +424,22 @@ class VariantMailer {
 }
 
 /**
- * Settles what a killed attempt left pending: recipients SendGrid accepted become `sent`, the others
+ * Settles what a killed attempt left pending: recipients the provider accepted become `sent`, the others
  * are released so this attempt decides and sends them afresh. Only one page of a lane is in flight at
  * a time, so every pending row of the lane past the cursor belongs to this page.
  */
 async function reconcileUnknownOutcomes(deps: ActivityDeps, input: DeliverBatchInput): Promise<Settled[]> {
   const inClient = <T>(work: (em: EntityManager) => Promise<T>) => withClient(deps.orm.em, input.clientId, work);
-  const stale = await inClient((em) => em.execute<{ donor_id: string; email: string | null; send_key: string }[]>(
-    `select l.donor_id, d.email, l.send_key
-       from campaign_deliveries l join donors d on d.id = l.donor_id
+  const stale = await inClient((em) => em.execute<StaleRow[]>(
+    `select l.donor_id, d.email, d.phone, l.send_key, l.channel, l.sms_segments, l.created_at, cl.sms_from_number
+       from campaign_deliveries l join donors d on d.id = l.donor_id join clients cl on cl.id = l.client_id
       where l.campaign_id = ? and l.step_number = ? and l.status = 'pending' and (?::uuid is null or l.donor_id > ?::uuid)
         and exists (select 1 from campaign_recipients r where r.campaign_id = l.campaign_id and r.donor_id = l.donor_id and r.shard = ?)`,
     [input.campaignId, input.stepNumber, input.afterDonorId, input.afterDonorId, input.shard]));
   const settled: Settled[] = [];
   for (const sendKey of new Set(stale.map((row) => row.send_key))) {
-    const accepted = await acceptedRecipients(deps.sendgrid.client, sendKey).catch((error: unknown) => { throw providerFailure(error); });
     const rows = stale.filter((row) => row.send_key === sendKey);
-    const sent = rows.filter((row) => row.email && accepted.has(row.email.toLowerCase()))
-      .map((row) => ({ donorId: row.donor_id, email: row.email, messageId: accepted.get(row.email!.toLowerCase())! }));
+    const sent = rows[0].channel === 'sms' ? await textsAccepted(deps, rows) : await mailAccepted(deps, sendKey, rows);
     const scope: SettlementScope = { campaignId: input.campaignId, clientId: input.clientId, stepNumber: input.stepNumber, sendKey };
     settled.push(await inClient(async (em) => {
       const changed = await settleOutcome(em, scope, { sent, failed: [] });
@@ -348,6 +448,31 @@ async function reconcileUnknownOutcomes(deps: ActivityDeps, input: DeliverBatchI
     }));
   }
   return settled;
+}
+
+interface StaleRow {
+  donor_id: string; email: string | null; phone: string | null; send_key: string; channel: 'email' | 'sms'; sms_segments: number | null;
+  created_at: string; sms_from_number: string | null;
+}
+
+/** The rows of one request SendGrid accepted, found by its `send_key` custom argument. */
+async function mailAccepted(deps: ActivityDeps, sendKey: string, rows: StaleRow[]): Promise<ProviderOutcome['sent']> {
+  const accepted = await acceptedRecipients(deps.sendgrid.client, sendKey).catch((error: unknown) => { throw providerFailure(error); });
+  return rows.filter((row) => row.email && accepted.has(row.email.toLowerCase()))
+    .map((row) => ({ donorId: row.donor_id, email: row.email, messageId: accepted.get(row.email!.toLowerCase())! }));
+}
+
+/** The texts of one attempt Twilio holds: from the client's number to each donor's, since the claim. */
+async function textsAccepted(deps: ActivityDeps, rows: StaleRow[]): Promise<ProviderOutcome['sent']> {
+  const from = rows[0].sms_from_number;
+  const numbered = rows.filter((row) => row.phone);
+  if (!from || numbered.length === 0) return [];
+  const since = new Date(Math.min(...numbered.map((row) => new Date(row.created_at).getTime())));
+  const accepted = await acceptedTexts(deps.twilio, from, numbered.map((row) => row.phone!), since).catch((error: unknown) => { throw twilioFailure(error); });
+  return numbered.filter((row) => accepted.has(row.phone!)).map((row) => {
+    const text = accepted.get(row.phone!)!;
+    return { donorId: row.donor_id, email: null, messageId: text.sid, text: { to: row.phone!, from, body: text.body, segments: row.sms_segments ?? 1 } };
+  });
 }
 
 /** The page's counts when this attempt decided every recipient of it, from what its settlement changed. */
@@ -362,13 +487,24 @@ function asActivityFailure(error: unknown): ApplicationFailure {
   return error instanceof ApplicationFailure ? error : providerFailure(error);
 }
 
+function asTextFailure(error: unknown): ApplicationFailure {
+  return error instanceof ApplicationFailure ? error : twilioFailure(error);
+}
+
+// The first three parameters say whether the step is a text. A text's unsubscribe is a marketing (or all)
+// unsubscribe, not email being switched off; its consent is SMS enabled for marketing (or all).
 const PAGE_SQL = `
-  select r.donor_id, r.recipient_group, d.email, d.first_name, d.last_name,
+  select r.donor_id, r.recipient_group, d.email, d.first_name, d.last_name, d.phone, r.timezone,
          coalesce(d.rfm_segment, r.segment_at_start) as segment,
          d.email_suppressed_at is not null as suppressed,
          exists (select 1 from notification_preferences p
                   where p.donor_id = d.id and p.category in ('marketing', 'all')
-                    and (not p.email_enabled or p.unsubscribed_at is not null)) as unsubscribed,
+                    and (p.unsubscribed_at is not null or (not ?::boolean and not p.email_enabled))) as unsubscribed,
+         case when ?::boolean then exists (select 1 from sms_opt_outs o where o.client_id = d.client_id and o.phone = d.phone)
+              else false end as sms_opted_out,
+         case when ?::boolean then exists (select 1 from notification_preferences p
+                  where p.donor_id = d.id and p.category in ('marketing', 'all') and p.sms_enabled and p.unsubscribed_at is null)
+              else false end as sms_consent,
          -- Only a conversion ask skips those who already gave; other steps need not look (CASE is lazy).
          -- "During the campaign" is from activation until now: a gift dated later is not a gift yet.
          case when ?::boolean then exists (select 1 from donations g
@@ -386,8 +522,8 @@ const PAGE_SQL = `
    limit ?`;
 
 const INSERT_LEDGER_SQL = `
-  insert into campaign_deliveries (campaign_id, step_number, donor_id, client_id, channel, status, skip_reason, send_key, settled_at, attempts, ab_variant)
-  select ?, ?, x.donor_id, ?, ?, x.status, x.skip_reason, ?, case when x.status = 'skipped' then now() end, 1, x.ab_variant
-    from json_to_recordset(?::json) as x(donor_id uuid, status text, skip_reason text, ab_variant smallint)
+  insert into campaign_deliveries (campaign_id, step_number, donor_id, client_id, channel, status, skip_reason, send_key, settled_at, attempts, ab_variant, sms_segments)
+  select ?, ?, x.donor_id, ?, ?, x.status, x.skip_reason, ?, case when x.status = 'skipped' then now() end, 1, x.ab_variant, x.sms_segments
+    from json_to_recordset(?::json) as x(donor_id uuid, status text, skip_reason text, ab_variant smallint, sms_segments smallint)
   on conflict do nothing
   returning status`;

@@ -15,6 +15,7 @@ import { type TestSendInput, sendTestMessage } from './previews/test-send';
 import { webhookMetrics } from './metrics';
 import { recalculateRfm } from './rfm-recalculation';
 import type { SendGrid } from './sendgrid';
+import type { Twilio } from './sms/twilio';
 import { type SendGridEventInput, applySendGridEvents, attributeSendGridEvents } from './sendgrid-events';
 import { type StripeEventInput, applyStripeEvent } from './stripe-events';
 import { applyActivationPayment } from './activation-payments';
@@ -29,6 +30,8 @@ import { type TicketStripeEventInput, applyTicketStripeEvent } from './tickets/t
 export interface ActivityDeps {
   orm: MikroORM;
   sendgrid: SendGrid;
+  /** The `twilio` SDK, for SMS steps (activities/sms/twilio.ts). */
+  twilio: Twilio;
   from: string;
   publicBaseUrl: string;
   unsubscribeSecret: string;
@@ -38,6 +41,8 @@ export interface ActivityDeps {
   batchSize?: number;
   /** How budget alerts are retried (activities/budget-alerts/delivery.ts); DEFAULT_ALERT_RETRY when absent, shorter in tests. */
   budgetAlertRetry?: AlertRetryPolicy;
+  /** The wall clock the SMS hours are judged on (epoch ms); Date.now unless a test moves it to a DST change. */
+  clock?: () => number;
 }
 
 /**

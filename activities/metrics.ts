@@ -24,6 +24,18 @@ const budgetSpend = new Counter({
   name: 'track15_budget_spend_total', help: 'Money budgets were charged for sent campaign emails, in major units of the budget currency',
   labelNames: ['currency'] as const, registers,
 });
+const textsSent = new Counter({
+  name: 'track15_sms_sent_total', help: 'Campaign texts Twilio accepted (delivery ledger rows settled as sent)', registers,
+});
+const textSegments = new Counter({
+  name: 'track15_sms_segments_total', help: 'Segments of the campaign texts Twilio accepted: what carriers bill (160 GSM-7 / 70 UCS-2 characters, 153 / 67 when concatenated)', registers,
+});
+const textsSkipped = new Counter({
+  name: 'track15_sms_skipped_total', help: 'Campaign texts not sent, by the skip reason recorded in the delivery ledger', labelNames: ['reason'] as const, registers,
+});
+const textsFailed = new Counter({
+  name: 'track15_sms_failed_total', help: 'Campaign texts Twilio refused for one recipient, by its error', labelNames: ['reason'] as const, registers,
+});
 const webhookEvents = new Counter({
   name: 'track15_webhook_events_total',
   help: 'Provider webhook events by outcome: applied, duplicate (already applied), ignored (not an event the product acts on) or malformed (unreadable, skipped)',
@@ -50,7 +62,22 @@ export const deliveryMetrics = {
   },
 };
 
-type WebhookProvider = 'stripe' | 'sendgrid';
+/** The same for texts: counted per message and per billed segment; `units` is the segments of what `outcomes` sent. */
+export const smsMetrics = {
+  skipped(reasons: readonly SkipReason[]): void {
+    for (const reason of reasons) textsSkipped.inc({ reason });
+  },
+  settled(outcomes: readonly { sent: readonly unknown[]; failed: readonly { reason: string }[] }[], units: number, budget: { costPerMessage: number; currency: string } | null): void {
+    const sent = outcomes.reduce((total, outcome) => total + outcome.sent.length, 0);
+    if (sent > 0) textsSent.inc(sent);
+    if (units > 0) textSegments.inc(units);
+    // The reason starts with Twilio's error code (`Twilio 21614: …`): the code is the label.
+    for (const { reason } of outcomes.flatMap((outcome) => outcome.failed)) textsFailed.inc({ reason: failureLabel(reason.split(':')[0]) });
+    if (budget && units > 0 && budget.costPerMessage > 0) budgetSpend.inc({ currency: budget.currency.toUpperCase() }, units * budget.costPerMessage);
+  },
+};
+
+type WebhookProvider = 'stripe' | 'sendgrid' | 'twilio';
 const countEvents = (provider: WebhookProvider, outcome: 'applied' | 'duplicate' | 'ignored' | 'malformed', count: number) => {
   if (count > 0) webhookEvents.inc({ provider, outcome }, count);
 };

@@ -35,6 +35,7 @@ import { NO_QUERY } from './schemas/common';
 import publicPages from './pages';
 import unsubscribeRoutes from './routes/unsubscribe';
 import webhookRoutes from './routes/webhooks';
+import twilioWebhookRoutes from './routes/twilio-webhooks';
 
 export interface AppDeps {
   orm: MikroORM;
@@ -42,7 +43,7 @@ export interface AppDeps {
   /** Pointed at Stripe, stripe-mock, or a test's fault-injecting proxy. */
   stripe: Stripe;
   config: Pick<Config, 'TEMPORAL_TASK_QUEUE' | 'LOG_LEVEL' | 'STRIPE_WEBHOOK_SECRET' | 'SENDGRID_WEBHOOK_PUBLIC_KEY' | 'UNSUBSCRIBE_SIGNING_SECRET'
-    | 'PUBLIC_BASE_URL' | 'EMAIL_FROM' | 'TICKET_HOLD_SECONDS'>;
+    | 'PUBLIC_BASE_URL' | 'EMAIL_FROM' | 'TICKET_HOLD_SECONDS' | 'TWILIO_AUTH_TOKEN' | 'TWILIO_ACCOUNT_SID'>;
   /** Where the API logs (domain/telemetry/logger.ts); false: nowhere. Default: stdout at LOG_LEVEL. */
   logger?: Logger | false;
   rateLimit?: RateLimitOptions;
@@ -110,6 +111,9 @@ export async function buildApp(deps: AppDeps) {
   // Authenticated by provider signatures and signed links, not by API keys.
   await app.register(webhookRoutes, {
     stripeWebhookSecret: deps.config.STRIPE_WEBHOOK_SECRET, sendgridPublicKey: deps.config.SENDGRID_WEBHOOK_PUBLIC_KEY,
+  });
+  await app.register(twilioWebhookRoutes, {
+    authToken: deps.config.TWILIO_AUTH_TOKEN, accountSid: deps.config.TWILIO_ACCOUNT_SID, publicBaseUrl: deps.config.PUBLIC_BASE_URL,
   });
   await app.register(unsubscribeRoutes, { secret: deps.config.UNSUBSCRIBE_SIGNING_SECRET });
   await app.register(publicPages, {

@@ -107,6 +107,7 @@ function fastifyProblem(error: ErrorLike): Problem | undefined {
 const UNIQUE_INDEX_FIELDS: Record<string, string> = {
   donors_client_email_unique: 'email',
   donors_client_phone_unique: 'phone',
+  clients_sms_from_number_unique: 'sms_from_number',
 };
 
 /**

@@ -17,6 +17,7 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, DefaultLogger, bundleWorkflowCode } from '@temporalio/worker';
 import { buildApp } from '../api/app';
 import { createSendGrid } from '../activities/sendgrid';
+import { createTwilio } from '../activities/sms/twilio';
 import { createStripe } from '../activities/stripe';
 import { loadConfig } from '../domain/config';
 import { openOrm } from '../domain/db/orm';
@@ -68,7 +69,7 @@ async function main(): Promise<void> {
   const taskQueue = `bench-api-${randomBytes(3).toString('hex')}`;
   const { code } = await bundleWorkflowCode({ ...workflowBundleOptions(), logger: silent });
   const worker = await createWorker(nativeConnection, { TEMPORAL_NAMESPACE: 'default', TEMPORAL_TASK_QUEUE: taskQueue },
-    { orm, sendgrid: createSendGrid('SG.bench', 'http://127.0.0.1:9'), stripe: createStripe({ secretKey: 'sk_test_123', apiBase: 'http://127.0.0.1:9' }), from: 'bench@track15.test', publicBaseUrl: 'http://127.0.0.1:3000', unsubscribeSecret: 'bench-secret-bench-secret-bench-secret!' },
+    { orm, sendgrid: createSendGrid('SG.bench', 'http://127.0.0.1:9'), twilio: createTwilio(`AC${'0'.repeat(32)}`, 'bench', 'http://127.0.0.1:9'), stripe: createStripe({ secretKey: 'sk_test_123', apiBase: 'http://127.0.0.1:9' }), from: 'bench@track15.test', publicBaseUrl: 'http://127.0.0.1:3000', unsubscribeSecret: 'bench-secret-bench-secret-bench-secret!' },
     { workflowBundle: { code } });
   const running = worker.run();
 

@@ -15,6 +15,7 @@ import { prepareActivation } from '../activities/activation';
 import type { StepAbTest } from '../domain/ab-test';
 import { type SendGrid, createSendGrid } from '../activities/sendgrid';
 import { createStripe } from '../activities/stripe';
+import { createTwilio } from '../activities/sms/twilio';
 import { openOrm } from '../domain/db/orm';
 import { withClient } from '../domain/db/tenancy';
 import { buildNarrativeSteps } from '../domain/narrative';
@@ -48,7 +49,7 @@ async function main(): Promise<void> {
   const sendgrid = createSendGrid('SG.bench', `http://127.0.0.1:${SINK_PORT}`);
   const { code } = await bundleWorkflowCode({ ...workflowBundleOptions(), logger: silent });
   const worker = await createWorker(nativeConnection, { TEMPORAL_NAMESPACE: 'default', TEMPORAL_TASK_QUEUE: taskQueue },
-    { orm, sendgrid, stripe: createStripe({ secretKey: 'sk_test_123', apiBase: 'http://127.0.0.1:9' }), from: 'bench@track15.test', publicBaseUrl: 'http://127.0.0.1:3000', unsubscribeSecret: 'bench-secret-bench-secret-bench-secret!' },
+    { orm, sendgrid, twilio: createTwilio(`AC${'0'.repeat(32)}`, 'bench', 'http://127.0.0.1:9'), stripe: createStripe({ secretKey: 'sk_test_123', apiBase: 'http://127.0.0.1:9' }), from: 'bench@track15.test', publicBaseUrl: 'http://127.0.0.1:3000', unsubscribeSecret: 'bench-secret-bench-secret-bench-secret!' },
     { workflowBundle: { code }, maxConcurrentActivityTaskExecutions: 4 });
   const running = worker.run();
   try {

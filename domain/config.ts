@@ -21,6 +21,11 @@ export const configSchema = z.object({
   SENDGRID_BASE_URL: url.default('http://127.0.0.1:3090').describe('SendGrid API base URL (https://api.sendgrid.com in production; the local sink in development)'),
   SENDGRID_WEBHOOK_PUBLIC_KEY: z.string().min(1).optional()
     .describe('Verification key of the SendGrid Event Webhook (base64, from Mail Settings); unset, the webhook refuses every request'),
+  TWILIO_ACCOUNT_SID: z.string().regex(/^AC[0-9a-f]{32}$/, 'must be AC followed by 32 hex digits').default(`AC${'0'.repeat(31)}1`)
+    .describe('Twilio account SID texts are sent with (one account serves every client)'),
+  TWILIO_AUTH_TOKEN: z.string().min(1).default('local-development-twilio-auth-token')
+    .describe('Twilio auth token: authenticates API calls and signs Twilio\'s webhooks (X-Twilio-Signature)'),
+  TWILIO_API_BASE: url.default('http://127.0.0.1:3091').describe('Twilio REST API base URL (https://api.twilio.com in production; the local sink in development)'),
   DELIVERY_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(1000)
     .describe('Recipients per delivery batch, at most 1,000 (SendGrid\'s personalization limit)'),
   EMAIL_FROM: z.email().default('campaigns@track15.test').describe('Sender address of mail without a client sender identity (campaigns activated before clients had one)'),

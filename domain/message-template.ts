@@ -223,3 +223,18 @@ export function present(value: string | null | undefined): string | null {
 function paragraphs(text: string): string[] {
   return text.split(/\n[ \t]*\n/).map((paragraph) => paragraph.trim()).filter((paragraph) => paragraph !== '');
 }
+
+/**
+ * A step as a text message (issue 18 item 2): who it is from, the message and the call to action as plain
+ * text, then how to opt out, as the CTIA Messaging Principles ask of every marketing text. Segment overrides
+ * apply as for email; the subject line has no place in a text.
+ */
+export function renderSmsText(step: TemplateFields, segment: RfmSegment | null, data: TemplateData & { sender: string }): string {
+  const sources = sourcesFor(step, segment);
+  const message = template(sources.message, 'text', sources.messageField)(data).trim();
+  const action = template(step.call_to_action, 'text', 'call_to_action')(data).trim();
+  return [`${data.sender}: ${message}`, action, SMS_OPT_OUT_LINE].filter((part) => part !== '').join('\n\n');
+}
+
+/** The closing line of every campaign text. */
+export const SMS_OPT_OUT_LINE = 'Reply STOP to opt out.';

@@ -51,9 +51,9 @@ export function isValidTimeZone(timezone: string): boolean {
   }
 }
 
-interface CalendarDate { year: number; month: number; day: number }
+export interface CalendarDate { year: number; month: number; day: number }
 
-function addDays(date: CalendarDate, days: number): CalendarDate {
+export function addDays(date: CalendarDate, days: number): CalendarDate {
   const shifted = new Date(Date.UTC(date.year, date.month - 1, date.day + days));
   return { year: shifted.getUTCFullYear(), month: shifted.getUTCMonth() + 1, day: shifted.getUTCDate() };
 }
@@ -61,7 +61,7 @@ function addDays(date: CalendarDate, days: number): CalendarDate {
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
 /** The zone's wall clock at an instant, as if that wall time were UTC (milliseconds). */
-function wallClock(instant: number, timezone: string): number {
+export function wallClock(instant: number, timezone: string): number {
   let format = formatters.get(timezone);
   if (!format) {
     format = new Intl.DateTimeFormat('en-US', {
@@ -73,7 +73,7 @@ function wallClock(instant: number, timezone: string): number {
   return Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second);
 }
 
-function localDate(instant: Date, timezone: string): CalendarDate {
+export function localDate(instant: Date, timezone: string): CalendarDate {
   const wall = new Date(wallClock(instant.getTime(), timezone));
   return { year: wall.getUTCFullYear(), month: wall.getUTCMonth() + 1, day: wall.getUTCDate() };
 }
@@ -88,7 +88,7 @@ function offsetMs(instant: number, timezone: string): number {
  * time are the only candidates. When the clock shows that time twice (DST ends) the earlier wins; when it
  * never does (DST starts) the send moves forward by the gap, as a clock set the night before would.
  */
-function zonedTime(date: CalendarDate, hour: number, timezone: string, minute = 0): Date {
+export function zonedTime(date: CalendarDate, hour: number, timezone: string, minute = 0): Date {
   const wall = Date.UTC(date.year, date.month - 1, date.day, hour, minute);
   const dayMs = 86_400_000;
   const candidates = [offsetMs(wall - dayMs, timezone), offsetMs(wall + dayMs, timezone)].map((offset) => wall - offset);

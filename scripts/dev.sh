@@ -15,11 +15,12 @@ create_database track15_dev
 
 export DATABASE_OWNER_URL="${DATABASE_OWNER_URL:-$PG_ADMIN_URL/track15_dev}"
 export DATABASE_URL="${DATABASE_URL:-$(app_url_for track15_dev)}"
-export TEMPORAL_ADDRESS=127.0.0.1:7233 SENDGRID_BASE_URL=http://127.0.0.1:3090 STRIPE_API_BASE=http://127.0.0.1:12111
+export TEMPORAL_ADDRESS=127.0.0.1:7233 SENDGRID_BASE_URL=http://127.0.0.1:3090 STRIPE_API_BASE=http://127.0.0.1:12111 TWILIO_API_BASE=http://127.0.0.1:3091
 
 start_temporal 7233 8233 "$STATE_DIR/temporal-dev.db"
 start_stripe_mock 12111
 start_sendgrid_sink 3090
+start_twilio_sink 3091
 
 cd "$ROOT"
 npx tsx scripts/migrate.ts up
@@ -36,6 +37,7 @@ cat <<MSG
   API docs       http://127.0.0.1:3000/docs
   Temporal UI    http://127.0.0.1:8233/namespaces/default/workflows
   Sent email     http://127.0.0.1:3090/__sink/deliveries
+  Sent texts     http://127.0.0.1:3091/__sink/messages
   Metrics        http://127.0.0.1:9464/metrics (API), http://127.0.0.1:9465/metrics (worker)
   Logs           .stack/*.log
 

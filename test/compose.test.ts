@@ -39,7 +39,7 @@ const IMAGE_PORTS: [prefix: string, port: number][] = [
 
 const APP_SERVICES = ['worker', 'api', 'migrate'];
 /** Settings that name a service, and the scheme-less form TEMPORAL_ADDRESS takes. */
-const SERVICE_ADDRESSES = ['DATABASE_URL', 'DATABASE_OWNER_URL', 'TEMPORAL_ADDRESS', 'SENDGRID_BASE_URL', 'STRIPE_API_BASE'];
+const SERVICE_ADDRESSES = ['DATABASE_URL', 'DATABASE_OWNER_URL', 'TEMPORAL_ADDRESS', 'SENDGRID_BASE_URL', 'STRIPE_API_BASE', 'TWILIO_API_BASE'];
 /** Browsers and donors, not containers, follow this one, so it names the host's published API port. */
 const PUBLIC_ADDRESS = 'PUBLIC_BASE_URL';
 const LOOPBACK = /\b(127\.0\.0\.1|localhost)\b/;
@@ -75,7 +75,7 @@ function containerPorts(name: string): number[] {
 
 /** The port the service's process listens on inside its container. */
 function listeningPort(name: string): number {
-  if (name === 'sendgrid-sink') return Number(environmentOf(name).SINK_PORT);
+  if (name === 'sendgrid-sink' || name === 'twilio-sink') return Number(environmentOf(name).SINK_PORT);
   const image = service(name).image ?? '';
   const known = IMAGE_PORTS.find(([prefix]) => image.startsWith(prefix));
   if (!known) throw new Error(`no known port for service ${name} (image ${image})`);
@@ -149,12 +149,12 @@ describe('docker-compose.yml', () => {
     expect(Number(new URL(config.PUBLIC_BASE_URL).port || 80)).toBe(mapping!.host);
   });
 
-  it('runs the SendGrid sink from the project on every interface of its container, published', () => {
-    const sink = environmentOf('sendgrid-sink');
-    expect(commandOf('sendgrid-sink')).toMatch(/\btest\/fakes\/sendgrid-sink-server\.ts\b/);
-    expect(existsSync(join(ROOT, 'test/fakes/sendgrid-sink-server.ts'))).toBe(true);
+  it.each(['sendgrid-sink', 'twilio-sink'])('runs the %s from the project on every interface of its container, published', (name) => {
+    const sink = environmentOf(name);
+    expect(commandOf(name)).toMatch(new RegExp(`\\btest/fakes/${name}-server\\.ts\\b`));
+    expect(existsSync(join(ROOT, `test/fakes/${name}-server.ts`))).toBe(true);
     expect(sink.SINK_HOST).toBe('0.0.0.0');
-    expect(portMappings('sendgrid-sink')).toContainEqual({ host: Number(sink.SINK_PORT), container: Number(sink.SINK_PORT) });
+    expect(portMappings(name)).toContainEqual({ host: Number(sink.SINK_PORT), container: Number(sink.SINK_PORT) });
   });
 
   it('registers exactly the search attributes scripts/lib/stack.sh gives the dev server', () => {

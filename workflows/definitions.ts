@@ -44,7 +44,12 @@ export interface CampaignPlan {
   windowEnd: number;
 }
 
-export type SkipReason = 'unsubscribed' | 'suppressed' | 'no_address' | 'control_group' | 'already_gave' | 'budget_exhausted' | 'frequency_cap';
+/**
+ * Why a recipient did not get a touchpoint. For a text: `no_address` is no valid E.164 phone, `sms_opted_out`
+ * a number that texted STOP to the client, `no_sms_consent` no SMS consent for marketing (issue 18).
+ */
+export type SkipReason = 'unsubscribed' | 'suppressed' | 'no_address' | 'control_group' | 'already_gave' | 'budget_exhausted' | 'frequency_cap'
+  | 'sms_opted_out' | 'no_sms_consent';
 
 export interface StepTally {
   sent: number;

@@ -14,6 +14,7 @@ import type { Logger } from 'pino';
 import { type ActivityDeps, createActivities } from '../activities';
 import { createSendGrid } from '../activities/sendgrid';
 import { createStripe } from '../activities/stripe';
+import { createTwilio } from '../activities/sms/twilio';
 import { type Config, loadConfig } from '../domain/config';
 import { openOrm } from '../domain/db/orm';
 import { createLogger, temporalLogger } from '../domain/telemetry/logger';
@@ -69,6 +70,7 @@ export function activityDepsFromConfig(config: Config, orm: ActivityDeps['orm'])
     orm,
     sendgrid: createSendGrid(config.SENDGRID_API_KEY, config.SENDGRID_BASE_URL),
     stripe: createStripe({ secretKey: config.STRIPE_SECRET_KEY, apiBase: config.STRIPE_API_BASE }),
+    twilio: createTwilio(config.TWILIO_ACCOUNT_SID, config.TWILIO_AUTH_TOKEN, config.TWILIO_API_BASE),
     from: config.EMAIL_FROM,
     publicBaseUrl: config.PUBLIC_BASE_URL,
     unsubscribeSecret: config.UNSUBSCRIBE_SIGNING_SECRET,

@@ -1,6 +1,7 @@
 import { Context, heartbeat } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { Client as PgClient } from 'pg';
+import { smsNumberLockKey } from '../../domain/sms';
 
 /** One lane of one touchpoint: the unit two attempts of a delivery batch could collide on. */
 export interface Lane { campaignId: string; clientId: string; stepNumber: number; shard: number }
@@ -74,6 +75,33 @@ export class LaneFence {
       [this.lockKey, claim.lane.campaignId, claim.lane.stepNumber, claim.donorIds, claim.sendKey]);
     if (!held) throw fenceLost('the lane lock is no longer held');
     if (claimed !== claim.donorIds.length) throw fenceLost(`${claim.donorIds.length - claimed} of the rows to send are no longer claimed by this attempt`);
+  }
+
+  /**
+   * Sends one text to `phone` unless the number has opted out of the client (sms_opt_outs), proving the
+   * fence and the claim first. The check and the send happen under a shared advisory lock on the
+   * (client, number) that recording an opt-out takes exclusively (api/services/sms-inbound.ts), so a STOP
+   * is either recorded before the check, which then sees it, or waits until this text has left: a number
+   * is never texted after its STOP was recorded, even by a touchpoint that claimed it before.
+   * An error of `send` comes back as `{ error }`; a lost fence throws, before anything is sent.
+   */
+  async textUnlessOptedOut<T>(claim: { lane: Lane; sendKey: string; donorId: string }, phone: string, send: () => Promise<T>):
+  Promise<{ sent: T } | { optedOut: true } | { error: unknown }> {
+    const key = smsNumberLockKey(claim.lane.clientId, phone);
+    await this.session.query('select pg_advisory_lock_shared(hashtextextended($1, 0))', [key]);
+    try {
+      await this.assertHeld({ lane: claim.lane, sendKey: claim.sendKey, donorIds: [claim.donorId] });
+      const { rows: [{ opted_out: optedOut }] } = await this.session.query<{ opted_out: boolean }>(
+        'select exists (select 1 from sms_opt_outs where client_id = $1 and phone = $2) as opted_out', [claim.lane.clientId, phone]);
+      if (optedOut) return { optedOut: true };
+      try {
+        return { sent: await send() };
+      } catch (error) {
+        return { error };
+      }
+    } finally {
+      await this.session.query('select pg_advisory_unlock_shared(hashtextextended($1, 0))', [key]).catch(() => undefined);
+    }
   }
 
   /** Lets the next attempt in: ending the session drops the lock even if the unlock cannot be said. */

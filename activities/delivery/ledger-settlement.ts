@@ -4,28 +4,57 @@ import { type SkipReason, type StepTally, emptyTally } from '../../workflows/def
 /** Where a settlement applies: one step of one campaign, rows claimed under one attempt's `send_key`. */
 export interface SettlementScope { campaignId: string; clientId: string; stepNumber: number; sendKey: string }
 
-/** What a provider call decided, per recipient. */
+/** A text as sent: the donor's number, the client's, what it said and how many segments it was billed as. */
+export interface SentText { to: string; from: string; body: string; segments: number }
+
+/**
+ * What a provider call decided, per recipient: sent (an email with its address, or a text), failed, or
+ * skipped at the last moment (a text to a number whose STOP arrived after the claim).
+ */
 export interface ProviderOutcome {
-  sent: { donorId: string; email: string | null; messageId: string | null }[];
+  sent: { donorId: string; email: string | null; messageId: string | null; text?: SentText }[];
   failed: { donorId: string; reason: string }[];
+  skipped?: { donorId: string; reason: SkipReason }[];
 }
 
 /** Rows a settlement actually moved out of `pending`: what may be counted, once. */
-export interface Settled { sent: string[]; failed: { donorId: string; reason: string }[] }
+export interface Settled { sent: string[]; failed: { donorId: string; reason: string }[]; skipped: SkipReason[] }
 
 /**
  * Settles the pending ledger rows claimed under `scope.sendKey` from what the provider said, and adds to
  * `campaigns.stats` only the rows this very statement changed: a row another attempt (or an earlier
- * settlement) already settled is neither rewritten nor counted again.
+ * settlement) already settled is neither rewritten nor counted again. Sent email is recorded in
+ * email_sends; a sent text in its conversation (seed 001: one thread per client, donor number and client
+ * number) as an outbound message `pending` until Twilio reports it sent.
  */
 export async function settleOutcome(em: EntityManager, scope: SettlementScope, outcome: ProviderOutcome): Promise<Settled> {
-  const settled: Settled = { sent: [], failed: [] };
-  if (outcome.sent.length > 0) {
-    const sent = outcome.sent.map((s) => ({ donor_id: s.donorId, email: s.email, message_id: s.messageId }));
+  const settled: Settled = { sent: [], failed: [], skipped: [] };
+  const emails = outcome.sent.filter((s) => !s.text);
+  const texts = outcome.sent.filter((s) => s.text);
+  if (emails.length > 0) {
+    const sent = emails.map((s) => ({ donor_id: s.donorId, email: s.email, message_id: s.messageId }));
     const rows = await em.execute<{ donor_id: string }[]>(SETTLE_SENT_SQL, [
       JSON.stringify(sent), scope.campaignId, scope.stepNumber, scope.clientId, scope.sendKey, scope.clientId, scope.campaignId, scope.stepNumber,
     ]);
     settled.sent = rows.map((row) => row.donor_id);
+  }
+  if (texts.length > 0) {
+    const sent = texts.map((s) => ({ donor_id: s.donorId, message_id: s.messageId, phone: s.text!.to, sender: s.text!.from, body: s.text!.body, segments: s.text!.segments }));
+    const rows = await em.execute<{ donor_id: string }[]>(SETTLE_TEXTS_SQL, [
+      JSON.stringify(sent), scope.campaignId, scope.stepNumber, scope.clientId, scope.sendKey,
+      scope.clientId, scope.campaignId, scope.campaignId, scope.clientId, scope.campaignId, scope.stepNumber,
+    ]);
+    settled.sent.push(...rows.map((row) => row.donor_id));
+  }
+  if (outcome.skipped && outcome.skipped.length > 0) {
+    const rows = await em.execute<{ skip_reason: SkipReason }[]>(
+      `update campaign_deliveries l set status = 'skipped', skip_reason = x.reason, settled_at = now()
+         from json_to_recordset(?::json) as x(donor_id uuid, reason text)
+        where l.campaign_id = ? and l.step_number = ? and l.donor_id = x.donor_id and l.status = 'pending' and l.send_key = ?
+        returning l.skip_reason`,
+      [JSON.stringify(outcome.skipped.map((s) => ({ donor_id: s.donorId, reason: s.reason }))), scope.campaignId, scope.stepNumber, scope.sendKey]);
+    settled.skipped = rows.map((row) => row.skip_reason);
+    await countStat(em, scope.campaignId, 'skipped', rows.length);
   }
   if (outcome.failed.length > 0) {
     const failed = outcome.failed.map((f) => ({ donor_id: f.donorId, reason: f.reason }));
@@ -84,6 +113,17 @@ export async function pageTally(em: EntityManager, scope: Omit<SettlementScope, 
   return tally;
 }
 
+/** What the page's sent rows are billed as: one unit per email, each text's segments (the budget's cost_per_message is per unit). */
+export async function pageSentUnits(em: EntityManager, scope: Omit<SettlementScope, 'sendKey'>, donorIds: string[]): Promise<number> {
+  if (donorIds.length === 0) return 0;
+  const [{ units }] = await em.execute<{ units: number }[]>(
+    `select coalesce(sum(coalesce(sms_segments, 1)), 0)::int as units from campaign_deliveries
+      where campaign_id = ? and step_number = ? and donor_id in (select jsonb_array_elements_text(?::jsonb)::uuid)
+        and status not in ('pending', 'skipped', 'failed')`,
+    [scope.campaignId, scope.stepNumber, JSON.stringify(donorIds)]);
+  return units;
+}
+
 // Settling writes through the ledger's primary key (an upsert onto the row the claim wrote), so each row
 // is one index lookup. An UPDATE ... FROM joined on donor_id let statistics that lag a fast-growing ledger
 // pick a plan reading the step's whole ledger for every page: quadratic over a touchpoint. The upsert's
@@ -102,6 +142,33 @@ const SETTLE_SENT_SQL = `
     insert into email_sends (client_id, campaign_id, step_number, donor_id, email_address, status, sendgrid_message_id, sent_at)
     select ?, ?, ?, settled.donor_id, page.email, 'sent', settled.provider_message_id, now()
       from settled join page on page.donor_id = settled.donor_id
+    on conflict do nothing)
+  select donor_id from settled`;
+
+// As SETTLE_SENT_SQL, for texts: the settled rows' texts join (or open) their conversations, each counted
+// once, and are recorded as outbound messages under Twilio's SID.
+const SETTLE_TEXTS_SQL = `
+  with page as (select * from json_to_recordset(?::json) as x(donor_id uuid, message_id text, phone text, sender text, body text, segments int)),
+  settled as (
+    insert into campaign_deliveries (campaign_id, step_number, donor_id, client_id, status, provider_message_id, send_key, settled_at)
+    select ?, ?, page.donor_id, ?, 'sent', page.message_id, ?, now() from page
+    on conflict (campaign_id, step_number, donor_id) do update
+       set status = excluded.status, provider_message_id = excluded.provider_message_id, settled_at = excluded.settled_at
+     where campaign_deliveries.status = 'pending' and campaign_deliveries.send_key = excluded.send_key
+    returning donor_id, provider_message_id),
+  threads as (
+    insert into conversations as c (client_id, donor_id, customer_phone, brand_phone, campaign_id, campaign_name, message_count, last_message_at, last_outbound_at)
+    select ?, settled.donor_id, page.phone, page.sender, ?, (select name from campaigns where id = ?), 1, now(), now()
+      from settled join page on page.donor_id = settled.donor_id
+    on conflict (client_id, customer_phone, brand_phone) do update
+       set donor_id = excluded.donor_id, campaign_id = excluded.campaign_id, campaign_name = excluded.campaign_name,
+           message_count = c.message_count + 1, last_message_at = now(), last_outbound_at = now()
+    returning id, customer_phone),
+  recorded as (
+    insert into messages (client_id, conversation_id, direction, content, status, external_id, metadata)
+    select ?, threads.id, 'outbound', page.body, 'pending', settled.provider_message_id,
+           jsonb_build_object('campaign_id', ?::text, 'step_number', ?::int, 'segments', page.segments)
+      from settled join page on page.donor_id = settled.donor_id join threads on threads.customer_phone = page.phone
     on conflict do nothing)
   select donor_id from settled`;
 

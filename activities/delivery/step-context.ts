@@ -30,6 +30,8 @@ export interface StepContext {
   abTest: StepAbTest | null;
   /** Seconds in one of the campaign's days (86,400 at real pace). */
   dayLengthSeconds: number;
+  /** The client's number its texts come from (E.164), null when it has none. */
+  smsFromNumber: string | null;
 }
 
 /**
@@ -55,6 +57,7 @@ export async function loadStepContext(em: EntityManager, scope: { campaignId: st
     brand: guidelines ? brandStyleOf(guidelines) : null,
     abTest: (row.ab_test as StepAbTest | null) ?? null,
     dayLengthSeconds: Number(row.day_length_seconds),
+    smsFromNumber: (row.sms_from_number as string | null) ?? null,
     frequencyCap: row.cap_messages ? { messages: row.cap_messages as number, windowDays: row.cap_window_days as number } : null,
     step: {
       step_number: scope.stepNumber,
@@ -72,7 +75,7 @@ const CONTEXT_SQL = `
   select c.name, c.track15_core_story as story, c.track15_control_treatment as control_treatment,
          c.track15_activated_at as activated_at, c.track15_timezone as timezone, s.stage, s.day, s.subject_line, s.message, s.call_to_action,
          s.segment_customization, s.channel, s.ab_test, c.track15_day_length_seconds as day_length_seconds, b.id as budget_id, ${EFFECTIVE_SENDER_SQL} as sender,
-         cl.frequency_cap_messages as cap_messages, cl.frequency_cap_window_days as cap_window_days,
+         cl.frequency_cap_messages as cap_messages, cl.frequency_cap_window_days as cap_window_days, cl.sms_from_number,
          nullif(btrim(c.sender_from_name), '') as campaign_from_name,
          case when bg.id is not null then json_build_object(
            'brand_name', bg.brand_name, 'high_level_guidelines', bg.high_level_guidelines, 'full_style_guide', bg.full_style_guide) end as guidelines

@@ -40,11 +40,11 @@ const StripeEventBody = z.looseObject({
  * The body stays raw bytes until its signature is checked, so Fastify must not validate it against the
  * documented schema; query and headers are validated as everywhere.
  */
-const verifiedInHandler: FastifySchemaCompiler<z.ZodType> = (route) =>
+export const verifiedInHandler: FastifySchemaCompiler<z.ZodType> = (route) =>
   (route.httpPart === 'body' ? (value: unknown) => ({ value }) : validatorCompiler(route));
 
-const header = (value: string | string[] | undefined) => (typeof value === 'string' ? value : undefined);
-const badSignature = (name: string, message: string) => invalid([{ field: `header.${name}`, message }]);
+export const header = (value: string | string[] | undefined) => (typeof value === 'string' ? value : undefined);
+export const badSignature = (name: string, message: string) => invalid([{ field: `header.${name}`, message }]);
 
 /**
  * Provider webhooks. They are authenticated by signatures over the raw body (so JSON is not parsed
@@ -108,7 +108,7 @@ const webhookRoutes: FastifyPluginAsyncZod<WebhookOptions> = async (app, options
   });
 };
 
-function rawBody(body: unknown): Buffer {
+export function rawBody(body: unknown): Buffer {
   return Buffer.isBuffer(body) ? body : Buffer.alloc(0);
 }
 

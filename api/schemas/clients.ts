@@ -71,6 +71,9 @@ export const ActivationSettings = z.strictObject({
   expires_after_days: z.number().int().min(1).max(365).describe('Days after the token was issued when an unpaid client\'s token expires; a payment already started is still honoured'),
 });
 const ActivationUpdate = ActivationSettings.partial().refine((update) => Object.keys(update).length > 0, 'name at least one activation setting');
+/** E.164 (ITU-T E.164, as Twilio takes numbers): +, a country code, at most 15 digits. */
+const smsFromNumber = text().regex(/^\+[1-9]\d{1,14}$/, 'must be an E.164 phone number such as +14155550100')
+  .describe('The client\'s Twilio number its texts come from and donors reply to (E.164); unique across clients, since inbound texts find their client by it');
 
 export const SenderUpdate = Sender.partial().refine((sender) => Object.keys(sender).length > 0, 'name at least one sender field');
 
@@ -80,6 +83,7 @@ export const ClientUpdate = z.strictObject({
   sender: SenderUpdate,
   frequency_cap: FrequencyCap.nullable().describe('null: no cap'),
   quiet_hours: QuietHours.nullable().describe('null: no quiet hours'),
+  sms_from_number: smsFromNumber.nullable().describe('null: the client sends no texts (activation refuses SMS steps)'),
   historical_conversion_rate: z.number().gt(0).lt(1).multipleOf(0.00001).nullable()
     .describe('Share of a campaign audience that usually gives (0-1): the baseline of the pre-activation power estimate'),
   expected_lift_percent: z.number().gt(0).max(99_999).multipleOf(0.01).nullable()
@@ -107,6 +111,7 @@ export const Client = z.object({
   sender: Sender,
   frequency_cap: FrequencyCap.nullable(),
   quiet_hours: z.object({ start: z.string(), end: z.string() }).nullable().describe('Local HH:MM times between which no campaign email starts'),
+  sms_from_number: z.string().nullable().describe('The client\'s number its texts come from (E.164); null when it sends none'),
   historical_conversion_rate: decimal.nullable(),
   expected_lift_percent: decimal.nullable(),
   metadata: z.record(z.string(), z.unknown()),

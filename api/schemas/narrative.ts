@@ -16,7 +16,7 @@ export const narrativeStage = (summary: string) => choice(STAGE_MEANINGS, summar
 
 const CHANNEL_MEANINGS = {
   email: 'sent by email (SendGrid)',
-  sms: 'meant for a text message; no SMS provider is connected yet, so it is sent by email too',
+  sms: 'sent as a text message (Twilio) from the client\'s sms_from_number, to donors with a valid phone and SMS consent for marketing, 08:00-21:00 in their zone; the subject line is not used',
 } as const;
 
 const line = (max: number) => text().min(1).max(max);

@@ -87,7 +87,7 @@ export const Delivery = z.object({
   channel: z.string(),
   status: deliveryStatus('How far the email got'),
   skip_reason: z.string().nullable()
-    .describe('Why a skipped row was not sent: unsubscribed, suppressed (the address bounced or complained), no_address, control_group, already_gave (conversion steps), budget_exhausted or frequency_cap'),
+    .describe('Why a skipped row was not sent: unsubscribed, suppressed (the address bounced or complained), no_address, control_group, already_gave (conversion steps), budget_exhausted, frequency_cap, sms_opted_out (the number texted STOP) or no_sms_consent (no SMS consent for marketing)'),
   failure_reason: z.string().nullable(),
   provider_message_id: z.string().nullable(),
   cost_cents: z.number().int(),

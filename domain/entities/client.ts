@@ -22,6 +22,8 @@ export const Client = defineEntity({
     /** When the client's RFM scores were last recalculated (donor rows change only when their scores do). */
     rfmCalculatedAt: p.datetime().columnType('timestamptz').nullable(),
     ...senderIdentity(),
+    /** The number the client's texts come from and donors reply to (E.164), unique across clients: inbound texts find their client by it. */
+    smsFromNumber: varchar(20).nullable(),
     /** Local wall-clock times (the donor's zone) between which no campaign email starts; both or neither. */
     quietHoursStart: p.time().nullable(),
     quietHoursEnd: p.time().nullable(),

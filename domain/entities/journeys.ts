@@ -54,4 +54,19 @@ export const Message = defineEntity({
 });
 export type IMessage = InferEntity<typeof Message>;
 
-export const journeyEntities = [Conversation, Message];
+/** Issue 18 item 4: a number that texted STOP to the client; it is never texted by the client again until it texts START. */
+export const SmsOptOut = defineEntity({
+  name: 'SmsOptOut',
+  tableName: 'sms_opt_outs',
+  filters: tenantFilter('client'),
+  properties: {
+    client: belongsToClient().primary(),
+    phone: varchar(20).primary(),
+    optedOutAt: p.datetime().columnType('timestamptz').defaultRaw('now()'),
+    keyword: varchar(20),
+    messageSid: varchar(64).nullable(),
+  },
+});
+export type ISmsOptOut = InferEntity<typeof SmsOptOut>;
+
+export const journeyEntities = [Conversation, Message, SmsOptOut];

@@ -40,7 +40,7 @@ export const CampaignDelivery = defineEntity({
     client: belongsToClient(),
     channel: choice(['email', 'sms'], 10).default('email'),
     status: choice(['pending', 'sent', 'delivered', 'opened', 'clicked', 'bounced', 'skipped', 'failed'], 20).default('pending'),
-    skipReason: choice(['unsubscribed', 'suppressed', 'no_address', 'control_group', 'already_gave', 'budget_exhausted', 'frequency_cap'], 30).nullable(),
+    skipReason: choice(['unsubscribed', 'suppressed', 'no_address', 'control_group', 'already_gave', 'budget_exhausted', 'frequency_cap', 'sms_opted_out', 'no_sms_consent'], 30).nullable(),
     failureReason: p.text().nullable(),
     providerMessageId: varchar(255).nullable(),
     /** Tags one send attempt, so an attempt a crash interrupted can be matched with the provider's records. */
@@ -48,6 +48,8 @@ export const CampaignDelivery = defineEntity({
     /** The A/B variant (0–3) a recipient of the step's test share was sent; null for the rest and for steps without a test. */
     abVariant: p.smallint().nullable(),
     costCents: p.integer().default(0),
+    /** Segments a text was billed as (domain/sms.ts); null for email. */
+    smsSegments: p.smallint().nullable(),
     attempts: p.smallint().default(0),
     createdAt: createdAt(),
     settledAt: timestamp(),
@@ -128,7 +130,7 @@ export const ProcessedWebhookEvent = defineEntity({
   tableName: 'processed_webhook_events',
   filters: tenantFilter('client'),
   properties: {
-    provider: choice(['stripe', 'sendgrid'], 20).primary(),
+    provider: choice(['stripe', 'sendgrid', 'twilio'], 20).primary(),
     eventId: varchar(255).primary(),
     client: p.manyToOne(Client).ref().nullable().deleteRule('cascade'),
     receivedAt: p.datetime().defaultRaw('now()'),

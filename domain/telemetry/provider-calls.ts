@@ -3,7 +3,7 @@ import { Counter, Histogram } from 'prom-client';
 import { metricsRegistry } from './registry';
 
 /** The providers whose HTTP calls are observed: one label value each. */
-export type Provider = 'sendgrid' | 'stripe';
+export type Provider = 'sendgrid' | 'stripe' | 'twilio';
 
 /**
  * The provider answers the product retries (Temporal retries SendGrid activities, the Stripe SDK retries

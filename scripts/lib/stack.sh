@@ -202,6 +202,10 @@ start_stripe_mock() { start_bg "stripe-mock-$1" 127.0.0.1 "$1" stripe-mock -http
 
 start_sendgrid_sink() { start_bg "sendgrid-sink-$1" 127.0.0.1 "$1" env SINK_PORT="$1" node --import tsx "$ROOT/test/fakes/sendgrid-sink-server.ts"; }
 
+# The Twilio sink accepts the credentials the worker is given (TWILIO_ACCOUNT_SID / TWILIO_AUTH_TOKEN, the
+# product's defaults when unset).
+start_twilio_sink() { start_bg "twilio-sink-$1" 127.0.0.1 "$1" env SINK_PORT="$1" node --import tsx "$ROOT/test/fakes/twilio-sink-server.ts"; }
+
 # start_proc NAME CMD...: a project process (worker, API) in the background, stopped with the stack.
 start_proc() {
   local name="$1"; shift

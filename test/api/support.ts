@@ -13,6 +13,7 @@ import { type TestDatabase, createTestDatabase } from '../support/database';
 import { PUBLIC_BASE_URL, SENDER_FALLBACK, UNSUBSCRIBE_SECRET } from '../support/campaign-harness';
 import { Fixtures } from '../support/fixtures';
 import { TEMPORAL_ADDRESS } from '../support/temporal';
+import { TEST_ACCOUNT_SID, TEST_AUTH_TOKEN } from '../fakes/twilio-sink';
 
 export interface Request {
   method?: string;
@@ -95,6 +96,8 @@ export async function startApi(options: HarnessOptions = {}): Promise<ApiHarness
       STRIPE_WEBHOOK_SECRET, SENDGRID_WEBHOOK_PUBLIC_KEY: options.sendgridPublicKey, UNSUBSCRIBE_SIGNING_SECRET: UNSUBSCRIBE_SECRET,
       // As the campaign harness's worker is configured, so a preview renders what its sends carry.
       PUBLIC_BASE_URL, EMAIL_FROM: SENDER_FALLBACK, TICKET_HOLD_SECONDS: options.ticketHoldSeconds ?? 900,
+      // The Twilio sink's credentials: the texts it posts are signed with this token.
+      TWILIO_ACCOUNT_SID: TEST_ACCOUNT_SID, TWILIO_AUTH_TOKEN: TEST_AUTH_TOKEN,
     },
     rateLimit: options.rateLimit ?? { max: 100_000, timeWindowMs: 60_000 },
     pageRateLimit: options.pageRateLimit ?? { max: 100_000, timeWindowMs: 60_000 },

@@ -27,6 +27,7 @@ const VIOLATIONS: Record<string, [table: string, set: string]> = {
   chk_erased_addresses_kind: ['erased_addresses', `kind = 'fax'`],
   chk_erased_addresses_hash: ['erased_addresses', `address_hash = repeat('Z', 64)`],
   chk_clients_rfm_tier_rate: ['clients', 'rfm_tier_rate = 0'],
+  chk_clients_sms_from_number: ['clients', `sms_from_number = '5550100'`],
   chk_clients_quiet_hours: ['clients', `quiet_hours_start = '21:00', quiet_hours_end = null`],
   chk_track15_control_share: ['campaigns', 'track15_control_share = 0.6'],
   chk_track15_control_treatment: ['campaigns', `track15_control_treatment = 'nothing'`],
@@ -122,13 +123,14 @@ const VIOLATIONS: Record<string, [table: string, set: string]> = {
   chk_campaign_recipients_shard: ['campaign_recipients', 'shard = -1'],
   chk_campaign_deliveries_channel: ['campaign_deliveries', `channel = 'fax'`],
   chk_campaign_deliveries_skip_reason: ['campaign_deliveries', `skip_reason = 'bored'`],
+  chk_campaign_deliveries_sms_segments: ['campaign_deliveries', 'sms_segments = 0'],
   chk_campaign_deliveries_skipped_has_reason: ['campaign_deliveries', `status = 'skipped', skip_reason = null`],
   chk_campaign_deliveries_status: ['campaign_deliveries', `status = 'lost'`],
   chk_campaign_deliveries_step: ['campaign_deliveries', 'step_number = 16'],
   chk_campaign_delivery_counts_outcome: ['campaign_delivery_counts', `outcome = 'delivered'`],
   chk_budget_spend_amount: ['budget_spend', 'amount = -1'],
   chk_budget_spend_messages: ['budget_spend', 'messages = -1'],
-  chk_processed_webhook_events_provider: ['processed_webhook_events', `provider = 'twilio'`],
+  chk_processed_webhook_events_provider: ['processed_webhook_events', `provider = 'pigeon'`],
   chk_processed_webhook_events_outcome: ['processed_webhook_events', `outcome = 'skipped'`],
   chk_api_keys_operator_has_no_client: ['api_keys', `role = 'operator'`],
   chk_api_keys_role: ['api_keys', `role = 'admin'`],
@@ -136,6 +138,7 @@ const VIOLATIONS: Record<string, [table: string, set: string]> = {
   chk_conversations_status: ['conversations', `status = 'open'`],
   chk_messages_direction: ['messages', `direction = 'sideways'`],
   chk_messages_status: ['messages', `status = 'read'`],
+  chk_sms_opt_outs_phone: ['sms_opt_outs', `phone = '+1 555 0100'`],
 };
 
 describe('CHECK and unique constraints', () => {

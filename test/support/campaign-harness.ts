@@ -3,10 +3,12 @@ import type { ActivityDeps } from '../../activities';
 import { Agent } from 'node:http';
 import { createSendGrid } from '../../activities/sendgrid';
 import { createStripe } from '../../activities/stripe';
+import { createTwilio } from '../../activities/sms/twilio';
 import { openOrm } from '../../domain/db/orm';
 import { type LifecycleDeps, activateCampaign } from '../../workflows/lifecycle';
 import { campaignWorkflowId } from '../../workflows/definitions';
 import { SendGridSink } from '../fakes/sendgrid-sink';
+import { TEST_ACCOUNT_SID, TEST_AUTH_TOKEN, TwilioSink } from '../fakes/twilio-sink';
 import { type TestDatabase, createTestDatabase } from './database';
 import { Fixtures } from './fixtures';
 import { type TemporalHarness, startTemporalHarness } from './temporal';
@@ -21,6 +23,8 @@ export interface CampaignHarness {
   db: TestDatabase;
   fixtures: Fixtures;
   sink: SendGridSink;
+  /** Where the worker's texts go. */
+  twilioSink: TwilioSink;
   orm: MikroORM;
   temporal: TemporalHarness;
   /** What the worker's activities were built with (to start a replacement worker). */
@@ -31,10 +35,11 @@ export interface CampaignHarness {
   close(): Promise<void>;
 }
 
-export async function startCampaignHarness(options: { batchSize?: number; budgetAlertRetry?: ActivityDeps['budgetAlertRetry'] } = {}): Promise<CampaignHarness> {
+export async function startCampaignHarness(options: { batchSize?: number; budgetAlertRetry?: ActivityDeps['budgetAlertRetry']; clock?: () => number } = {}): Promise<CampaignHarness> {
   const db = await createTestDatabase();
   const fixtures = new Fixtures(db.ownerUrl);
   const sink = await SendGridSink.start();
+  const twilioSink = await TwilioSink.start();
   const orm = await openOrm(db.appUrl);
   // Kept-alive sockets to stripe-mock would hold the jest worker open after the suite.
   const stripeAgent = new Agent({ keepAlive: true });
@@ -42,16 +47,18 @@ export async function startCampaignHarness(options: { batchSize?: number; budget
     stripe: createStripe({ secretKey: 'sk_test_123', apiBase: process.env.STRIPE_API_BASE ?? 'http://127.0.0.1:12121', httpAgent: stripeAgent }),
     orm,
     sendgrid: createSendGrid('SG.test-key', sink.url),
+    twilio: createTwilio(TEST_ACCOUNT_SID, TEST_AUTH_TOKEN, twilioSink.url),
     from: SENDER_FALLBACK,
     publicBaseUrl: PUBLIC_BASE_URL,
     unsubscribeSecret: UNSUBSCRIBE_SECRET,
     batchSize: options.batchSize ?? 50,
     ...(options.budgetAlertRetry ? { budgetAlertRetry: options.budgetAlertRetry } : {}),
+    ...(options.clock ? { clock: options.clock } : {}),
   };
   const temporal = await startTemporalHarness(activityDeps);
   const lifecycle: LifecycleDeps = { orm, temporal: temporal.client, taskQueue: temporal.taskQueue };
   return {
-    db, fixtures, sink, orm, temporal, lifecycle, activityDeps,
+    db, fixtures, sink, twilioSink, orm, temporal, lifecycle, activityDeps,
     activate: (clientId, campaignId) => activateCampaign(lifecycle, clientId, campaignId),
     result: (campaignId) => temporal.client.workflow.getHandle(campaignWorkflowId(campaignId)).result(),
     close: async () => {
@@ -59,6 +66,7 @@ export async function startCampaignHarness(options: { batchSize?: number; budget
       stripeAgent.destroy();
       await orm.close();
       await sink.stop();
+      await twilioSink.stop();
       await fixtures.close();
       await db.drop();
     },

@@ -8,6 +8,7 @@ import { AB_TEST_TENANT_TABLES } from '../../migrations/Migration20261130107000A
 import { ACTIVATION_FUNNEL_TENANT_TABLES } from '../../migrations/Migration20261130106100ActivationFunnel';
 import { BUDGET_ALERT_TENANT_TABLES } from '../../migrations/Migration20261130123000BudgetPeriodsAndAlerts';
 import { TICKET_TENANT_TABLES } from '../../migrations/Migration20261130124000EventTickets';
+import { SMS_TENANT_TABLES } from '../../migrations/Migration20261130125000Sms';
 
 /** Every tenant table of the schema, by the column that names its client: the first set and those added since. */
 export const TENANT_TABLES: Record<string, string> = {
@@ -16,6 +17,7 @@ export const TENANT_TABLES: Record<string, string> = {
   ...ACTIVATION_FUNNEL_TENANT_TABLES,
   ...BUDGET_ALERT_TENANT_TABLES,
   ...TICKET_TENANT_TABLES,
+  ...SMS_TENANT_TABLES,
 };
 
 /** Anything that runs parameterised SQL: a pg Pool, a pg client, or a small wrapper over an EntityManager. */
@@ -145,6 +147,9 @@ export const TENANT_INSERTS: Record<string, Insert> = {
   messages: (r) => ({
     text: `insert into messages (client_id, conversation_id, direction, content) values ($1, $2, 'outbound', 'Hi Ada') returning id`,
     values: [r.clientId, r.conversationId], id: 'messageId' }),
+  sms_opt_outs: (r) => ({
+    text: `insert into sms_opt_outs (client_id, phone, keyword) values ($1, $2, 'STOP')`,
+    values: [r.clientId, `+1${randomBytes(5).readUIntBE(0, 5).toString().padStart(13, '0').slice(0, 10)}`] }),
   campaign_recipients: (r) => ({
     text: `insert into campaign_recipients (campaign_id, donor_id, client_id, recipient_group) values ($1, $2, $3, 'test')`,
     values: [r.campaignId, r.donorId, r.clientId] }),

@@ -4,6 +4,8 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { createSendGrid } from '../../activities/sendgrid';
+import { createTwilio } from '../../activities/sms/twilio';
+import { TEST_ACCOUNT_SID, TEST_AUTH_TOKEN } from '../fakes/twilio-sink';
 import { createStripe } from '../../activities/stripe';
 import { type App, buildApp } from '../../api/app';
 import { openOrm } from '../../domain/db/orm';
@@ -62,7 +64,7 @@ describe('outages of PostgreSQL and Temporal under a running campaign', () => {
     const taskQueue = `outage-${randomBytes(4).toString('hex')}`;
     nativeConnection = await NativeConnection.connect({ address: temporal.address });
     worker = await createWorker(nativeConnection, { TEMPORAL_NAMESPACE: 'default', TEMPORAL_TASK_QUEUE: taskQueue }, {
-      orm, sendgrid: createSendGrid('SG.test-key', sink.url), stripe: createStripe({ secretKey: 'sk_test_123', apiBase: STRIPE_MOCK_URL }),
+      orm, sendgrid: createSendGrid('SG.test-key', sink.url), twilio: createTwilio(TEST_ACCOUNT_SID, TEST_AUTH_TOKEN, 'http://127.0.0.1:9'), stripe: createStripe({ secretKey: 'sk_test_123', apiBase: STRIPE_MOCK_URL }),
       from: 'campaigns@track15.test', publicBaseUrl: PUBLIC_BASE_URL,
       unsubscribeSecret: UNSUBSCRIBE_SECRET, batchSize: 10,
     }, { workflowBundle: { codePath: WORKFLOW_BUNDLE_PATH } });
@@ -74,6 +76,7 @@ describe('outages of PostgreSQL and Temporal under a running campaign', () => {
       config: {
         TEMPORAL_TASK_QUEUE: taskQueue, LOG_LEVEL: 'silent', STRIPE_WEBHOOK_SECRET: 'whsec_test', SENDGRID_WEBHOOK_PUBLIC_KEY: '',
         UNSUBSCRIBE_SIGNING_SECRET: UNSUBSCRIBE_SECRET, PUBLIC_BASE_URL, EMAIL_FROM: 'campaigns@track15.test', TICKET_HOLD_SECONDS: 900,
+        TWILIO_ACCOUNT_SID: TEST_ACCOUNT_SID, TWILIO_AUTH_TOKEN: TEST_AUTH_TOKEN,
       },
     });
     await app.listen({ host: '127.0.0.1', port: 0 });
