@@ -26,15 +26,20 @@ export async function releaseTicketOrder(em: EntityManager, orderId: string, as:
   return as;
 }
 
-/** The outcome of a payment for an order: newly paid, paid before, or late (the order was released: refund it). */
-export type PaymentOutcome = 'paid' | 'already_paid' | 'late';
+/**
+ * The outcome of a payment for an order: newly paid, paid before, late (the order was released: refund it
+ * and tell the buyer), or late and recorded before (its first confirmation's workflow refunds and mails).
+ */
+export type PaymentOutcome = 'paid' | 'already_paid' | 'late' | 'already_late';
 
 /**
  * Records Stripe's confirmation that an order was paid. A held order becomes paid: its tickets paid, their
  * seats moved from `held` to `sold`, the payment entered in the client's books (`payments`, status
  * succeeded) and, for each ticket whose type marks a gift part, that part recorded as a gift (the only
  * part of a ticket that counts in RFM; it belongs to no campaign). A released order is `late`: the
- * payment is booked and the caller refunds it. Idempotent: a second confirmation answers `already_paid`.
+ * payment is booked and the caller refunds it. Idempotent: a second confirmation answers `already_paid`
+ * or `already_late`, so only the first one's caller refunds and mails (both of Stripe's events for one
+ * payment, session completed and intent succeeded, would otherwise mail the buyer twice at once).
  */
 export async function recordOrderPayment(
   em: EntityManager, clientId: string, orderId: string, payment: { paymentIntentId: string; amount: number; currency: string; paidAt: string },
@@ -42,7 +47,7 @@ export async function recordOrderPayment(
   const [order] = await em.execute<{ status: string; donor_id: string | null; payment_id: string | null }[]>(
     'select status, donor_id, payment_id from ticket_orders where id = ? for update', [orderId]);
   if (!order) throw new Error(`ticket order ${orderId} not found`);
-  if (order.payment_id) return order.status === 'paid' ? 'already_paid' : 'late';
+  if (order.payment_id) return order.status === 'paid' ? 'already_paid' : 'already_late';
   // The intent is kept on the order, not on the payment: the gift handling (activities/stripe-events.ts)
   // finds payments by intent, and a ticket purchase must never become a gift there.
   const [booked] = await em.execute<{ id: string }[]>(
