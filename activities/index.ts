@@ -43,6 +43,8 @@ export interface ActivityDeps {
   budgetAlertRetry?: AlertRetryPolicy;
   /** The wall clock the SMS hours are judged on (epoch ms); Date.now unless a test moves it to a DST change. */
   clock?: () => number;
+  /** How long a refund of an unknown intent waits for its payment (stripe-events.ts); UNKNOWN_REFUND_WAITS_MS when absent, shorter in tests. */
+  unknownRefundWaitsMs?: readonly number[];
 }
 
 /**
@@ -70,9 +72,9 @@ export function createActivities(deps: ActivityDeps) {
     giveUpBudgetAlert: (input: BudgetAlertScope & { channel: AlertChannel }) => giveUpBudgetAlert(deps, input),
     sendTestMessage: (input: TestSendInput) => sendTestMessage(deps, input),
     planRehearsal: (input: RehearsalPlanInput) => inClient(input.clientId, (em) => planRehearsal(em, input)),
-    applyStripeEvent: async (event: StripeEventInput) => {
-      const outcome = await applyStripeEvent(deps, event);
-      webhookMetrics.applied('stripe', { applied: Number(outcome.applied), duplicates: Number(!outcome.applied) });
+    applyStripeEvent: async (event: StripeEventInput, wait?: number) => {
+      const outcome = await applyStripeEvent(deps, event, wait);
+      if (outcome.retryInMs === undefined) webhookMetrics.applied('stripe', { applied: Number(outcome.applied), duplicates: Number(!outcome.applied) });
       return outcome;
     },
     applyActivationPayment: async (event: StripeEventInput) => {

@@ -32,7 +32,21 @@ export interface StripeEventOutcome {
   ignored: string | null;
   paymentStatus: PaymentStatus | null;
   donationId: string | null;
+  /**
+   * Set (milliseconds) when a refund names an intent not known yet: the workflow waits this long and
+   * calls again with the next `wait` (see awaitsItsPayment). Absent otherwise.
+   */
+  retryInMs?: number;
 }
+
+/**
+ * How long a refund of an unknown intent waits for its payment, wait after wait (milliseconds), before
+ * it is recorded as not caused by the product. Stripe does not guarantee event order
+ * (https://docs.stripe.com/webhooks#event-ordering) and retries an undelivered event for up to three
+ * days in live mode (https://docs.stripe.com/webhooks#automatic-retries), so the invoice.paid of a
+ * month can come days after the refund of its charge: about four days in all.
+ */
+export const UNKNOWN_REFUND_WAITS_MS: readonly number[] = [10_000, 60_000, 300_000, 1_800_000, 7_200_000, 21_600_000, 86_400_000, 259_200_000];
 
 const NOT_APPLIED: StripeEventOutcome = { applied: false, ignored: null, paymentStatus: null, donationId: null };
 
@@ -46,13 +60,20 @@ interface PaymentRow { id: string; donor_id: string | null; campaign_id: string 
  *
  * Every event type goes through the same door first: an event the product did not cause (its intent is
  * unknown here and its metadata names no client of the product: another integration on the same Stripe
- * account) is recorded as ignored at once and never retried. A charge event without metadata for one of
+ * account) is recorded as ignored and never retried; at once, except a refund without metadata, which
+ * first waits for its payment (`wait` is how many waits it has had; awaitsItsPayment). A charge event without metadata for one of
  * the product's intents whose id the API failed to store (it crashed between Stripe's answer and its
  * own write) is indistinguishable from such an event; the intent's own events carry the metadata.
  */
-export async function applyStripeEvent(deps: Pick<ActivityDeps, 'orm'>, event: StripeEventInput): Promise<StripeEventOutcome> {
+export async function applyStripeEvent(
+  deps: Pick<ActivityDeps, 'orm' | 'unknownRefundWaitsMs'>, event: StripeEventInput, wait = 0,
+): Promise<StripeEventOutcome> {
   const clientId = await clientOfEvent(deps, event);
-  if (!clientId) return ignore(deps, event, 'not caused by the product: no client in its metadata and an unknown payment intent');
+  if (!clientId) {
+    const waits = deps.unknownRefundWaitsMs ?? UNKNOWN_REFUND_WAITS_MS;
+    if (awaitsItsPayment(event) && wait < waits.length) return { ...NOT_APPLIED, retryInMs: waits[wait] };
+    return ignore(deps, event, 'not caused by the product: no client in its metadata and an unknown payment intent');
+  }
   return withClient(deps.orm.em, clientId, async (em) => {
     if (!await firstDelivery(em, event.eventId, clientId)) return NOT_APPLIED;
 
@@ -92,6 +113,17 @@ export async function applyStripeEvent(deps: Pick<ActivityDeps, 'orm'>, event: S
     await recalculateRfm(em, clientId, new Date(), payment.donor_id);
     return { applied: true, ignored: null, paymentStatus: status, donationId: donation.id };
   });
+}
+
+/**
+ * A full refund whose charge names no client may still be the product's: the charge of a monthly
+ * gift's invoice carries no metadata, and its intent is known only once that month's invoice.paid is
+ * recorded (activities/giving/gift-events.ts), which Stripe may deliver after the refund. So such a
+ * refund of an unknown intent is tried again on a durable timer (UNKNOWN_REFUND_WAITS_MS, in the
+ * workflow) before it is taken for another integration's; events that carry metadata are decided at once.
+ */
+function awaitsItsPayment(event: StripeEventInput): boolean {
+  return event.type === 'charge.refunded' && !event.metadata.client_id;
 }
 
 /** The client an event belongs to: the one whose payment has its intent, else the client its metadata names, if that client exists. */

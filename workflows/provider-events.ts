@@ -1,4 +1,4 @@
-import { proxyActivities } from '@temporalio/workflow';
+import { patched, proxyActivities, sleep } from '@temporalio/workflow';
 import type { CampaignActivities } from '../activities';
 import type { SendGridEventBatch, SendGridEventInput } from '../activities/sendgrid-events';
 import { groupBy } from '../domain/group-by';
@@ -21,8 +21,20 @@ const { applySendGridEvents, attributeSendGridEvents } = proxyActivities<Campaig
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
 
+/**
+ * One Stripe event of purpose `payment` (api/services/payments/payment-events.ts). A refund of an
+ * intent not known yet (a monthly gift's charge whose invoice.paid Stripe has not delivered) is applied
+ * again after each durable wait the activity asks for, until its payment is known or the waits run out
+ * (activities/stripe-events.ts). Runs that completed before the waits existed replay unchanged.
+ */
 export async function stripeEventWorkflow(event: StripeEventInput) {
-  return applyStripeEvent(event);
+  let outcome = await applyStripeEvent(event);
+  if (!patched('refund-waits-for-its-payment')) return outcome;
+  for (let wait = 1; typeof outcome.retryInMs === 'number'; wait += 1) {
+    await sleep(outcome.retryInMs);
+    outcome = await applyStripeEvent(event, wait);
+  }
+  return outcome;
 }
 
 export type { SendGridEventBatch };

@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type Stripe from 'stripe';
 import { reportingCurrency } from '../../domain/db/reporting-currency';
 import { asOperator, withClient } from '../../domain/db/tenancy';
 import { toDecimalString } from '../../domain/money';
@@ -57,12 +58,15 @@ const NOTHING: GiftEventOutcome = { applied: false, ignored: null, donationId: n
  * address given at checkout (made when unknown). Each new succeeded donation gets its receipt number
  * in the same transaction and the donor is rescored (RFM).
  */
-export async function recordGiftEvent(deps: Pick<ActivityDeps, 'orm'>, event: GiftEventInput): Promise<GiftEventOutcome> {
-  const clientId = await knownClient(deps, event.attribution.clientId);
+export async function recordGiftEvent(deps: Pick<ActivityDeps, 'orm' | 'stripe'>, given: GiftEventInput): Promise<GiftEventOutcome> {
+  const clientId = await knownClient(deps, given.attribution.clientId);
   if (!clientId) {
     const reason = 'a gift of no client of the product (metadata.client_id unknown)';
-    return await ignoreStripeEvent(deps, event.eventId, reason) ? { ...NOTHING, ignored: reason } : NOTHING;
+    return await ignoreStripeEvent(deps, given.eventId, reason) ? { ...NOTHING, ignored: reason } : NOTHING;
   }
+  const event = given.kind === 'monthly_paid' && !given.paymentIntentId
+    ? { ...given, paymentIntentId: await invoicePaymentIntent(deps.stripe, given.invoiceId) }
+    : given;
   return withClient(deps.orm.em, clientId, async (em) => {
     if (!await firstDelivery(em, event.eventId, clientId)) return NOTHING;
     const currency = await reportingCurrency(em, clientId);
@@ -97,6 +101,19 @@ export async function recordGiftEvent(deps: Pick<ActivityDeps, 'orm'>, event: Gi
       }
     }
   });
+}
+
+/**
+ * The PaymentIntent that paid an invoice, asked of Stripe when the invoice.paid event does not include
+ * `payments` (an includable field, not in the event's payload by default): the invoice's paid Invoice
+ * Payment, else its default one (GET /v1/invoice_payments?invoice=, API reference "List all payments
+ * for an invoice"), the intent expanded (its id either way); null when none names an intent. Stripe's errors throw, and the activity is retried.
+ */
+async function invoicePaymentIntent(stripe: Stripe, invoiceId: string): Promise<string | null> {
+  const { data } = await stripe.invoicePayments.list({ invoice: invoiceId, expand: ['data.payment.payment_intent'] });
+  const payment = data.find((p) => p.status === 'paid' && p.payment.payment_intent) ?? data.find((p) => p.is_default && p.payment.payment_intent);
+  const intent = payment?.payment.payment_intent;
+  return (typeof intent === 'string' ? intent : intent?.id) ?? null;
 }
 
 interface Attributed { campaignId: string | null; stepNumber: number | null; donorId: string | null }

@@ -14,7 +14,9 @@ const id = (prefix: string) => `${prefix}_${randomBytes(8).toString('hex')}`;
  * then Stripe's signed webhooks, delivered three times, shuffled, record each gift once with its
  * campaign, step and donor; each gift gets one receipt email (the sink records it) with a number that
  * is gapless per client and year; a monthly gift gives one gift per paid invoice and is cancelled from
- * the manage link in its receipt; a refund voids the receipt and sends nothing.
+ * the manage link in its receipt; a refund voids the receipt and sends nothing, even one that Stripe
+ * delivers before the month's invoice.paid, whose payment the product finds at Stripe when the event
+ * does not include it.
  */
 describe('gifts from the give page, through Stripe\'s webhooks', () => {
   let h: CampaignHarness;
@@ -91,7 +93,8 @@ describe('gifts from the give page, through Stripe\'s webhooks', () => {
   });
 
   beforeAll(async () => {
-    h = await startCampaignHarness();
+    // Refunds that come before their invoice.paid wait for it: a few seconds here (days in production).
+    h = await startCampaignHarness({ unknownRefundWaitsMs: [500, 1000, 2000, 4000, 8000] });
     proxy = await FaultProxy.start(STRIPE_MOCK_URL);
     api = await startApi({
       db: h.db, orm: h.orm, temporal: { client: h.temporal.client, taskQueue: h.temporal.taskQueue },
@@ -260,5 +263,53 @@ describe('gifts from the give page, through Stripe\'s webhooks', () => {
     for (const [i, donor] of donors.entries()) {
       expect([donor, receiptsTo(`many${i}@donors.test`).length]).toEqual([donor, i < 3 ? 0 : 1]);
     }
+  });
+  const monthRefund = (intent: string) => stripeEvent('charge.refunded', {
+    id: id('ch'), object: 'charge', payment_intent: intent, amount: 2000, amount_refunded: 2000, refunded: true, currency: 'usd', metadata: {},
+  });
+  const monthOf = (invoice: string) => api.fixtures.query<{ id: string; status: string; intent: string | null; refunded_at: Date | null }>(
+    'select id, status, stripe_payment_intent_id as intent, refunded_at from donations where stripe_invoice_id = $1', [invoice]);
+
+  it('a month\'s refund that Stripe delivers before its invoice.paid (and again, shuffled) waits for it: one refunded gift, its receipt void', async () => {
+    const { metadata } = await give(giveLink(14), 2000, 'monthly');
+    const [subscription, intent, invoice] = [id('sub'), id('pi'), id('in')];
+    const refund = monthRefund(intent);
+    expect((await deliver(refund)).statusCode).toBe(200);
+    // Its intent is unknown: the refund is neither applied nor ignored, but waits on a durable timer.
+    const handle = h.temporal.client.workflow.getHandle(`stripe-event-${refund.id}`);
+    await eventually(async () => ((await handle.fetchHistory()).events?.some((e) => e.timerStartedEventAttributes) ? true : undefined));
+    expect(await api.fixtures.query('select outcome from processed_webhook_events where event_id = $1', [refund.id])).toEqual([]);
+
+    const paid = invoicePaid(metadata, subscription, invoice, intent, Math.floor(Date.now() / 1000) - 600);
+    const started = sessionCompleted(metadata, { mode: 'subscription', payment_status: 'paid', status: 'complete', subscription, payment_intent: null, amount_total: 2000 });
+    await deliverThriceShuffled([refund, paid, started], 13);
+
+    const months = await monthOf(invoice);
+    expect(months).toEqual([{ id: expect.any(String), status: 'refunded', intent, refunded_at: expect.any(Date) }]);
+    expect(await handle.result()).toMatchObject({ applied: true, ignored: null, paymentStatus: 'refunded', donationId: months[0].id });
+    const receipts = (await receiptRows()).filter((r) => r.donation_id === months[0].id);
+    expect(receipts).toEqual([expect.objectContaining({ amount: 2000, voided_at: expect.any(Date) })]);
+    expect(await api.fixtures.query('select outcome, ignored_reason from processed_webhook_events where event_id = $1', [refund.id]))
+      .toEqual([{ outcome: expect.not.stringMatching(/ignored/), ignored_reason: null }]);
+  });
+
+  it('an invoice.paid without `payments` still links the month to its PaymentIntent, asked of Stripe, so its refund finds it', async () => {
+    const { metadata } = await give(giveLink(15), 2000, 'monthly');
+    const [subscription, invoice] = [id('sub'), id('in')];
+    const paid = invoicePaid(metadata, subscription, invoice, 'unused', Math.floor(Date.now() / 1000) - 600);
+    delete (paid.data as { object: Record<string, unknown> }).object.payments;
+    await deliverThriceShuffled([paid], 17);
+    // stripe-mock answers GET /v1/invoice_payments with its fixture: one invoice payment of this intent.
+    const stripeMockIntent = 'pi_1PgafyB7WZ01zgkWSjxsAJo3';
+    const [month] = await monthOf(invoice);
+    expect(month).toMatchObject({ status: 'succeeded', intent: stripeMockIntent });
+    expect(await api.fixtures.query('select status from payments where stripe_payment_intent_id = $1', [stripeMockIntent])).toEqual([{ status: 'succeeded' }]);
+
+    const refund = monthRefund(stripeMockIntent);
+    await deliverThriceShuffled([refund], 19);
+    expect(await monthOf(invoice)).toEqual([expect.objectContaining({ status: 'refunded' })]);
+    // Found at once, without waiting: one attempt.
+    const history = await h.temporal.client.workflow.getHandle(`stripe-event-${refund.id}`).fetchHistory();
+    expect(history.events?.filter((e) => e.timerStartedEventAttributes)).toEqual([]);
   });
 });

@@ -35,7 +35,7 @@ export interface CampaignHarness {
   close(): Promise<void>;
 }
 
-export async function startCampaignHarness(options: { batchSize?: number; budgetAlertRetry?: ActivityDeps['budgetAlertRetry']; clock?: () => number } = {}): Promise<CampaignHarness> {
+export async function startCampaignHarness(options: Pick<ActivityDeps, 'batchSize' | 'budgetAlertRetry' | 'clock' | 'unknownRefundWaitsMs'> = {}): Promise<CampaignHarness> {
   const db = await createTestDatabase();
   const fixtures = new Fixtures(db.ownerUrl);
   const sink = await SendGridSink.start();
@@ -52,6 +52,8 @@ export async function startCampaignHarness(options: { batchSize?: number; budget
     publicBaseUrl: PUBLIC_BASE_URL,
     unsubscribeSecret: UNSUBSCRIBE_SECRET,
     batchSize: options.batchSize ?? 50,
+    // A refund of an intent nobody knows waits for its payment: well under a second here, days in production.
+    unknownRefundWaitsMs: options.unknownRefundWaitsMs ?? [100, 200, 400],
     ...(options.budgetAlertRetry ? { budgetAlertRetry: options.budgetAlertRetry } : {}),
     ...(options.clock ? { clock: options.clock } : {}),
   };

@@ -29,7 +29,8 @@ function attributionOf(metadata: Stripe.Metadata | null | undefined, email: stri
  *   mode=subscription starts a monthly gift of `subscription`;
  * - payment_intent.succeeded: a one-time gift (amount_received);
  * - invoice.paid: one month of a monthly gift (amount_paid; the intent from `payments` when Stripe
- *   includes it, so a refund of that month finds it); a zero invoice is no gift;
+ *   includes it, else the activity asks Stripe for it, so a refund of that month finds it); a zero
+ *   invoice is no gift;
  * - customer.subscription.deleted: the monthly gift ends;
  * - charge.refunded: a payment's refund (readPaymentEvent), found by its intent.
  */
