@@ -100,3 +100,26 @@ export function smsSendWindow(now: Date, zone: string | null, fallbackZone: stri
 export function smsNumberLockKey(clientId: string, phone: string): string {
   return `sms-number:${clientId}:${phone}`;
 }
+
+/** Where Twilio reports each outbound text's status (its StatusCallback), under PUBLIC_BASE_URL. */
+export const TWILIO_STATUS_PATH = '/webhooks/twilio/status';
+
+/** Seed 001's message status, which only moves forward: pending, then sent, then one of the three ends. */
+export type MessageStatus = 'pending' | 'sent' | 'delivered' | 'failed' | 'undelivered';
+export const MESSAGE_STATUS_RANK: Record<MessageStatus, number> = { pending: 0, sent: 1, delivered: 2, failed: 2, undelivered: 2 };
+
+/**
+ * A Twilio MessageStatus (twilio.com/docs/messaging/api/message-resource#message-status-values) as seed
+ * 001's status: accepted, scheduled, queued and sending are still pending; read is delivered; canceled
+ * never left, so it failed. Null for a status Twilio may add later.
+ */
+export function messageStatusOf(twilioStatus: string): MessageStatus | null {
+  switch (twilioStatus) {
+    case 'accepted': case 'scheduled': case 'queued': case 'sending': return 'pending';
+    case 'sent': return 'sent';
+    case 'delivered': case 'read': return 'delivered';
+    case 'undelivered': return 'undelivered';
+    case 'failed': case 'canceled': return 'failed';
+    default: return null;
+  }
+}

@@ -4,7 +4,8 @@ import { z } from 'zod';
 import { webhookMetrics } from '../../activities/metrics';
 import { invalid } from '../problem';
 import { NO_QUERY, problems } from '../schemas/common';
-import { receiveText } from '../services/sms-inbound';
+import { TWILIO_STATUS_PATH, messageStatusOf } from '../../domain/sms';
+import { applyTextStatus, receiveText } from '../services/sms-inbound';
 import { badSignature, header, rawBody, verifiedInHandler } from './webhooks';
 
 export interface TwilioWebhookOptions {
@@ -24,6 +25,12 @@ const InboundSms = z.looseObject({
   To: z.string().min(1).max(20),
   Body: z.string().max(1600).default(''),
 });
+/** Twilio's status callback parameters, checked after the signature verifies. */
+const StatusCallback = z.looseObject({
+  MessageSid: InboundSms.shape.MessageSid,
+  AccountSid: InboundSms.shape.AccountSid,
+  MessageStatus: z.string().min(1).max(20),
+});
 const TwiML = z.string().describe('TwiML (text/xml): <Response/>, or <Response><Message>…</Message></Response> with the one confirmation a keyword gets');
 const tags = ['webhooks'];
 
@@ -32,13 +39,45 @@ const tags = ['webhooks'];
  * `POST {PUBLIC_BASE_URL}/webhooks/twilio/sms`). Authenticated by X-Twilio-Signature, checked with the SDK's
  * validateRequest over the URL Twilio posted to and the form parameters; a forged or altered request is
  * refused (400 naming the header) before anything is read. Each MessageSid is applied once: a redelivery
- * answers an empty TwiML response and changes nothing (api/services/sms-inbound.ts).
+ * answers an empty TwiML response and changes nothing (api/services/sms-inbound.ts). Each outbound text
+ * names `POST {PUBLIC_BASE_URL}/webhooks/twilio/status` as its StatusCallback, verified the same way.
  */
 const twilioWebhookRoutes: FastifyPluginAsyncZod<TwilioWebhookOptions> = async (app, options) => {
   app.setValidatorCompiler(verifiedInHandler);
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'buffer', bodyLimit: 64 * 1024 }, (_request, body, done) => done(null, body));
   const origin = options.publicBaseUrl.replace(/\/+$/, '');
+
+  /** The signed form parameters of a Twilio webhook, or a 400 naming the signature header. */
+  const verified = (request: { headers: Record<string, string | string[] | undefined>; url: string; body: unknown }): Record<string, string> => {
+    const signature = header(request.headers['x-twilio-signature']);
+    if (!signature) throw badSignature('x-twilio-signature', 'required: Twilio signs every webhook');
+    const params = Object.fromEntries(new URLSearchParams(rawBody(request.body).toString('utf8')));
+    if (!twilio.validateRequest(options.authToken, signature, `${origin}${request.url}`, params)) {
+      throw badSignature('x-twilio-signature', 'does not verify with the configured auth token');
+    }
+    return params;
+  };
+  const parse = <T extends z.ZodType>(schema: T, params: Record<string, string>): z.infer<T> => {
+    const parsed = schema.safeParse(params);
+    if (!parsed.success) throw invalid(parsed.error.issues.map((issue) => ({ field: ['body', ...issue.path].join('.'), message: issue.message })));
+    if ((parsed.data as { AccountSid: string }).AccountSid !== options.accountSid) throw invalid([{ field: 'body.AccountSid', message: 'is not this deployment\'s Twilio account' }]);
+    return parsed.data;
+  };
+
+  app.post(TWILIO_STATUS_PATH, {
+    schema: {
+      summary: 'Twilio status callback of an outbound text: its conversation message moves forward only (pending → sent → delivered / failed / undelivered)', tags,
+      querystring: NO_QUERY, body: StatusCallback, consumes: ['application/x-www-form-urlencoded'],
+      response: { 200: TwiML, ...problems(400, 413, 415, 500, 503) },
+    },
+  }, async (request, reply) => {
+    const callback = parse(StatusCallback, verified(request));
+    const status = messageStatusOf(callback.MessageStatus);
+    const changed = status ? await applyTextStatus(request.em, callback.MessageSid, status) : false;
+    webhookMetrics.answered('twilio', 1, { duplicate: false, ignored: changed ? 0 : 1 });
+    return reply.type('text/xml').send(new twilio.twiml.MessagingResponse().toString());
+  });
 
   app.post('/webhooks/twilio/sms', {
     schema: {
@@ -47,16 +86,8 @@ const twilioWebhookRoutes: FastifyPluginAsyncZod<TwilioWebhookOptions> = async (
       response: { 200: TwiML, ...problems(400, 413, 415, 500, 503) },
     },
   }, async (request, reply) => {
-    const signature = header(request.headers['x-twilio-signature']);
-    if (!signature) throw badSignature('x-twilio-signature', 'required: Twilio signs every webhook');
-    const params = Object.fromEntries(new URLSearchParams(rawBody(request.body).toString('utf8')));
-    if (!twilio.validateRequest(options.authToken, signature, `${origin}${request.url}`, params)) {
-      throw badSignature('x-twilio-signature', 'does not verify with the configured auth token');
-    }
-    const parsed = InboundSms.safeParse(params);
-    if (!parsed.success) throw invalid(parsed.error.issues.map((issue) => ({ field: ['body', ...issue.path].join('.'), message: issue.message })));
-    if (parsed.data.AccountSid !== options.accountSid) throw invalid([{ field: 'body.AccountSid', message: 'is not this deployment\'s Twilio account' }]);
-    const outcome = await receiveText(request.em, { messageSid: parsed.data.MessageSid, from: parsed.data.From, to: parsed.data.To, body: parsed.data.Body });
+    const text = parse(InboundSms, verified(request));
+    const outcome = await receiveText(request.em, { messageSid: text.MessageSid, from: text.From, to: text.To, body: text.Body });
     webhookMetrics.answered('twilio', 1, { duplicate: outcome.duplicate, ignored: outcome.unknownNumber ? 1 : 0 });
     if (!outcome.duplicate && !outcome.unknownNumber) webhookMetrics.applied('twilio', { applied: 1, duplicates: 0 });
     const response = new twilio.twiml.MessagingResponse();

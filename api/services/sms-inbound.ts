@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { asOperator, withClient } from '../../domain/db/tenancy';
-import { type SmsKeyword, smsKeyword, smsNumberLockKey } from '../../domain/sms';
+import { MESSAGE_STATUS_RANK, type MessageStatus, type SmsKeyword, smsKeyword, smsNumberLockKey } from '../../domain/sms';
 
 /** An incoming text as Twilio posts it (after its signature verified): its SID, the donor's number, the client's, the text. */
 export interface InboundText { messageSid: string; from: string; to: string; body: string }
@@ -105,3 +105,25 @@ async function thread(em: EntityManager, clientId: string, text: InboundText, re
       [clientId, conversation.id, reply, JSON.stringify({ in_reply_to: text.messageSid })]);
   }
 }
+
+/**
+ * Applies a Twilio status callback to the outbound message it names (issue 18 item 3): seed 001's status
+ * moves only forward (pending → sent → delivered / failed / undelivered; domain/sms.ts), so a late or
+ * repeated callback changes nothing. `delivered_at` is set when it is delivered. Answers whether it changed.
+ */
+export async function applyTextStatus(em: EntityManager, messageSid: string, status: MessageStatus): Promise<boolean> {
+  const [message] = await asOperator(em, (tx) => tx.execute<{ client_id: string }[]>(
+    `select client_id from messages where external_id = ? and direction = 'outbound'`, [messageSid]));
+  if (!message) return false;
+  return withClient(em, message.client_id, async (tx) => {
+    const rows = await tx.execute<{ id: string }[]>(
+      `update messages set status = ?, delivered_at = case when ? = 'delivered' then now() else delivered_at end
+        where external_id = ? and direction = 'outbound'
+          and (status is null or (${RANK_SQL('status')}) < (${RANK_SQL('?::text')}))
+        returning id`,
+      [status, status, messageSid, status]);
+    return rows.length > 0;
+  });
+}
+
+const RANK_SQL = (column: string) => `case ${column} ${Object.entries(MESSAGE_STATUS_RANK).map(([name, rank]) => `when '${name}' then ${rank}`).join(' ')} end`;

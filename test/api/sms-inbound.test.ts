@@ -1,4 +1,5 @@
-import { TwilioSink, type WebhookAnswer } from '../fakes/twilio-sink';
+import { createTwilio, sendText } from '../../activities/sms/twilio';
+import { TEST_ACCOUNT_SID, TEST_AUTH_TOKEN, TwilioSink, type WebhookAnswer } from '../fakes/twilio-sink';
 import { PUBLIC_BASE_URL } from '../support/campaign-harness';
 import { type ApiHarness, databaseFingerprint, startApi } from './support';
 
@@ -135,5 +136,33 @@ describe('incoming texts', () => {
     const elsewhere = await sink.inbound(webhook, { from: '+14155550360', to: '+15005559999', body: 'STOP' }, { via: api.baseUrl });
     expect(reply(elsewhere)).toBeNull();
     expect(await databaseFingerprint(api.fixtures)).toBe(before);
+  });
+
+  it('moves an outbound text\'s status forward only on Twilio\'s signed status callbacks; a forged one is refused', async () => {
+    const statusUrl = `${PUBLIC_BASE_URL}/webhooks/twilio/status`;
+    const sent = await sendText(createTwilio(TEST_ACCOUNT_SID, TEST_AUTH_TOKEN, sink.url), { to: '+14155550370', from: clientNumber, body: 'Hello', statusCallback: statusUrl });
+    const [donor] = await api.fixtures.donors(clientId, [{ phone: '+14155550370', email: 'status@donors.test' }]);
+    const [conversation] = await api.fixtures.query<{ id: string }>(
+      `insert into conversations (client_id, donor_id, customer_phone, brand_phone) values ($1, $2, '+14155550370', $3) returning id`, [clientId, donor, clientNumber]);
+    await api.fixtures.query(`insert into messages (client_id, conversation_id, direction, content, status, external_id) values ($1, $2, 'outbound', 'Hello', 'pending', $3)`,
+      [clientId, conversation.id, sent.sid]);
+    const status = async () => (await api.fixtures.query<{ status: string; delivered: boolean }>(
+      'select status, delivered_at is not null as delivered from messages where external_id = $1', [sent.sid]))[0];
+    const callback = (value: string, options = {}) => sink.statusCallback(sent.sid, value, { via: api.baseUrl, ...options });
+
+    expect((await callback('sending')).status).toBe(200);
+    expect(await status()).toEqual({ status: 'pending', delivered: false });
+    await callback('sent');
+    expect(await status()).toEqual({ status: 'sent', delivered: false });
+    const forged = await callback('failed', { signature: 'Zm9yZ2Vk' });
+    expect(forged.status).toBe(400);
+    expect(await status()).toEqual({ status: 'sent', delivered: false });
+    await callback('delivered');
+    expect(await status()).toEqual({ status: 'delivered', delivered: true });
+    // Late, out-of-order and repeated callbacks change nothing.
+    await callback('sent');
+    await callback('undelivered');
+    await callback('delivered');
+    expect(await status()).toEqual({ status: 'delivered', delivered: true });
   });
 });

@@ -1,4 +1,4 @@
-import { isE164, smsKeyword, smsSegments, smsSendWindow } from '../../domain/sms';
+import { isE164, messageStatusOf, smsKeyword, smsSegments, smsSendWindow } from '../../domain/sms';
 
 describe('E.164 numbers', () => {
   it.each(['+15005550006', '+442071838750', '+123'])('accepts %s', (phone) => expect(isE164(phone)).toBe(true));
@@ -69,4 +69,11 @@ describe('the 08:00-21:00 window', () => {
     expect(smsSendWindow(at('2026-06-01T07:00:00Z'), null, 'Europe/London')).toEqual({ open: true });
     expect(smsSendWindow(at('2026-06-01T07:00:00Z'), 'Mars/Base', 'UTC')).toEqual({ open: false, opensAt: at('2026-06-01T08:00:00Z') });
   });
+});
+
+describe('Twilio statuses as seed 001\'s', () => {
+  it.each([
+    ['accepted', 'pending'], ['scheduled', 'pending'], ['queued', 'pending'], ['sending', 'pending'], ['sent', 'sent'],
+    ['delivered', 'delivered'], ['read', 'delivered'], ['undelivered', 'undelivered'], ['failed', 'failed'], ['canceled', 'failed'], ['teleported', null],
+  ])('%s is %s', (twilioStatus, status) => expect(messageStatusOf(twilioStatus)).toBe(status));
 });
