@@ -35,6 +35,7 @@ import { NO_QUERY } from './schemas/common';
 import publicPages from './pages';
 import unsubscribeRoutes from './routes/unsubscribe';
 import webhookRoutes from './routes/webhooks';
+import conversationRoutes from './routes/conversations';
 import twilioWebhookRoutes from './routes/twilio-webhooks';
 
 export interface AppDeps {
@@ -76,7 +77,7 @@ const v1: FastifyPluginAsyncZod<{ rateLimit: RateLimitOptions } & PreviewRoutesO
   await app.register(rateLimitPlugin, options.rateLimit);
   await app.register(authPlugin);
   await app.register(emptyBodyPlugin);
-  for (const routes of [clientRoutes, donorRoutes, donorImportRoutes, donationRoutes, campaignRoutes, audienceRoutes, narrativeRoutes, lifecycleRoutes, reportRoutes, profileRoutes, budgetAlertRoutes, contentVersionRoutes]) {
+  for (const routes of [clientRoutes, conversationRoutes, donorRoutes, donorImportRoutes, donationRoutes, campaignRoutes, audienceRoutes, narrativeRoutes, lifecycleRoutes, reportRoutes, profileRoutes, budgetAlertRoutes, contentVersionRoutes]) {
     await app.register(routes);
   }
   // Previews render as the worker's sends do, so they are given what the worker's composer is given.

@@ -27,6 +27,8 @@ describe('invalid input to every documented operation', () => {
     const payment = await api.fixtures.payment(client.id, ids.donorId, 2500);
     [ids.paymentId, ids.donationId] = [payment.paymentId, payment.donationId!];
     ids.receiptId = await api.fixtures.receipt(client.id, payment.donationId!);
+    [{ id: ids.conversationId }] = await api.fixtures.query<{ id: string }>(
+      `insert into conversations (client_id, donor_id, customer_phone, brand_phone) values ($1, $2, '+14155550998', '+15005550998') returning id`, [client.id, ids.donorId]);
     ids.versionId = await api.fixtures.contentVersion(client.id, 'activation', { headline: 'Fuzzed' }, true);
     ids.otherVersionId = await api.fixtures.contentVersion(client.id, 'activation', { headline: 'Fuzzed baseline' });
     ids.pageType = 'activation';

@@ -1,7 +1,7 @@
 import { createTwilio, sendText } from '../../activities/sms/twilio';
 import { TEST_ACCOUNT_SID, TEST_AUTH_TOKEN, TwilioSink, type WebhookAnswer } from '../fakes/twilio-sink';
 import { PUBLIC_BASE_URL } from '../support/campaign-harness';
-import { type ApiHarness, databaseFingerprint, startApi } from './support';
+import { type ApiHarness, databaseFingerprint, insertKey, startApi } from './support';
 
 /**
  * Issue 18 items 3, 4 and 6: texts from donors arrive on Twilio's signed webhook; STOP-like keywords opt the
@@ -88,6 +88,17 @@ describe('incoming texts', () => {
     expect(messages.map((m) => [m.direction, m.content.slice(0, 20)])).toEqual([
       ['inbound', 'Thank you!'], ['inbound', 'STOP'], ['outbound', 'Food Bank: You are u'],
     ]);
+    // The same thread through the API, a page at a time.
+    const owner = await insertKey(api.fixtures, clientId);
+    const list = await api.call(owner, { url: `/v1/clients/${clientId}/conversations?donor_id=${donor}` });
+    expect(list.json()).toEqual({ items: [expect.objectContaining({ id: conversation.id, status: 'archived', message_count: 3, customer_phone: '+14155550320' })], next_offset: null });
+    const first = await api.call(owner, { url: `/v1/clients/${clientId}/conversations/${conversation.id}/messages?limit=2` });
+    expect(first.json().items.map((m: { direction: string }) => m.direction)).toEqual(['inbound', 'inbound']);
+    expect(first.json().next_offset).toBe(2);
+    const second = await api.call(owner, { url: `/v1/clients/${clientId}/conversations/${conversation.id}/messages?limit=2&offset=2` });
+    expect(second.json()).toEqual({ items: [expect.objectContaining({ direction: 'outbound', status: 'pending' })], next_offset: null });
+    const bad = await api.call(owner, { url: `/v1/clients/${clientId}/conversations/${conversation.id}/messages?limit=0` });
+    expect(bad.json().errors.map((e: { field: string }) => e.field)).toEqual(['query.limit']);
   });
 
   it('applies a redelivered MessageSid once: no second confirmation, nothing written again', async () => {

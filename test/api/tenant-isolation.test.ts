@@ -35,8 +35,10 @@ describe('tenant isolation on every operation', () => {
     // B has settings of its own, so reading its own answers 200 (and nothing of A's).
     await api.fixtures.budgetAlert(b.id, (await api.fixtures.profileSet(b.id, 'Beta')).budgetId, 'beta');
     const { checkInCode, ...event } = await api.fixtures.ticketedEvent(clientA.id, donorId, { name: 'Alpha Gala' });
-    a = { clientId: clientA.id, donorId, campaignId, keyId, paymentId, donationId: donationId!, receiptId, stepNumber: '7', category: 'marketing', pageType: 'activation', versionId, otherVersionId: versionId, alertId, ...profiles, ...event };
-    secrets = [clientA.id, donorId, campaignId, keyId, paymentId, donationId!, receiptId, 'alpha-donor@donors.test', 'Alphonse', 'Alpha Appeal', 'Alpha Org',
+    const [{ id: conversationId }] = await api.fixtures.query<{ id: string }>(
+      `insert into conversations (client_id, donor_id, customer_phone, brand_phone) values ($1, $2, '+14155550999', '+15005550999') returning id`, [clientA.id, donorId]);
+    a = { clientId: clientA.id, donorId, campaignId, keyId, paymentId, donationId: donationId!, receiptId, conversationId, stepNumber: '7', category: 'marketing', pageType: 'activation', versionId, otherVersionId: versionId, alertId, ...profiles, ...event };
+    secrets = [clientA.id, donorId, campaignId, keyId, paymentId, donationId!, receiptId, conversationId, '+14155550999', 'alpha-donor@donors.test', 'Alphonse', 'Alpha Appeal', 'Alpha Org',
       ...Object.values(profiles), 'Alpha families', 'Alpha brand', 'Alpha budget', 'Alpha container', versionId, 'Alpha activation headline',
       alertId, signingSecret, 'alpha-finance@client.test', 'alpha.hooks.test', ...Object.values(event), checkInCode, 'Alpha Gala'];
     operations = (await documentedOperations(api)).filter((operation) => operation.path.startsWith('/v1/'));
@@ -118,7 +120,7 @@ describe('tenant isolation on every operation', () => {
   it('answers 404 to B naming its own client with A\'s resources in the path or body, and lists none of A\'s data', async () => {
     const before = await databaseFingerprint(api.fixtures);
     const refersToA = (operation: Operation) =>
-      /\{(donorId|campaignId|keyId|paymentId|donationId|receiptId|profileId|guidelineId|budgetId|containerId|versionId|otherVersionId|alertId|eventId|ticketTypeId|orderId|ticketId)\}/.test(operation.path)
+      /\{(donorId|campaignId|keyId|paymentId|donationId|receiptId|profileId|guidelineId|budgetId|containerId|versionId|otherVersionId|alertId|eventId|ticketTypeId|orderId|ticketId|conversationId)\}/.test(operation.path)
       || [a.donorId, a.profileId, a.containerId, a.guidelineId, a.ticketNumber].some((id) => JSON.stringify(validBodies()[operation.key] ?? '').includes(id));
     const tenantOperations = operations.filter((operation) => operation.path.includes('{clientId}'));
     for (const operation of tenantOperations.filter(refersToA)) {
