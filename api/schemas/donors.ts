@@ -129,7 +129,9 @@ export const DonorExport = z.object({
 export const DonorQuery = z.strictObject({
   segment: rfmSegment('Only donors in this RFM segment').optional(),
   stage: donorStage('Only donors at this lifecycle stage').optional(),
-  search: text().trim().min(1).max(100).optional().describe('Part of the name or email, case-insensitive'),
+  search: text().trim().min(1).max(100).optional().describe('Part of the name or email, case-insensitive (trigram index)'),
+  q: text().trim().min(1).max(200).optional()
+    .describe('Full-text search over names and email (seed 001\'s index; web-search syntax: words, "phrases", -exclusions, or): best matches first'),
   ...pagination,
 });
 

@@ -50,7 +50,10 @@ export async function requireDonor(em: EntityManager, donorId: string, field: st
   if (!row) throw notFound('donor', field);
 }
 
-export interface DonorFilter { segment?: RfmSegment; stage?: string; search?: string; limit: number; offset: number }
+export interface DonorFilter { segment?: RfmSegment; stage?: string; search?: string; q?: string; limit: number; offset: number }
+
+/** Seed 001's full-text document of a donor, exactly as idx_donors_search indexes it (migration Core). */
+const DONOR_DOCUMENT = `to_tsvector('simple', coalesce(first_name, '') || ' ' || coalesce(last_name, '') || ' ' || coalesce(email, ''))`;
 
 /** `%` and `_` in a search are literal characters, not patterns. */
 function containsPattern(text: string): string {
@@ -67,10 +70,13 @@ export function listDonors(em: EntityManager, filter: DonorFilter): Promise<Dono
     where.push(`((coalesce(first_name, '') || ' ' || coalesce(last_name, '')) ilike ? or email ilike ?)`);
     params.push(containsPattern(filter.search), containsPattern(filter.search));
   }
+  // Full-text: the GIN index finds the matches, ts_rank orders them best first (then newest).
+  const rank = filter.q ? `ts_rank(${DONOR_DOCUMENT}, websearch_to_tsquery('simple', ?)) desc, ` : '';
+  if (filter.q) { where.push(`${DONOR_DOCUMENT} @@ websearch_to_tsquery('simple', ?)`); params.push(filter.q); }
   return em.execute<DonorRow[]>(
     `select ${DONOR_COLUMNS} from donors ${where.length ? `where ${where.join(' and ')}` : ''}
-      order by created_at desc, id limit ? offset ?`,
-    [...params, filter.limit, filter.offset],
+      order by ${rank}created_at desc, id limit ? offset ?`,
+    [...params, ...(filter.q ? [filter.q] : []), filter.limit, filter.offset],
   );
 }
 
