@@ -1,5 +1,6 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type Stripe from 'stripe';
+import type { OutboundPolicy } from '../domain/outbound-url';
 import { asOperator, withClient } from '../domain/db/tenancy';
 import type { CampaignStage, CampaignWorkflowInput, LastFailure, TouchpointPlanRequest } from '../workflows/definitions';
 import { loadCampaignPlan, planTouchpoint, recordCampaignFailure, recordCampaignStage, recordCampaignStop } from './campaign-plan';
@@ -45,6 +46,8 @@ export interface ActivityDeps {
   clock?: () => number;
   /** How long a refund of an unknown intent waits for its payment (stripe-events.ts); UNKNOWN_REFUND_WAITS_MS when absent, shorter in tests. */
   unknownRefundWaitsMs?: readonly number[];
+  /** Where client webhooks may go (OUTBOUND_WEBHOOKS_ALLOW_PRIVATE); public https only when absent. */
+  outbound?: OutboundPolicy;
 }
 
 /**

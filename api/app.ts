@@ -17,7 +17,7 @@ import openapiPlugin from './plugins/openapi';
 import ormPlugin from './plugins/orm';
 import rateLimitPlugin, { type RateLimitOptions } from './plugins/rate-limit';
 import audienceRoutes from './routes/audience';
-import budgetAlertRoutes from './routes/budget-alerts';
+import budgetAlertRoutes, { type BudgetAlertRoutesOptions } from './routes/budget-alerts';
 import campaignRoutes from './routes/campaigns';
 import clientRoutes from './routes/clients';
 import contentVersionRoutes from './routes/content-versions';
@@ -44,7 +44,7 @@ export interface AppDeps {
   /** Pointed at Stripe, stripe-mock, or a test's fault-injecting proxy. */
   stripe: Stripe;
   config: Pick<Config, 'TEMPORAL_TASK_QUEUE' | 'LOG_LEVEL' | 'STRIPE_WEBHOOK_SECRET' | 'SENDGRID_WEBHOOK_PUBLIC_KEY' | 'UNSUBSCRIBE_SIGNING_SECRET'
-    | 'PUBLIC_BASE_URL' | 'EMAIL_FROM' | 'TICKET_HOLD_SECONDS' | 'TWILIO_AUTH_TOKEN' | 'TWILIO_ACCOUNT_SID'>;
+    | 'PUBLIC_BASE_URL' | 'EMAIL_FROM' | 'TICKET_HOLD_SECONDS' | 'TWILIO_AUTH_TOKEN' | 'TWILIO_ACCOUNT_SID' | 'OUTBOUND_WEBHOOKS_ALLOW_PRIVATE'>;
   /** Where the API logs (domain/telemetry/logger.ts); false: nowhere. Default: stdout at LOG_LEVEL. */
   logger?: Logger | false;
   rateLimit?: RateLimitOptions;
@@ -68,7 +68,7 @@ const DEFAULT_PAGE_RATE_LIMIT: RateLimitOptions = { max: 60, timeWindowMs: 60_00
 const DEFAULT_ACTIVATION_RATE_LIMIT: RateLimitOptions = { max: 30, timeWindowMs: 600_000 };
 
 /** The /v1 operations: rate limited, then authenticated, then the routes. */
-const v1: FastifyPluginAsyncZod<{ rateLimit: RateLimitOptions } & PreviewRoutesOptions & EventRoutesOptions> = async (app, options) => {
+const v1: FastifyPluginAsyncZod<{ rateLimit: RateLimitOptions } & PreviewRoutesOptions & EventRoutesOptions & BudgetAlertRoutesOptions> = async (app, options) => {
   // An operation without query parameters refuses any, as those with some refuse unknown ones: a
   // mistyped filter must fail, not be ignored while the operation goes ahead.
   app.addHook('onRoute', (route) => {
@@ -77,9 +77,10 @@ const v1: FastifyPluginAsyncZod<{ rateLimit: RateLimitOptions } & PreviewRoutesO
   await app.register(rateLimitPlugin, options.rateLimit);
   await app.register(authPlugin);
   await app.register(emptyBodyPlugin);
-  for (const routes of [clientRoutes, conversationRoutes, donorRoutes, donorImportRoutes, donationRoutes, campaignRoutes, audienceRoutes, narrativeRoutes, lifecycleRoutes, reportRoutes, profileRoutes, budgetAlertRoutes, contentVersionRoutes]) {
+  for (const routes of [clientRoutes, conversationRoutes, donorRoutes, donorImportRoutes, donationRoutes, campaignRoutes, audienceRoutes, narrativeRoutes, lifecycleRoutes, reportRoutes, profileRoutes, contentVersionRoutes]) {
     await app.register(routes);
   }
+  await app.register(budgetAlertRoutes, { outbound: options.outbound });
   // Previews render as the worker's sends do, so they are given what the worker's composer is given.
   await app.register(previewRoutes, { composer: options.composer });
   await app.register(eventRoutes, { holdSeconds: options.holdSeconds });
@@ -124,7 +125,7 @@ export async function buildApp(deps: AppDeps) {
   await app.register(v1, {
     prefix: '/v1', rateLimit: deps.rateLimit ?? DEFAULT_RATE_LIMIT,
     composer: { from: deps.config.EMAIL_FROM, publicBaseUrl: deps.config.PUBLIC_BASE_URL, unsubscribeSecret: deps.config.UNSUBSCRIBE_SIGNING_SECRET },
-    holdSeconds: deps.config.TICKET_HOLD_SECONDS,
+    holdSeconds: deps.config.TICKET_HOLD_SECONDS, outbound: { allowPrivate: deps.config.OUTBOUND_WEBHOOKS_ALLOW_PRIVATE },
   });
   return app;
 }

@@ -46,6 +46,8 @@ export const configSchema = z.object({
     .describe('host:port the Temporal SDK\'s Prometheus exporter binds inside the worker; the worker\'s /metrics includes what it serves'),
   OTEL_EXPORTER_OTLP_ENDPOINT: url.optional()
     .describe('OTLP/HTTP collector base URL traces are exported to (e.g. http://collector:4318); unset, tracing is off'),
+  OUTBOUND_WEBHOOKS_ALLOW_PRIVATE: z.stringbool().default(false)
+    .describe('true: webhooks a client sets (budget alerts) may be plain http and reach private, loopback and link-local addresses; only for local development and tests, whose receivers listen on 127.0.0.1 (domain/outbound-url.ts)'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('Log level of the worker and the API'),
 });
 

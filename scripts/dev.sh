@@ -16,6 +16,8 @@ create_database track15_dev
 export DATABASE_OWNER_URL="${DATABASE_OWNER_URL:-$PG_ADMIN_URL/track15_dev}"
 export DATABASE_URL="${DATABASE_URL:-$(app_url_for track15_dev)}"
 export TEMPORAL_ADDRESS=127.0.0.1:7233 SENDGRID_BASE_URL=http://127.0.0.1:3090 STRIPE_API_BASE=http://127.0.0.1:12111 TWILIO_API_BASE=http://127.0.0.1:3091
+# Local webhook receivers (budget alerts) listen on 127.0.0.1 over http.
+export OUTBOUND_WEBHOOKS_ALLOW_PRIVATE="${OUTBOUND_WEBHOOKS_ALLOW_PRIVATE:-true}"
 
 start_temporal 7233 8233 "$STATE_DIR/temporal-dev.db"
 start_stripe_mock 12111

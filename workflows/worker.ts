@@ -75,6 +75,7 @@ export function activityDepsFromConfig(config: Config, orm: ActivityDeps['orm'])
     publicBaseUrl: config.PUBLIC_BASE_URL,
     unsubscribeSecret: config.UNSUBSCRIBE_SIGNING_SECRET,
     batchSize: config.DELIVERY_BATCH_SIZE,
+    outbound: { allowPrivate: config.OUTBOUND_WEBHOOKS_ALLOW_PRIVATE },
   };
 }
 

@@ -1,8 +1,12 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { ApplicationFailure, Context } from '@temporalio/activity';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { withClient } from '../../domain/db/tenancy';
+import { type OutboundPolicy, OutboundRefused, pinnedLookup, resolveOutbound } from '../../domain/outbound-url';
 import { EVENT_ID_HEADER, SIGNATURE_HEADER, signWebhook } from '../../domain/webhook-signature';
 import type { ActivityDeps } from '..';
+import { DATA_REJECTED } from '../data-failures';
 import { buildMailRequest } from '../mail-request';
 import { acceptedRecipients, providerFailure, sendMail } from '../sendgrid';
 import { type AlertFacts, alertEmail, alertSendKey, alertWebhookBody } from './message';
@@ -46,7 +50,9 @@ export async function prepareBudgetAlert(deps: ActivityDeps, input: BudgetAlertS
 /**
  * One delivery attempt of one channel, recorded in budget_alert_attempts before the call (outcome null
  * while under way) and settled after it. Fails (retryable) when the webhook answers anything but 2xx or
- * does not answer in 10 s, or SendGrid refuses for now; Temporal retries with backoff. Delivered once:
+ * does not answer in 10 s, or SendGrid refuses for now; Temporal retries with backoff. A webhook URL the
+ * outbound policy refuses (not https, or reaching a private address: domain/outbound-url.ts) fails once,
+ * non-retryable (DataRejected), its attempt on record with the reason. Delivered once:
  * a channel already `delivered` is not sent again, and an email whose earlier attempt lost its answer is
  * first looked up in SendGrid's record (by its send_key) before it is sent again. A webhook whose answer
  * was lost is sent again with the same Track15-Event-Id, for the receiver to dedupe.
@@ -73,7 +79,7 @@ export async function deliverBudgetAlert(deps: ActivityDeps, input: BudgetAlertS
     'insert into budget_alert_attempts (client_id, alert_id, channel, attempt, target) values (?, ?, ?, ?, ?) returning id',
     [input.clientId, input.alertId, input.channel, attempt, target]));
 
-  const result = input.channel === 'email' ? await sendEmail(deps, alert, target) : await callWebhook(alert, target, secret!);
+  const result = input.channel === 'email' ? await sendEmail(deps, alert, target) : await callWebhook(alert, target, secret!, deps.outbound ?? { allowPrivate: false });
   await inClient(async (em) => {
     await em.execute(
       'update budget_alert_attempts set finished_at = now(), outcome = ?, http_status = ?, error = ? where id = ?',
@@ -82,7 +88,8 @@ export async function deliverBudgetAlert(deps: ActivityDeps, input: BudgetAlertS
   });
   if (!result.delivered) {
     throw ApplicationFailure.create({
-      message: `budget alert ${input.channel} to ${target} failed: ${result.error}`, type: 'BudgetAlertDeliveryFailed',
+      message: `budget alert ${input.channel} to ${target} failed: ${result.error}`,
+      ...(result.refused ? { type: DATA_REJECTED, nonRetryable: true } : { type: 'BudgetAlertDeliveryFailed' }),
     });
   }
 }
@@ -92,7 +99,8 @@ export async function giveUpBudgetAlert(deps: ActivityDeps, input: BudgetAlertSc
   await withClient(deps.orm.em, input.clientId, (em) => setStatus(em, input, 'gave_up'));
 }
 
-interface AttemptResult { delivered: boolean; httpStatus: number | null; error: string | null }
+/** `refused`: the URL may not be called (domain/outbound-url.ts); no retry would change that. */
+interface AttemptResult { delivered: boolean; httpStatus: number | null; error: string | null; refused?: boolean }
 
 async function sendEmail(deps: ActivityDeps, alert: AlertFacts, to: string): Promise<AttemptResult> {
   const built = buildMailRequest(alertEmail(alert, to, deps.from));
@@ -109,27 +117,44 @@ async function sendEmail(deps: ActivityDeps, alert: AlertFacts, to: string): Pro
   }
 }
 
-async function callWebhook(alert: AlertFacts, url: string, secret: string): Promise<AttemptResult> {
+/**
+ * POSTs the signed alert to the client's URL, over a connection to an address resolveOutbound checked
+ * (domain/outbound-url.ts); a URL the policy refuses is answered `refused`, without a call. No redirects
+ * are followed (a 3xx is a failure), and no connection is kept for another call.
+ */
+async function callWebhook(alert: AlertFacts, url: string, secret: string, policy: OutboundPolicy): Promise<AttemptResult> {
   const body = alertWebhookBody(alert);
   try {
-    const response = await fetch(url, {
-      method: 'POST',
-      body,
-      redirect: 'manual',
-      signal: AbortSignal.any([Context.current().cancellationSignal, AbortSignal.timeout(WEBHOOK_TIMEOUT_MS)]),
-      headers: {
-        'content-type': 'application/json',
-        'user-agent': 'Track15-Webhooks/1.0',
-        [EVENT_ID_HEADER]: alert.id,
-        [SIGNATURE_HEADER]: signWebhook(secret, body, Math.floor(Date.now() / 1000)),
-      },
+    const address = await resolveOutbound(url, policy);
+    const status = await new Promise<number>((resolve, reject) => {
+      const send = url.startsWith('https:') ? httpsRequest : httpRequest;
+      const call = send(url, {
+        method: 'POST',
+        agent: false,
+        lookup: pinnedLookup(address),
+        signal: AbortSignal.any([Context.current().cancellationSignal, AbortSignal.timeout(WEBHOOK_TIMEOUT_MS)]),
+        headers: {
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(body),
+          'user-agent': 'Track15-Webhooks/1.0',
+          [EVENT_ID_HEADER]: alert.id,
+          [SIGNATURE_HEADER]: signWebhook(secret, body, Math.floor(Date.now() / 1000)),
+        },
+      }, (response) => {
+        response.resume();
+        resolve(response.statusCode ?? 0);
+      });
+      call.on('error', reject);
+      call.end(body);
     });
-    await response.body?.cancel();
-    return response.ok
-      ? { delivered: true, httpStatus: response.status, error: null }
-      : { delivered: false, httpStatus: response.status, error: `answered ${response.status}` };
+    return status >= 200 && status < 300
+      ? { delivered: true, httpStatus: status, error: null }
+      : { delivered: false, httpStatus: status, error: `answered ${status}` };
   } catch (error) {
-    return { delivered: false, httpStatus: null, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) };
+    return {
+      delivered: false, httpStatus: null, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+      refused: error instanceof OutboundRefused,
+    };
   }
 }
 

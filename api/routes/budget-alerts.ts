@@ -1,4 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { type OutboundPolicy, outboundUrlRefusal } from '../../domain/outbound-url';
+import { invalid } from '../problem';
 import { AUTHENTICATED_ERRORS, BODY_ERRORS, ClientParams, PageQuery, pageOf, problems } from '../schemas/common';
 import {
   BudgetAlert, BudgetAlertPage, BudgetAlertParams, BudgetAlertSettings, BudgetAlertSettingsPut, BudgetAlertsParams,
@@ -14,7 +16,12 @@ const tags = ['budgets'];
  * fires once per budget and period (activities/budget-spend.ts); its delivery workflow
  * (workflows/budget-alert.ts) emails the address and POSTs the signed webhook, retrying for a day.
  */
-const budgetAlertRoutes: FastifyPluginAsyncZod = async (app) => {
+export interface BudgetAlertRoutesOptions {
+  /** Where webhook URLs may point (OUTBOUND_WEBHOOKS_ALLOW_PRIVATE); the worker checks again when it calls. */
+  outbound: OutboundPolicy;
+}
+
+const budgetAlertRoutes: FastifyPluginAsyncZod<BudgetAlertRoutesOptions> = async (app, options) => {
   app.get('/clients/:clientId/budget-alert-settings', {
     schema: {
       summary: 'Where the client\'s budget alerts go (email, webhook URL) and the secret webhook deliveries are signed with; 404 until set', tags,
@@ -24,12 +31,14 @@ const budgetAlertRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.put('/clients/:clientId/budget-alert-settings', {
     schema: {
-      summary: 'Set where budget alerts go: an address for the email, a URL for the signed webhook (null turns a channel off). The signing secret is made on the first set (201) and kept after (200)', tags,
+      summary: 'Set where budget alerts go: an address for the email, an https URL for the signed webhook, not at a private, loopback or link-local address (null turns a channel off). The signing secret is made on the first set (201) and kept after (200)', tags,
       params: ClientParams, body: BudgetAlertSettingsPut,
       response: { 200: BudgetAlertSettings, 201: BudgetAlertSettings, ...problems(...BODY_ERRORS, 404) },
     },
   }, async (request, reply) => {
     const { clientId } = request.params;
+    const refusal = request.body.webhook_url === null ? null : outboundUrlRefusal(request.body.webhook_url, options.outbound);
+    if (refusal) throw invalid([{ field: 'body.webhook_url', message: refusal }]);
     const { settings, created } = await request.inClient(clientId, (em) => putAlertSettings(em, clientId, request.principal.keyId, request.body));
     return reply.code(created ? 201 : 200).send(settings);
   });

@@ -19,7 +19,7 @@ describe('budget alert settings and fired alerts', () => {
     expect(created.json()).toMatchObject({ email: 'finance@alerts.test', webhook_url: 'https://hooks.alerts.test/budget', updated_by: expect.any(String) });
     const secret = created.json().signing_secret as string;
     expect(secret).toMatch(/^whsec_[A-Za-z0-9_-]{43}$/);
-    const changed = await call('PUT', '/budget-alert-settings', { email: null, webhook_url: 'http://127.0.0.1:9/hook' });
+    const changed = await call('PUT', '/budget-alert-settings', { email: null, webhook_url: 'https://93.184.215.14:8443/hook' });
     expect([changed.statusCode, changed.json().email, changed.json().signing_secret]).toEqual([200, null, secret]);
     const rolled = await call('POST', '/budget-alert-settings/roll-secret');
     expect(rolled.statusCode).toBe(200);
@@ -27,10 +27,14 @@ describe('budget alert settings and fired alerts', () => {
     expect((await call('GET', '/budget-alert-settings')).json().signing_secret).toBe(rolled.json().signing_secret);
   });
 
-  it.each([
+  it.each<[Record<string, unknown>, string]>([
     [{ email: 'finance@alerts.test', webhook_url: 'ftp://hooks.alerts.test/budget' }, 'body.webhook_url'],
     [{ email: 'not an address', webhook_url: null }, 'body.email'],
     [{ email: null }, 'body.webhook_url'],
+    // Server-side request forgery: the default refuses plain http, credentials and addresses inside the network.
+    ...['http://hooks.alerts.test/budget', 'https://user:secret@hooks.alerts.test/budget', 'https://127.0.0.1/hook', 'https://10.0.0.1/hook',
+      'https://[::1]:8443/hook', 'https://169.254.169.254/latest/meta-data/', 'https://[fd00::1]/hook', 'https://2130706433/hook']
+      .map((url): [Record<string, unknown>, string] => [{ email: null, webhook_url: url }, 'body.webhook_url']),
   ])('refuses bad settings with 400 naming the field, changing nothing: %j', async (body, field) => {
     const before = await databaseFingerprint(api.fixtures);
     const response = await call('PUT', '/budget-alert-settings', body);
@@ -38,6 +42,19 @@ describe('budget alert settings and fired alerts', () => {
     expect(response.headers['content-type']).toContain('application/problem+json');
     expect(response.json().errors).toEqual(expect.arrayContaining([expect.objectContaining({ field })]));
     expect(await databaseFingerprint(api.fixtures)).toBe(before);
+  });
+
+  it('takes http and private addresses when OUTBOUND_WEBHOOKS_ALLOW_PRIVATE is set, credentials never', async () => {
+    const local = await startApi({ db: api.db, allowPrivateWebhooks: true });
+    try {
+      const put = (webhook_url: string) => local.call(client.key, { method: 'PUT', url: `/v1/clients/${client.id}/budget-alert-settings`, payload: { email: null, webhook_url } });
+      const taken = await put('http://127.0.0.1:9/hook');
+      expect([taken.statusCode, taken.json().webhook_url]).toEqual([200, 'http://127.0.0.1:9/hook']);
+      const refused = await put('http://user:secret@127.0.0.1:9/hook');
+      expect([refused.statusCode, refused.json().errors]).toEqual([400, [{ field: 'body.webhook_url', message: 'must not carry a user name or password' }]]);
+    } finally {
+      await local.close();
+    }
   });
 
   it('lists a budget\'s fired alerts with each channel\'s state and attempts, and reads one', async () => {

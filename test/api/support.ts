@@ -71,6 +71,8 @@ export interface HarnessOptions {
   sendgridPublicKey?: string;
   /** How long ticket orders hold their tickets, in seconds (TICKET_HOLD_SECONDS; 900 by default). */
   ticketHoldSeconds?: number;
+  /** OUTBOUND_WEBHOOKS_ALLOW_PRIVATE: webhook URLs may be http and private addresses (false by default, as in production). */
+  allowPrivateWebhooks?: boolean;
   /** Where the app logs; nowhere by default. */
   logger?: Logger;
 }
@@ -98,6 +100,7 @@ export async function startApi(options: HarnessOptions = {}): Promise<ApiHarness
       PUBLIC_BASE_URL, EMAIL_FROM: SENDER_FALLBACK, TICKET_HOLD_SECONDS: options.ticketHoldSeconds ?? 900,
       // The Twilio sink's credentials: the texts it posts are signed with this token.
       TWILIO_ACCOUNT_SID: TEST_ACCOUNT_SID, TWILIO_AUTH_TOKEN: TEST_AUTH_TOKEN,
+      OUTBOUND_WEBHOOKS_ALLOW_PRIVATE: options.allowPrivateWebhooks ?? false,
     },
     rateLimit: options.rateLimit ?? { max: 100_000, timeWindowMs: 60_000 },
     pageRateLimit: options.pageRateLimit ?? { max: 100_000, timeWindowMs: 60_000 },

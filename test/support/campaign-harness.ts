@@ -35,7 +35,10 @@ export interface CampaignHarness {
   close(): Promise<void>;
 }
 
-export async function startCampaignHarness(options: Pick<ActivityDeps, 'batchSize' | 'budgetAlertRetry' | 'clock' | 'unknownRefundWaitsMs'> = {}): Promise<CampaignHarness> {
+/** `allowPrivateWebhooks`: the worker may call webhooks at http and 127.0.0.1 (OUTBOUND_WEBHOOKS_ALLOW_PRIVATE), where tests' receivers listen. */
+export async function startCampaignHarness(
+  options: Pick<ActivityDeps, 'batchSize' | 'budgetAlertRetry' | 'clock' | 'unknownRefundWaitsMs'> & { allowPrivateWebhooks?: boolean } = {},
+): Promise<CampaignHarness> {
   const db = await createTestDatabase();
   const fixtures = new Fixtures(db.ownerUrl);
   const sink = await SendGridSink.start();
@@ -56,6 +59,7 @@ export async function startCampaignHarness(options: Pick<ActivityDeps, 'batchSiz
     unknownRefundWaitsMs: options.unknownRefundWaitsMs ?? [100, 200, 400],
     ...(options.budgetAlertRetry ? { budgetAlertRetry: options.budgetAlertRetry } : {}),
     ...(options.clock ? { clock: options.clock } : {}),
+    outbound: { allowPrivate: options.allowPrivateWebhooks ?? false },
   };
   const temporal = await startTemporalHarness(activityDeps);
   const lifecycle: LifecycleDeps = { orm, temporal: temporal.client, taskQueue: temporal.taskQueue };

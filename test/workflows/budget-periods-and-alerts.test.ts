@@ -10,6 +10,7 @@ import { budgetAlertWorkflow } from '../../workflows/budget-alert';
 import { budgetAlertWorkflowId } from '../../workflows/definitions';
 import { campaignStatus, stopCampaign } from '../../workflows/lifecycle';
 import { type CampaignHarness, eventually, startCampaignHarness } from '../support/campaign-harness';
+import { startTemporalHarness } from '../support/temporal';
 
 /** One webhook call as the receiver saw it. */
 interface Call { eventId: string; path: string; status: number; signed: boolean; at: number; body: Record<string, unknown> }
@@ -58,7 +59,10 @@ describe('budget periods and alerts', () => {
   const secrets = new Map<string, string>();
 
   beforeAll(async () => {
-    h = await startCampaignHarness({ batchSize: 15, budgetAlertRetry: { initialIntervalMs: 1000, maximumIntervalMs: 2000, giveUpAfterMs: 15_000 } });
+    // The receiver listens on 127.0.0.1 over http.
+    h = await startCampaignHarness({
+      batchSize: 15, budgetAlertRetry: { initialIntervalMs: 1000, maximumIntervalMs: 2000, giveUpAfterMs: 15_000 }, allowPrivateWebhooks: true,
+    });
     receiver = new WebhookReceiver(() => [...secrets.values()][0], 2);
     receiverUrl = await receiver.start();
   });
@@ -218,5 +222,39 @@ describe('budget periods and alerts', () => {
       // Not in SendGrid's record: the lost attempt stays unknown and a new one sends it.
       [lost]: ['delivered', 'not_configured', 'unknown,delivered'],
     });
+  }, 60_000);
+
+  it('by default the worker refuses webhooks at http or inside the network, DNS answers included: once, on record, nothing sent', async () => {
+    // A worker as production runs it (OUTBOUND_WEBHOOKS_ALLOW_PRIVATE unset), on a task queue of its own.
+    const strict = await startTemporalHarness({ ...h.activityDeps, outbound: undefined });
+    try {
+      const port = new URL(receiverUrl).port;
+      const urls = [`${receiverUrl}/hooks/budget`, `https://127.0.0.1:${port}/hook`, 'https://10.0.0.1/hook', `https://[::1]:${port}/hook`,
+        'https://169.254.169.254/latest/meta-data/', `https://localhost:${port}/hook`];
+      const callsBefore = receiver.calls.length;
+      const results = await Promise.all(urls.map(async (url, i) => {
+        const clientId = await h.fixtures.client(`Inward ${i}`);
+        await h.fixtures.query(`insert into budget_alert_settings (client_id, webhook_url, signing_secret) values ($1, $2, 'whsec_unused')`, [clientId, url]);
+        const [{ id: budgetId }] = await h.fixtures.query<{ id: string }>(`insert into budgets (client_id, name, amount) values ($1, 'Inward', 10) returning id`, [clientId]);
+        const [{ id: alertId }] = await h.fixtures.query<{ id: string }>(
+          `insert into budget_alert_events (budget_id, client_id, threshold_percent, percentage_spent, amount_spent) values ($1, $2, 50, 50, 5) returning id`,
+          [budgetId, clientId]);
+        const outcome = await strict.client.workflow.execute(budgetAlertWorkflow, {
+          taskQueue: strict.taskQueue, workflowId: budgetAlertWorkflowId(alertId), args: [{ clientId, alertId }],
+        });
+        const attempts = await h.fixtures.query<{ outcome: string; target: string; error: string }>(
+          `select outcome, target, error from budget_alert_attempts where alert_id = $1 and channel = 'webhook'`, [alertId]);
+        return { url, outcome, attempts };
+      }));
+      for (const { url, outcome, attempts } of results) {
+        expect(outcome).toEqual({ webhook: 'gave_up' });
+        // One attempt, not retried: the refusal is the reason on record.
+        expect(attempts).toEqual([{ outcome: 'failed', target: url, error: expect.stringMatching(/^OutboundRefused: the URL/) }]);
+      }
+      expect(results.at(-1)!.attempts[0].error).toMatch(/host localhost resolves to (127\.0\.0\.1|::1)/);
+      expect(receiver.calls.length).toBe(callsBefore);
+    } finally {
+      await strict.close();
+    }
   }, 60_000);
 });

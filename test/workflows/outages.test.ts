@@ -77,6 +77,7 @@ describe('outages of PostgreSQL and Temporal under a running campaign', () => {
         TEMPORAL_TASK_QUEUE: taskQueue, LOG_LEVEL: 'silent', STRIPE_WEBHOOK_SECRET: 'whsec_test', SENDGRID_WEBHOOK_PUBLIC_KEY: '',
         UNSUBSCRIBE_SIGNING_SECRET: UNSUBSCRIBE_SECRET, PUBLIC_BASE_URL, EMAIL_FROM: 'campaigns@track15.test', TICKET_HOLD_SECONDS: 900,
         TWILIO_ACCOUNT_SID: TEST_ACCOUNT_SID, TWILIO_AUTH_TOKEN: TEST_AUTH_TOKEN,
+        OUTBOUND_WEBHOOKS_ALLOW_PRIVATE: false,
       },
     });
     await app.listen({ host: '127.0.0.1', port: 0 });

@@ -8,7 +8,7 @@ import { ClientParams, choice, decimal, page, timestamp, uuid } from '../common'
  */
 
 const webhookUrl = z.url({ protocol: /^https?$/ }).max(2048)
-  .describe('Where each alert is POSTed as JSON, signed in the Track15-Signature header (see the README, Budget alerts)');
+  .describe('Where each alert is POSTed as JSON, signed in the Track15-Signature header (see the README, Budget alerts): https, no user or password, not at a private, loopback, link-local or reserved address (domain/outbound-url.ts)');
 
 export const BudgetAlertSettingsPut = z.strictObject({
   email: z.email().max(320).nullable().describe('Receives each alert as a transactional email; null: no email'),
