@@ -20,7 +20,9 @@ export type BudgetAlertOutcome = Partial<Record<AlertChannel, 'delivered' | 'gav
 export async function budgetAlertWorkflow(input: BudgetAlertScope): Promise<BudgetAlertOutcome> {
   const plan = await prepareBudgetAlert(input);
   const { deliverBudgetAlert } = proxyActivities<CampaignActivities>({
-    startToCloseTimeout: '1 minute',
+    // One attempt is one email or one webhook call (10 s timeout) plus its records: an attempt lost with its
+    // worker is retried after this, so it stays short (a minute here held a restart's retry for a minute).
+    startToCloseTimeout: '20 seconds',
     scheduleToCloseTimeout: plan.retry.giveUpAfterMs,
     retry: { initialInterval: plan.retry.initialIntervalMs, backoffCoefficient: 2, maximumInterval: plan.retry.maximumIntervalMs },
   });
