@@ -102,6 +102,7 @@ export class Migration20261130124000EventTickets extends Migration {
   }
 
   override async down(): Promise<void> {
+    this.addSql('drop index if exists idx_event_tickets_type_status;');
     this.addSql('drop table if exists ticket_mails;');
     this.addSql(`alter table event_tickets add column amount_paid decimal(10,2) constraint chk_event_tickets_amount check (amount_paid is null or amount_paid >= 0);`);
     this.addSql('update event_tickets set amount_paid = unit_amount / 100.0;');
