@@ -124,6 +124,17 @@ export async function pageSentUnits(em: EntityManager, scope: Omit<SettlementSco
   return units;
 }
 
+// The settlement both channels share: the page's rows still pending under this claim's send key become
+// sent, and only the rows it changed are returned (donor_id, provider_message_id).
+const SETTLED_CTE = `
+  settled as (
+    insert into campaign_deliveries (campaign_id, step_number, donor_id, client_id, status, provider_message_id, send_key, settled_at)
+    select ?, ?, page.donor_id, ?, 'sent', page.message_id, ?, now() from page
+    on conflict (campaign_id, step_number, donor_id) do update
+       set status = excluded.status, provider_message_id = excluded.provider_message_id, settled_at = excluded.settled_at
+     where campaign_deliveries.status = 'pending' and campaign_deliveries.send_key = excluded.send_key
+    returning donor_id, provider_message_id),`;
+
 // Settling writes through the ledger's primary key (an upsert onto the row the claim wrote), so each row
 // is one index lookup. An UPDATE ... FROM joined on donor_id let statistics that lag a fast-growing ledger
 // pick a plan reading the step's whole ledger for every page: quadratic over a touchpoint. The upsert's
@@ -131,13 +142,7 @@ export async function pageSentUnits(em: EntityManager, scope: Omit<SettlementSco
 // it changed, which are then the only ones counted and recorded in email_sends.
 const SETTLE_SENT_SQL = `
   with page as (select * from json_to_recordset(?::json) as x(donor_id uuid, email text, message_id text)),
-  settled as (
-    insert into campaign_deliveries (campaign_id, step_number, donor_id, client_id, status, provider_message_id, send_key, settled_at)
-    select ?, ?, page.donor_id, ?, 'sent', page.message_id, ?, now() from page
-    on conflict (campaign_id, step_number, donor_id) do update
-       set status = excluded.status, provider_message_id = excluded.provider_message_id, settled_at = excluded.settled_at
-     where campaign_deliveries.status = 'pending' and campaign_deliveries.send_key = excluded.send_key
-    returning donor_id, provider_message_id),
+${SETTLED_CTE}
   recorded as (
     insert into email_sends (client_id, campaign_id, step_number, donor_id, email_address, status, sendgrid_message_id, sent_at)
     select ?, ?, ?, settled.donor_id, page.email, 'sent', settled.provider_message_id, now()
@@ -149,13 +154,7 @@ const SETTLE_SENT_SQL = `
 // once, and are recorded as outbound messages under Twilio's SID.
 const SETTLE_TEXTS_SQL = `
   with page as (select * from json_to_recordset(?::json) as x(donor_id uuid, message_id text, phone text, sender text, body text, segments int)),
-  settled as (
-    insert into campaign_deliveries (campaign_id, step_number, donor_id, client_id, status, provider_message_id, send_key, settled_at)
-    select ?, ?, page.donor_id, ?, 'sent', page.message_id, ?, now() from page
-    on conflict (campaign_id, step_number, donor_id) do update
-       set status = excluded.status, provider_message_id = excluded.provider_message_id, settled_at = excluded.settled_at
-     where campaign_deliveries.status = 'pending' and campaign_deliveries.send_key = excluded.send_key
-    returning donor_id, provider_message_id),
+${SETTLED_CTE}
   threads as (
     insert into conversations as c (client_id, donor_id, customer_phone, brand_phone, campaign_id, campaign_name, message_count, last_message_at, last_outbound_at)
     select ?, settled.donor_id, page.phone, page.sender, ?, (select name from campaigns where id = ?), 1, now(), now()
