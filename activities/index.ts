@@ -3,11 +3,11 @@ import type Stripe from 'stripe';
 import type { OutboundPolicy } from '../domain/outbound-url';
 import { asOperator, withClient } from '../domain/db/tenancy';
 import type { CampaignStage, CampaignWorkflowInput, LastFailure, TouchpointPlanRequest } from '../workflows/definitions';
-import { loadCampaignPlan, planTouchpoint, recordCampaignFailure, recordCampaignStage, recordCampaignStop } from './campaign-plan';
-import { completeCampaign } from './campaign-completion';
+import { loadCampaignPlan, planTouchpoint, recordCampaignFailure, recordCampaignStage, recordCampaignStop } from './campaigns/campaign-plan';
+import { completeCampaign } from './campaigns/campaign-completion';
 import { failFastOnBadData } from './data-failures';
 import { type AlertChannel, type AlertRetryPolicy, type BudgetAlertScope, deliverBudgetAlert, giveUpBudgetAlert, prepareBudgetAlert } from './budget-alerts/delivery';
-import { createDeliverBatch } from './deliver-batch';
+import { createDeliverBatch } from './delivery/deliver-batch';
 import { type GiftEventInput, recordGiftEvent } from './giving/gift-events';
 import { type ReceiptSendInput, sendReceipt } from './giving/receipts';
 import { type AbStepScope, decideAbTest, planAbTest } from './delivery/ab-decision';
@@ -15,13 +15,13 @@ import { type RehearsalPlanInput, planRehearsal } from './previews/rehearsal';
 import { type TestSendInput, sendTestMessage } from './previews/test-send';
 import { webhookMetrics } from './metrics';
 import { recalculateRfm } from './rfm-recalculation';
-import type { SendGrid } from './sendgrid';
+import type { SendGrid } from './email/sendgrid';
 import type { Twilio } from './sms/twilio';
-import { type SendGridEventInput, applySendGridEvents, attributeSendGridEvents } from './sendgrid-events';
-import { type StripeEventInput, applyStripeEvent } from './stripe-events';
-import { applyActivationPayment } from './activation-payments';
-import { expireActivationToken, loadActivationPlan, sendActivationReminder } from './client-activation';
-import { type SuppressionSyncInput, syncSuppression } from './suppression-sync';
+import { type SendGridEventInput, applySendGridEvents, attributeSendGridEvents } from './email/sendgrid-events';
+import { type StripeEventInput, applyStripeEvent } from './payments/stripe-events';
+import { applyActivationPayment } from './activation/activation-payments';
+import { expireActivationToken, loadActivationPlan, sendActivationReminder } from './activation/client-activation';
+import { type SuppressionSyncInput, syncSuppression } from './email/suppression-sync';
 import { buyersToNotify, releaseEventHolds, ticketsToRefund } from './tickets/event-cancellation';
 import { releaseTicketOrder } from './tickets/order-state';
 import { refundLatePayment, refundTicket } from './tickets/refunds';
@@ -44,7 +44,7 @@ export interface ActivityDeps {
   budgetAlertRetry?: AlertRetryPolicy;
   /** The wall clock the SMS hours are judged on (epoch ms); Date.now unless a test moves it to a DST change. */
   clock?: () => number;
-  /** How long a refund of an unknown intent waits for its payment (stripe-events.ts); UNKNOWN_REFUND_WAITS_MS when absent, shorter in tests. */
+  /** How long a refund of an unknown intent waits for its payment (payments/stripe-events.ts); UNKNOWN_REFUND_WAITS_MS when absent, shorter in tests. */
   unknownRefundWaitsMs?: readonly number[];
   /** Where client webhooks may go (OUTBOUND_WEBHOOKS_ALLOW_PRIVATE); public https only when absent. */
   outbound?: OutboundPolicy;

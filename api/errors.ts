@@ -1,6 +1,6 @@
 import { WorkflowNotFoundError, WorkflowUpdateRPCTimeoutOrCancelledError, isGrpcServiceError } from '@temporalio/client';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
-import { ActivationRefusedError, CampaignNotFoundError } from '../activities/activation';
+import { ActivationRefusedError, CampaignNotFoundError } from '../activities/campaigns/activation';
 import { TokenSpaceExhaustedError } from '../domain/activation-token';
 import { TemplateError } from '../domain/message-template';
 import { CampaignCommandRefusedError } from '../workflows/lifecycle';

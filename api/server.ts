@@ -4,7 +4,7 @@
  */
 import { Client, Connection } from '@temporalio/client';
 import { collectDefaultMetrics } from 'prom-client';
-import { createStripe } from '../activities/stripe';
+import { createStripe } from '../activities/payments/stripe';
 import { loadConfig } from '../domain/config';
 import { openOrm } from '../domain/db/orm';
 import { createLogger } from '../domain/telemetry/logger';

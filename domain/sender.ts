@@ -3,7 +3,7 @@ import type { RenderedMessage } from './message-template';
 
 /**
  * Who a campaign's mail is from. Each client sets its identity; a campaign may override any part of it
- * (the effective identity is read in SQL: activities/sender-identity.ts).
+ * (the effective identity is read in SQL: activities/delivery/sender-identity.ts).
  * CAN-SPAM (15 U.S.C. 7704(a)(5)(A)(iii); FTC, "CAN-SPAM Act: A Compliance Guide for Business") requires
  * every commercial email to carry the sender's valid physical postal address, so a campaign without one
  * cannot be activated, and the address goes in every message's footer.

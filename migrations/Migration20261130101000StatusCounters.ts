@@ -15,7 +15,7 @@ export const STATUS_COUNTER_TENANT_TABLES: Record<string, string> = { campaign_d
  *   actually changed: a settlement that finds a row already settled by another attempt changes nothing
  *   and counts nothing. Delivery facts (delivered, opened, clicked, bounced) count as `sent`, the
  *   outcome they refine, so a SendGrid event never touches a counter. Each step's counters are spread
- *   over the same hash shards as the delivery lanes (activities/activation.ts), so lanes settling side by
+ *   over the same hash shards as the delivery lanes (activities/campaigns/activation.ts), so lanes settling side by
  *   side never queue on one counter row.
  * - `campaigns.track15_test_recipients` / `track15_control_recipients`: the frozen audience's size,
  *   written at activation.

@@ -1,7 +1,7 @@
 import { condition, getExternalWorkflowHandle, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { CampaignActivities } from '../activities';
-import type { ActivationPaymentOutcome } from '../activities/activation-payments';
-import type { StripeEventInput } from '../activities/stripe-events';
+import type { ActivationPaymentOutcome } from '../activities/activation/activation-payments';
+import type { StripeEventInput } from '../activities/payments/stripe-events';
 import {
   type ActivationProgress, type ActivationStatus, type ActivationWorkflowInput, activationPlanSignal, activationProgressQuery, activationStatusSignal,
   activationWorkflowId, nextActivationStatus,
@@ -23,7 +23,7 @@ const { applyActivationPayment } = proxyActivities<CampaignActivities>({
  * issued (workflows/activation-lifecycle.ts). Times count from the workflow's start, in days of the
  * client's `activation_day_length_seconds` (86,400; shorter only in tests):
  * 1. at `activation_reminder_days` (if before the expiry) an unpaid client gets one reminder email
- *    (activities/client-activation.ts);
+ *    (activities/activation/client-activation.ts);
  * 2. at `activation_expiry_days` an unpaid client's token expires (its pages answer 404);
  * 3. a payment is still awaited for one more day (a Checkout Session started before expiry lives 24 hours):
  *    a payment then is honoured and the status becomes paid.
@@ -84,7 +84,7 @@ export async function clientActivationWorkflow(input: ActivationWorkflowInput): 
 
 /**
  * `stripe-event-<event id>` of an activation payment (purpose `activation`, read by
- * api/services/activation/activation-webhook.ts): the event is applied once (activities/activation-payments.ts),
+ * api/services/activation/activation-webhook.ts): the event is applied once (activities/activation/activation-payments.ts),
  * then the client's activation workflow hears the new status. A client without a running activation
  * workflow (it ended, or the client predates it) still has its payment recorded.
  */

@@ -4,7 +4,7 @@
  */
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { ActivityFailure, type Client, WorkflowUpdateFailedError } from '@temporalio/client';
-import { prepareActivation } from '../activities/activation';
+import { prepareActivation } from '../activities/campaigns/activation';
 import { withClient } from '../domain/db/tenancy';
 import { campaignWorkflow } from './campaign';
 import {

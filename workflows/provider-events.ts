@@ -1,8 +1,8 @@
 import { patched, proxyActivities, sleep } from '@temporalio/workflow';
 import type { CampaignActivities } from '../activities';
-import type { SendGridEventBatch, SendGridEventInput } from '../activities/sendgrid-events';
+import type { SendGridEventBatch, SendGridEventInput } from '../activities/email/sendgrid-events';
 import { groupBy } from '../domain/group-by';
-import type { StripeEventInput } from '../activities/stripe-events';
+import type { StripeEventInput } from '../activities/payments/stripe-events';
 
 /**
  * The work behind the provider webhooks. The webhook answers as soon as the workflow is started (its
@@ -25,7 +25,7 @@ const { applySendGridEvents, attributeSendGridEvents } = proxyActivities<Campaig
  * One Stripe event of purpose `payment` (api/services/payments/payment-events.ts). A refund of an
  * intent not known yet (a monthly gift's charge whose invoice.paid Stripe has not delivered) is applied
  * again after each durable wait the activity asks for, until its payment is known or the waits run out
- * (activities/stripe-events.ts). Runs that completed before the waits existed replay unchanged.
+ * (activities/payments/stripe-events.ts). Runs that completed before the waits existed replay unchanged.
  */
 export async function stripeEventWorkflow(event: StripeEventInput) {
   let outcome = await applyStripeEvent(event);

@@ -1,6 +1,6 @@
 import { defineSignal, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { CampaignActivities } from '../activities';
-import type { SuppressionSyncInput } from '../activities/suppression-sync';
+import type { SuppressionSyncInput } from '../activities/email/suppression-sync';
 
 const { syncSuppression } = proxyActivities<CampaignActivities>({
   startToCloseTimeout: '30 seconds',

@@ -3,7 +3,7 @@ import {
   ParentClosePolicy, WorkflowIdReusePolicy, condition, continueAsNew, patched, proxyActivities, setHandler, startChild, workflowInfo,
 } from '@temporalio/workflow';
 import type { CampaignActivities } from '../activities';
-import type { AbPhase } from '../activities/deliver-batch';
+import type { AbPhase } from '../activities/delivery/deliver-batch';
 import { budgetAlertWorkflow } from './budget-alert';
 import {
   DELIVERY_LANES, budgetAlertWorkflowId, type LaneCursor, type StepTally, type TouchpointAbState, type TouchpointInput, type TouchpointWave, abDecisionQuery, addTallies,

@@ -12,8 +12,8 @@ import { NativeConnection, Runtime, Worker, type BundleOptions, type WorkerOptio
 import { collectDefaultMetrics } from 'prom-client';
 import type { Logger } from 'pino';
 import { type ActivityDeps, createActivities } from '../activities';
-import { createSendGrid } from '../activities/sendgrid';
-import { createStripe } from '../activities/stripe';
+import { createSendGrid } from '../activities/email/sendgrid';
+import { createStripe } from '../activities/payments/stripe';
 import { createTwilio } from '../activities/sms/twilio';
 import { type Config, loadConfig } from '../domain/config';
 import { openOrm } from '../domain/db/orm';

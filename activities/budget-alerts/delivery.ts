@@ -7,8 +7,8 @@ import { type OutboundPolicy, OutboundRefused, pinnedLookup, resolveOutbound } f
 import { EVENT_ID_HEADER, SIGNATURE_HEADER, signWebhook } from '../../domain/webhook-signature';
 import type { ActivityDeps } from '..';
 import { DATA_REJECTED } from '../data-failures';
-import { buildMailRequest } from '../mail-request';
-import { acceptedRecipients, providerFailure, sendMail } from '../sendgrid';
+import { buildMailRequest } from '../email/mail-request';
+import { acceptedRecipients, providerFailure, sendMail } from '../email/sendgrid';
 import { type AlertFacts, alertEmail, alertSendKey, alertWebhookBody } from './message';
 
 export type AlertChannel = 'email' | 'webhook';

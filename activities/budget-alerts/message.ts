@@ -1,5 +1,5 @@
 import Handlebars from 'handlebars';
-import type { MailMessage } from '../mail-request';
+import type { MailMessage } from '../email/mail-request';
 
 /** A fired alert as its messages tell it; amounts are decimal strings in major units of `currency`. */
 export interface AlertFacts {

@@ -4,7 +4,7 @@ import { withBrandFrame } from '../../domain/brand-style';
 import { withSenderFooter } from '../../domain/sender';
 import { signUnsubscribeToken } from '../../domain/unsubscribe-token';
 import { GIVE_TOKEN_TTL_MS, signGiveToken } from '../../domain/give-token';
-import type { MailMessage, MailRecipient } from '../mail-request';
+import type { MailMessage, MailRecipient } from '../email/mail-request';
 import type { StepContext } from './step-context';
 
 /** What composing needs from the deployment (the worker's ActivityDeps, the API's configuration). */
@@ -45,7 +45,7 @@ export const TEST_MARK = { subjectPrefix: '[TEST] ', category: 'test', customArg
  * What one touchpoint says, built one way for every use: the real send (deliver-batch.ts), the manager's
  * preview, test sends and rehearsals (activities/previews/). Each reader's variant is rendered once by
  * domain/message-variants.ts, the sender's footer closes it, and the SendGrid request is built by
- * mail-request.ts; a preview is that very request read back for its one recipient, so nothing renders twice.
+ * activities/email/mail-request.ts; a preview is that very request read back for its one recipient, so nothing renders twice.
  */
 export class StepComposer {
   private readonly variants: MessageVariants;

@@ -4,8 +4,8 @@ import type { StepAbTest } from '../../domain/ab-test';
 import { type BrandStyle, type StoredGuidelines, brandStyleOf } from '../../domain/brand-style';
 import type { CoreStory, NarrativeStepDraft } from '../../domain/narrative';
 import type { SenderSettings } from '../../domain/sender';
-import type { FrequencyCap } from '../frequency-cap';
-import { EFFECTIVE_SENDER_SQL } from '../sender-identity';
+import type { FrequencyCap } from './frequency-cap';
+import { EFFECTIVE_SENDER_SQL } from './sender-identity';
 
 /** What every message of one step of one campaign shares: the texts, the story, the sender and the send's rules. */
 export interface StepContext {

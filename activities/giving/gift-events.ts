@@ -5,7 +5,7 @@ import { asOperator, withClient } from '../../domain/db/tenancy';
 import { toDecimalString } from '../../domain/money';
 import type { ActivityDeps } from '..';
 import { recalculateRfm } from '../rfm-recalculation';
-import { firstDelivery, ignoreStripeEvent, uuidOrNull } from '../stripe-events';
+import { firstDelivery, ignoreStripeEvent, uuidOrNull } from '../payments/stripe-events';
 import { issueReceipt } from './receipts';
 
 /** Whom a gift is from and which touchpoint asked for it, as the give link's Checkout Session metadata names them ('' when unattributed). */
@@ -201,7 +201,7 @@ interface DonationFacts extends Money {
 
 /**
  * The donation of a one-time gift (one per PaymentIntent) or of one month (one per invoice). A refund
- * that overtook the gift (recorded by activities/stripe-events.ts from the payment) keeps it refunded;
+ * that overtook the gift (recorded by activities/payments/stripe-events.ts from the payment) keeps it refunded;
  * what this event knows better (step, recurring gift, invoice) is filled in.
  */
 async function upsertDonation(em: EntityManager, clientId: string, who: Attributed, facts: DonationFacts): Promise<{ id: string; status: string }> {

@@ -6,8 +6,8 @@ import { withClient } from '../../domain/db/tenancy';
 import { MANAGE_TOKEN_TTL_MS, signManageToken } from '../../domain/give-token';
 import { formatMoney } from '../../domain/money';
 import type { ActivityDeps } from '..';
-import { buildMailRequest } from '../mail-request';
-import { acceptedRecipients, answeredByProvider, providerFailure, rejectedRecipient, sendMail } from '../sendgrid';
+import { buildMailRequest } from '../email/mail-request';
+import { acceptedRecipients, answeredByProvider, providerFailure, rejectedRecipient, sendMail } from '../email/sendgrid';
 
 /** A succeeded gift as recorded: what its receipt states. */
 export interface ReceivedGift {

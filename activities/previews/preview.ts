@@ -4,7 +4,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import type { RenderedMessage } from '../../domain/message-template';
 import { type ComposerDeps, type Reader, StepComposer } from '../delivery/compose';
 import { type StepContext, loadStepContext } from '../delivery/step-context';
-import { buildMailRequest, substitutedFor } from '../mail-request';
+import { buildMailRequest, substitutedFor } from '../email/mail-request';
 
 export interface StepScope { clientId: string; campaignId: string; stepNumber: number }
 

@@ -2,8 +2,8 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import { withClient } from '../../domain/db/tenancy';
 import type { ActivityDeps } from '..';
 import { StepComposer, TEST_MARK } from '../delivery/compose';
-import { buildMailRequest } from '../mail-request';
-import { providerFailure, rejectedRecipient, sendMail } from '../sendgrid';
+import { buildMailRequest } from '../email/mail-request';
+import { providerFailure, rejectedRecipient, sendMail } from '../email/sendgrid';
 import { type ReaderChoice, loadReader } from './reader';
 import { type StepScope, stepContextOrNull, tagNonce } from './preview';
 

@@ -48,7 +48,7 @@ export async function recordOrderPayment(
     'select status, donor_id, payment_id from ticket_orders where id = ? for update', [orderId]);
   if (!order) throw new Error(`ticket order ${orderId} not found`);
   if (order.payment_id) return order.status === 'paid' ? 'already_paid' : 'already_late';
-  // The intent is kept on the order, not on the payment: the gift handling (activities/stripe-events.ts)
+  // The intent is kept on the order, not on the payment: the gift handling (activities/payments/stripe-events.ts)
   // finds payments by intent, and a ticket purchase must never become a gift there.
   const [booked] = await em.execute<{ id: string }[]>(
     `insert into payments (client_id, donor_id, idempotency_key, amount, currency, status)

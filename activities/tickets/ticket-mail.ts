@@ -4,8 +4,8 @@ import Handlebars from 'handlebars';
 import { withClient } from '../../domain/db/tenancy';
 import { toDecimalString } from '../../domain/money';
 import type { ActivityDeps } from '..';
-import { buildMailRequest } from '../mail-request';
-import { acceptedRecipients, providerFailure, sendMail } from '../sendgrid';
+import { buildMailRequest } from '../email/mail-request';
+import { acceptedRecipients, providerFailure, sendMail } from '../email/sendgrid';
 
 /** The transactional mails of a ticket order (issue 17): each sent at most once per order. */
 export type TicketMailKind = 'receipt' | 'late_refund' | 'cancellation';

@@ -13,7 +13,7 @@ const tags = ['budgets'];
 
 /**
  * Budget alerts reach someone (issue 15 item 7): where they go, and what became of each. A threshold
- * fires once per budget and period (activities/budget-spend.ts); its delivery workflow
+ * fires once per budget and period (activities/delivery/budget-spend.ts); its delivery workflow
  * (workflows/budget-alert.ts) emails the address and POSTs the signed webhook, retrying for a day.
  */
 export interface BudgetAlertRoutesOptions {

@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { SuppressionSyncInput } from '../../activities/suppression-sync';
+import type { SuppressionSyncInput } from '../../activities/email/suppression-sync';
 import type { LifecycleDeps } from '../../workflows/lifecycle';
 import { preferencesChangedSignal, suppressionSyncWorkflow, suppressionSyncWorkflowId } from '../../workflows/suppression-sync';
 import { PREFERENCE_CATEGORIES } from '../schemas/donors';

@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { z } from 'zod';
-import { CAMPAIGN_GIFTS_SQL, campaignAnalytics } from '../../activities/campaign-completion';
+import { CAMPAIGN_GIFTS_SQL, campaignAnalytics } from '../../activities/campaigns/campaign-completion';
 import { campaignAbDecisions } from '../../activities/delivery/ab-decision';
 import type { RfmSegment } from '../../domain/rfm';
 import { pageOf } from '../schemas/common';

@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { z } from 'zod';
-import { EFFECTIVE_SENDER_SQL } from '../../activities/sender-identity';
+import { EFFECTIVE_SENDER_SQL } from '../../activities/delivery/sender-identity';
 import { type SenderSettings, senderProblems } from '../../domain/sender';
 import { conflict } from '../problem';
 import type { Sender } from '../schemas/clients';

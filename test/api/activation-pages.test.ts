@@ -1,4 +1,4 @@
-import { createStripe } from '../../activities/stripe';
+import { createStripe } from '../../activities/payments/stripe';
 import { FaultProxy } from '../fakes/fault-proxy';
 import { ACTIVATION_CONTENT, type ActivationClient, activationClient, agreementForm } from '../support/activation';
 import { type ApiHarness, type Response, STRIPE_MOCK_URL, startApi } from './support';

@@ -1,5 +1,5 @@
 import type { Browser, Page } from 'playwright-core';
-import { prepareActivation } from '../../activities/activation';
+import { prepareActivation } from '../../activities/campaigns/activation';
 import { signGiveToken } from '../../domain/give-token';
 import { withClient } from '../../domain/db/tenancy';
 import { touchpointWorkflow } from '../../workflows/touchpoint';

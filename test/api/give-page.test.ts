@@ -1,4 +1,4 @@
-import { createStripe } from '../../activities/stripe';
+import { createStripe } from '../../activities/payments/stripe';
 import { signGiveToken } from '../../domain/give-token';
 import { UNSUBSCRIBE_SECRET } from '../support/campaign-harness';
 import { FaultProxy } from '../fakes/fault-proxy';

@@ -5,7 +5,7 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import { Client, Connection } from '@temporalio/client';
 import type { Logger } from 'pino';
 import type Stripe from 'stripe';
-import { createStripe } from '../../activities/stripe';
+import { createStripe } from '../../activities/payments/stripe';
 import { type App, buildApp } from '../../api/app';
 import type { RateLimitOptions } from '../../api/plugins/rate-limit';
 import { openOrm } from '../../domain/db/orm';

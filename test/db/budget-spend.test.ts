@@ -1,6 +1,6 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { Pool } from 'pg';
-import { lockBudget, reserveBudget, settleBudget } from '../../activities/budget-spend';
+import { lockBudget, reserveBudget, settleBudget } from '../../activities/delivery/budget-spend';
 import { openOrm } from '../../domain/db/orm';
 import { withClient } from '../../domain/db/tenancy';
 import { type TestDatabase, createTestDatabase } from '../support/database';

@@ -1,4 +1,4 @@
-import { overCap } from '../../activities/frequency-cap';
+import { overCap } from '../../activities/delivery/frequency-cap';
 import { withClient } from '../../domain/db/tenancy';
 import { type CampaignHarness, eventually, startCampaignHarness } from '../support/campaign-harness';
 import { type ApiHarness, insertKey, startApi } from '../api/support';

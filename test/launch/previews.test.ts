@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { prepareActivation } from '../../activities/activation';
+import { prepareActivation } from '../../activities/campaigns/activation';
 import { testUnsubscribeUrl } from '../../activities/previews/test-send';
 import { withClient } from '../../domain/db/tenancy';
 import { readGiveToken } from '../../domain/give-token';

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createStripe } from '../../activities/stripe';
+import { createStripe } from '../../activities/payments/stripe';
 import { signGiveToken } from '../../domain/give-token';
 import { FaultProxy } from '../fakes/fault-proxy';
 import type { SinkDelivery } from '../fakes/sendgrid-sink';

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { applySendGridEvents } from '../../activities/sendgrid-events';
+import { applySendGridEvents } from '../../activities/email/sendgrid-events';
 import type { CampaignStatus } from '../../workflows/definitions';
 import { campaignStatus, pauseCampaign, resumeCampaign, stopCampaign } from '../../workflows/lifecycle';
 import { type ApiHarness, databaseFingerprint, startApi } from '../api/support';

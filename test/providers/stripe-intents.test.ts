@@ -1,4 +1,4 @@
-import { createStripe } from '../../activities/stripe';
+import { createStripe } from '../../activities/payments/stripe';
 import { type ApiHarness, STRIPE_MOCK_URL, startApi } from '../api/support';
 import { FaultProxy } from '../fakes/fault-proxy';
 

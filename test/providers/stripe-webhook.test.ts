@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { campaignAnalytics } from '../../activities/campaign-completion';
-import { type StripeEventInput, applyStripeEvent } from '../../activities/stripe-events';
+import { campaignAnalytics } from '../../activities/campaigns/campaign-completion';
+import { type StripeEventInput, applyStripeEvent } from '../../activities/payments/stripe-events';
 import { withClient } from '../../domain/db/tenancy';
 import { type ApiHarness, STRIPE_WEBHOOK_SECRET, databaseFingerprint, startApi } from '../api/support';
 import { type CampaignHarness, eventually, startCampaignHarness } from '../support/campaign-harness';

@@ -1,8 +1,8 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { ActivityDeps } from '../../activities';
 import { Agent } from 'node:http';
-import { createSendGrid } from '../../activities/sendgrid';
-import { createStripe } from '../../activities/stripe';
+import { createSendGrid } from '../../activities/email/sendgrid';
+import { createStripe } from '../../activities/payments/stripe';
 import { createTwilio } from '../../activities/sms/twilio';
 import { openOrm } from '../../domain/db/orm';
 import { type LifecycleDeps, activateCampaign } from '../../workflows/lifecycle';

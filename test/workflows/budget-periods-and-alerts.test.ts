@@ -1,8 +1,8 @@
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { alertEmail } from '../../activities/budget-alerts/message';
-import { buildMailRequest } from '../../activities/mail-request';
-import { sendMail } from '../../activities/sendgrid';
+import { buildMailRequest } from '../../activities/email/mail-request';
+import { sendMail } from '../../activities/email/sendgrid';
 import { getBudgetAlert } from '../../api/services/profiles/budget-alerts';
 import { withClient } from '../../domain/db/tenancy';
 import { EVENT_ID_HEADER, SIGNATURE_HEADER, verifyWebhookSignature } from '../../domain/webhook-signature';

@@ -1,4 +1,4 @@
-import { prepareActivation } from '../../activities/activation';
+import { prepareActivation } from '../../activities/campaigns/activation';
 import { withClient } from '../../domain/db/tenancy';
 import { RFM_SEGMENTS } from '../../domain/rfm';
 import { verifyUnsubscribeToken } from '../../domain/unsubscribe-token';

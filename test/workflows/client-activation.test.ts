@@ -1,4 +1,4 @@
-import type { StripeEventInput } from '../../activities/stripe-events';
+import type { StripeEventInput } from '../../activities/payments/stripe-events';
 import { type ActivationProgress, activationWorkflowId } from '../../workflows/activation-definitions';
 import { reportActivationPlan, startClientActivation } from '../../workflows/activation-lifecycle';
 import { activationStripeEventWorkflow } from '../../workflows/activation';

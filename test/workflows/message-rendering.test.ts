@@ -1,4 +1,4 @@
-import { prepareActivation } from '../../activities/activation';
+import { prepareActivation } from '../../activities/campaigns/activation';
 import { withClient } from '../../domain/db/tenancy';
 import { readGiveToken } from '../../domain/give-token';
 import { renderStep } from '../../domain/message-template';

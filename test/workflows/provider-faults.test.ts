@@ -1,4 +1,4 @@
-import { unsubscribeGroupId } from '../../activities/unsubscribe-groups';
+import { unsubscribeGroupId } from '../../activities/email/unsubscribe-groups';
 import type { CampaignStatus } from '../../workflows/definitions';
 import { type CampaignHarness, startCampaignHarness } from '../support/campaign-harness';
 

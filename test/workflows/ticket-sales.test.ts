@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { createStripe } from '../../activities/stripe';
+import { createStripe } from '../../activities/payments/stripe';
 import { type ApiHarness, STRIPE_MOCK_URL, STRIPE_WEBHOOK_SECRET, databaseFingerprint, startApi } from '../api/support';
 import { FaultProxy } from '../fakes/fault-proxy';
 import { type CampaignHarness, startCampaignHarness } from '../support/campaign-harness';

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { prepareActivation } from '../../activities/activation';
+import { prepareActivation } from '../../activities/campaigns/activation';
 import { withClient } from '../../domain/db/tenancy';
 import { touchpointWorkflowId } from '../../workflows/definitions';
 import { touchpointWorkflow } from '../../workflows/touchpoint';

@@ -152,7 +152,7 @@ export interface CheckoutUrls { successUrl: string; cancelUrl: string }
  * the SDK retries with it too), and the first session stored is the one every repeat redirects to.
  * Its metadata, on the session and on the PaymentIntent, says what the payment is for (purpose
  * `activation`), whose it is and which content versions it is credited to, so the webhook can record
- * it (activities/activation-payments.ts). Answers the session URL; 502 when Stripe does not answer.
+ * it (activities/activation/activation-payments.ts). Answers the session URL; 502 when Stripe does not answer.
  */
 export async function startActivationCheckout(inClient: InClient, stripe: Stripe, state: ActivationState, started: StartedPayment,
   versions: { agreementVersionId: string; activationVersionId: string | null }, urls: CheckoutUrls): Promise<string> {

@@ -1,5 +1,5 @@
 import type Stripe from 'stripe';
-import type { StripeEventInput } from '../../../activities/stripe-events';
+import type { StripeEventInput } from '../../../activities/payments/stripe-events';
 import { isRecordedStripeEvent } from '../../../domain/payment-status';
 import { stripeEventWorkflow } from '../../../workflows/provider-events';
 import { type StripeEventStart, startWith } from './stripe-purpose';

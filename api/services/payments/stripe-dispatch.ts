@@ -52,7 +52,7 @@ export function purposeOf(event: Stripe.Event): string | null {
  *    `return startWith(yourWorkflow, smallInput)`;
  *    return null for the others. Read event shapes from the SDK's types (Stripe.Checkout.Session...).
  * 3. Add `<name>: yourReader,` to STRIPE_PURPOSES above, export the workflow from workflows/index.ts,
- *    and make its activity idempotent on the event id (processed_webhook_events, as activities/stripe-events.ts).
+ *    and make its activity idempotent on the event id (processed_webhook_events, as activities/payments/stripe-events.ts).
  * A refund (charge.refunded) is usually best left to `payment`, which finds the intent in `payments`.
  */
 export async function dispatchStripeEvent(deps: Dispatch, event: Stripe.Event): Promise<Accepted> {

@@ -9,7 +9,7 @@ import type { Actor } from './store';
  * Which profiles a campaign uses (campaign_profile_usage): at most one active usage per campaign (the
  * seed's unique index); setting a new one deactivates the old, so the history stays. The profile,
  * guidelines and budget in effect are the usage's own where it names them (INDIVIDUAL, HYBRID
- * overrides), else the container's: the same rule delivery applies (activities/deliver-batch.ts).
+ * overrides), else the container's: the same rule delivery applies (activities/delivery/deliver-batch.ts).
  */
 
 type UsageRow = z.input<typeof ProfileUsage>;

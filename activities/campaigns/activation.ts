@@ -1,11 +1,11 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { type CoreStory, type NarrativeStepDraft, missingStoryFields, validateNarrativeSteps } from '../domain/narrative';
-import { isValidTimeZone } from '../domain/schedule';
-import { type SenderSettings, senderProblems } from '../domain/sender';
-import type { AudienceFilter } from '../domain/audience';
-import { RECIPIENT_GROUP_SQL, audienceCondition } from './audience';
-import { EFFECTIVE_SENDER_SQL } from './sender-identity';
-import { DELIVERY_LANES } from '../workflows/definitions';
+import { type CoreStory, type NarrativeStepDraft, missingStoryFields, validateNarrativeSteps } from '../../domain/narrative';
+import { isValidTimeZone } from '../../domain/schedule';
+import { type SenderSettings, senderProblems } from '../../domain/sender';
+import type { AudienceFilter } from '../../domain/audience';
+import { RECIPIENT_GROUP_SQL, audienceCondition } from '../audience';
+import { EFFECTIVE_SENDER_SQL } from '../delivery/sender-identity';
+import { DELIVERY_LANES } from '../../workflows/definitions';
 
 export class CampaignNotFoundError extends Error {}
 

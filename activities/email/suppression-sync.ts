@@ -1,5 +1,5 @@
-import { withClient } from '../domain/db/tenancy';
-import type { ActivityDeps } from '.';
+import { withClient } from '../../domain/db/tenancy';
+import type { ActivityDeps } from '..';
 import { providerFailure } from './sendgrid';
 import { unsubscribeGroupId } from './unsubscribe-groups';
 
@@ -14,7 +14,7 @@ export interface SuppressionState {
 
 /**
  * Makes SendGrid's suppressions say what the donor's preferences with this client say now. Campaign mail
- * goes out with the client's own marketing unsubscribe group (activities/unsubscribe-groups.ts), so the
+ * goes out with the client's own marketing unsubscribe group (activities/email/unsubscribe-groups.ts), so the
  * address is added to or removed from that group only: "marketing" and "all" both suppress it there, and
  * nothing is written to SendGrid's account-wide global list, which would stop every client's mail to the
  * address and which any client's later change would erase. It reads the current state rather than

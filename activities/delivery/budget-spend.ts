@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { alertsToFire } from '../domain/budget';
-import { type BudgetPeriod, type SpendClock, isLaterPeriod, periodAt } from '../domain/budget-period';
+import { alertsToFire } from '../../domain/budget';
+import { type BudgetPeriod, type SpendClock, isLaterPeriod, periodAt } from '../../domain/budget-period';
 
 export interface BudgetReservation {
   budgetId: string;

@@ -1,11 +1,11 @@
 import { Context } from '@temporalio/activity';
 import Handlebars from 'handlebars';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { withClient } from '../domain/db/tenancy';
-import type { ActivationStatus } from '../workflows/activation-definitions';
-import type { ActivityDeps } from '.';
-import { buildMailRequest } from './mail-request';
-import { acceptedRecipients, providerFailure, sendMail } from './sendgrid';
+import { withClient } from '../../domain/db/tenancy';
+import type { ActivationStatus } from '../../workflows/activation-definitions';
+import type { ActivityDeps } from '..';
+import { buildMailRequest } from '../email/mail-request';
+import { acceptedRecipients, providerFailure, sendMail } from '../email/sendgrid';
 
 /**
  * The client activation workflow's database and mail work (issue 16 item 4). The database is the truth

@@ -1,28 +1,28 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { withClient } from '../domain/db/tenancy';
-import { abAssignment, recipientBucket, withVariant } from '../domain/ab-test';
-import { groupBy } from '../domain/group-by';
-import { isConversionAsk } from '../domain/narrative';
-import type { RfmSegment } from '../domain/rfm';
-import { type SkipReason, type StepTally, emptyTally } from '../workflows/definitions';
-import type { ActivityDeps } from '.';
-import { acceptedRecipients, answeredByProvider, providerFailure, rejectedRecipient, sendMail } from './sendgrid';
-import { buildMailRequest } from './mail-request';
+import { withClient } from '../../domain/db/tenancy';
+import { abAssignment, recipientBucket, withVariant } from '../../domain/ab-test';
+import { groupBy } from '../../domain/group-by';
+import { isConversionAsk } from '../../domain/narrative';
+import type { RfmSegment } from '../../domain/rfm';
+import { type SkipReason, type StepTally, emptyTally } from '../../workflows/definitions';
+import type { ActivityDeps } from '..';
+import { acceptedRecipients, answeredByProvider, providerFailure, rejectedRecipient, sendMail } from '../email/sendgrid';
+import { buildMailRequest } from '../email/mail-request';
 import { lockBudget, reserveBudget, settleBudget, type BudgetReservation } from './budget-spend';
-import { deliveryMetrics, smsMetrics } from './metrics';
+import { deliveryMetrics, smsMetrics } from '../metrics';
 import { overCap } from './frequency-cap';
-import { unsubscribeGroupId } from './unsubscribe-groups';
-import { type Draft, StepComposer } from './delivery/compose';
-import { LaneFence } from './delivery/lane-fence';
-import { type StepContext, loadStepContext } from './delivery/step-context';
+import { unsubscribeGroupId } from '../email/unsubscribe-groups';
+import { type Draft, StepComposer } from './compose';
+import { LaneFence } from './lane-fence';
+import { type StepContext, loadStepContext } from './step-context';
 import {
   type ProviderOutcome, type SentText, type Settled, type SettlementScope, UNSENT_STATUSES, countStat, pageSentUnits, pageTally, releaseUnsent, settleOutcome,
-} from './delivery/ledger-settlement';
-import { SmsSender } from './delivery/sms-sender';
-import { isE164, smsSendWindow } from '../domain/sms';
-import { acceptedTexts, twilioFailure } from './sms/twilio';
+} from './ledger-settlement';
+import { SmsSender } from './sms-sender';
+import { isE164, smsSendWindow } from '../../domain/sms';
+import { acceptedTexts, twilioFailure } from '../sms/twilio';
 
 /** SendGrid accepts at most 1,000 personalizations per request. */
 export const MAX_BATCH_SIZE = 1000;

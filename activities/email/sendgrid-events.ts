@@ -1,8 +1,8 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { asOperator, withClient } from '../domain/db/tenancy';
-import { type EventMeaning, type PreferenceEffect, meaningOf, sendRequestIdOf, statusRankSql } from '../domain/email-events';
-import { groupBy } from '../domain/group-by';
-import type { ActivityDeps } from '.';
+import { asOperator, withClient } from '../../domain/db/tenancy';
+import { type EventMeaning, type PreferenceEffect, meaningOf, sendRequestIdOf, statusRankSql } from '../../domain/email-events';
+import { groupBy } from '../../domain/group-by';
+import type { ActivityDeps } from '..';
 
 /** One SendGrid event, as the webhook verified it: its ids and the custom_args the send attached. */
 export interface SendGridEventInput {

@@ -1,11 +1,11 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { reportingCurrency } from '../domain/db/reporting-currency';
-import { asOperator, isUuid, withClient } from '../domain/db/tenancy';
-import { toDecimalString } from '../domain/money';
-import { type PaymentStatus, type RecordedStripeEvent, STRIPE_EVENT_STATUS, advancePayment, donationStatusFor } from '../domain/payment-status';
-import type { ActivityDeps } from '.';
-import { voidReceipt } from './giving/receipts';
-import { recalculateRfm } from './rfm-recalculation';
+import { reportingCurrency } from '../../domain/db/reporting-currency';
+import { asOperator, isUuid, withClient } from '../../domain/db/tenancy';
+import { toDecimalString } from '../../domain/money';
+import { type PaymentStatus, type RecordedStripeEvent, STRIPE_EVENT_STATUS, advancePayment, donationStatusFor } from '../../domain/payment-status';
+import type { ActivityDeps } from '..';
+import { voidReceipt } from '../giving/receipts';
+import { recalculateRfm } from '../rfm-recalculation';
 
 /** The part of a verified Stripe event the product records (small enough for workflow history). */
 export interface StripeEventInput {

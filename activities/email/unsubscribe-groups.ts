@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Client } from '@sendgrid/client';
-import { withClient } from '../domain/db/tenancy';
-import type { ActivityDeps } from '.';
+import { withClient } from '../../domain/db/tenancy';
+import type { ActivityDeps } from '..';
 import { providerFailure } from './sendgrid';
 
 /** Mail categories that go out with an unsubscribe group (transactional mail, such as receipts, has none). */

@@ -1,6 +1,6 @@
 import type { Agent } from 'node:http';
 import Stripe from 'stripe';
-import { observeProviderCall, pathTemplate } from '../domain/telemetry/provider-calls';
+import { observeProviderCall, pathTemplate } from '../../domain/telemetry/provider-calls';
 
 export interface StripeOptions {
   secretKey: string;

@@ -1,7 +1,7 @@
-import { asOperator, isUuid, withClient } from '../domain/db/tenancy';
-import { type PaymentStatus, STRIPE_EVENT_STATUS, advancePayment } from '../domain/payment-status';
-import type { ActivityDeps } from '.';
-import type { StripeEventInput } from './stripe-events';
+import { asOperator, isUuid, withClient } from '../../domain/db/tenancy';
+import { type PaymentStatus, STRIPE_EVENT_STATUS, advancePayment } from '../../domain/payment-status';
+import type { ActivityDeps } from '..';
+import type { StripeEventInput } from '../payments/stripe-events';
 
 /**
  * The Stripe events of activation payments (issue 16 item 3): events whose PaymentIntent metadata says
