@@ -3,7 +3,7 @@ import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { ActivationRefusedError, CampaignNotFoundError } from '../activities/campaigns/activation';
 import { TokenSpaceExhaustedError } from '../domain/activation-token';
 import { TemplateError } from '../domain/message-template';
-import { CampaignCommandRefusedError } from '../workflows/lifecycle';
+import { CampaignCommandRefusedError } from '../workflows/campaigns/lifecycle';
 import { type FieldError, Problem, conflict, invalid, notFound, unavailable } from './problem';
 
 /** Fastify names the part of the request it validated `querystring`; a client thinks of it as the query. */

@@ -23,7 +23,7 @@ import { loadConfig } from '../domain/config';
 import { openOrm } from '../domain/db/orm';
 import { buildNarrativeSteps } from '../domain/narrative';
 import { migrate } from '../scripts/migrate';
-import { activateCampaign } from '../workflows/lifecycle';
+import { activateCampaign } from '../workflows/campaigns/lifecycle';
 import { createWorker, workflowBundleOptions } from '../workflows/worker';
 
 const ADMIN = process.env.PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432';

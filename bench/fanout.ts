@@ -22,9 +22,9 @@ import { buildNarrativeSteps } from '../domain/narrative';
 import { renderStep } from '../domain/message-template';
 import { migrate } from '../scripts/migrate';
 import { Fixtures, STORY } from '../test/support/fixtures';
-import { campaignWorkflow } from '../workflows/campaign';
-import { touchpointWorkflow } from '../workflows/touchpoint';
-import { campaignWorkflowId } from '../workflows/definitions';
+import { campaignWorkflow } from '../workflows/campaigns/campaign';
+import { touchpointWorkflow } from '../workflows/campaigns/touchpoint';
+import { campaignWorkflowId } from '../workflows/campaigns/definitions';
 import { createWorker, workflowBundleOptions } from '../workflows/worker';
 
 const ADMIN = process.env.PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432';

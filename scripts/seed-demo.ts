@@ -11,7 +11,7 @@ import { loadConfig } from '../domain/config';
 import { openOrm } from '../domain/db/orm';
 import { withClient } from '../domain/db/tenancy';
 import { Fixtures } from '../test/support/fixtures';
-import { activateCampaign } from '../workflows/lifecycle';
+import { activateCampaign } from '../workflows/campaigns/lifecycle';
 
 const DEMO_CLIENT = 'Demo Food Bank';
 const DEMO_CAMPAIGN = 'Spring Food Security (rehearsal)';

@@ -6,5 +6,5 @@ export const ClientIdKey = defineSearchAttributeKey('ClientId', 'KEYWORD');
 export const StageKey = defineSearchAttributeKey('Track15Stage', 'KEYWORD');
 export const SeasonKey = defineSearchAttributeKey('Track15Season', 'KEYWORD');
 export const CurrentStepKey = defineSearchAttributeKey('CurrentStep', 'INT');
-/** Where a client's activation stands (workflows/activation.ts): pending, active, paid, failed or expired. */
+/** Where a client's activation stands (workflows/activation/activation.ts): pending, active, paid, failed or expired. */
 export const ActivationStatusKey = defineSearchAttributeKey('ActivationStatus', 'KEYWORD');

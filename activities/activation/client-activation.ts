@@ -2,7 +2,7 @@ import { Context } from '@temporalio/activity';
 import Handlebars from 'handlebars';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { withClient } from '../../domain/db/tenancy';
-import type { ActivationStatus } from '../../workflows/activation-definitions';
+import type { ActivationStatus } from '../../workflows/activation/activation-definitions';
 import type { ActivityDeps } from '..';
 import { buildMailRequest } from '../email/mail-request';
 import { acceptedRecipients, providerFailure, sendMail } from '../email/sendgrid';

@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { ApplicationFailure } from '@temporalio/activity';
 import { type ArcClock, arcEnd, computeSchedule, pauseShiftDays, touchpointWaves } from '../../domain/schedule';
-import type { CampaignPlan, CampaignStage, CampaignWorkflowInput, LastFailure, TouchpointPlan, TouchpointPlanRequest } from '../../workflows/definitions';
+import type { CampaignPlan, CampaignStage, CampaignWorkflowInput, LastFailure, TouchpointPlan, TouchpointPlanRequest } from '../../workflows/campaigns/definitions';
 
 /** Reads the activated campaign and turns its steps into due times (day, send hour, time zone, day length). */
 export async function loadCampaignPlan(em: EntityManager, input: CampaignWorkflowInput): Promise<CampaignPlan> {

@@ -33,7 +33,7 @@ interface ReserveInput {
   /** The campaign's clock: its periods are read on it. */
   clock: SpendClock;
   /**
-   * The touchpoint can wait for a budget's next period (workflows/touchpoint.ts, BUDGET_PERIODS_PATCH):
+   * The touchpoint can wait for a budget's next period (workflows/campaigns/touchpoint.ts, BUDGET_PERIODS_PATCH):
    * a periodic budget then never pauses the campaign, the batch waits. Touchpoints started before cannot.
    */
   waitForPeriod: boolean;

@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { type SkipReason, type StepTally, emptyTally } from '../../workflows/definitions';
+import { type SkipReason, type StepTally, emptyTally } from '../../workflows/campaigns/definitions';
 
 /** Where a settlement applies: one step of one campaign, rows claimed under one attempt's `send_key`. */
 export interface SettlementScope { campaignId: string; clientId: string; stepNumber: number; sendKey: string }

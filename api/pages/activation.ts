@@ -3,7 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { withClient } from '../../domain/db/tenancy';
-import { reportActivationStatus } from '../../workflows/activation-lifecycle';
+import { reportActivationStatus } from '../../workflows/activation/activation-lifecycle';
 import type { RateLimitOptions } from '../plugins/rate-limit';
 import { invalid, notFound as missing } from '../problem';
 import type { PageType } from '../schemas/activation/content-versions';

@@ -2,14 +2,14 @@ import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { Client } from '@temporalio/client';
 import fp from 'fastify-plugin';
 import type Stripe from 'stripe';
-import type { LifecycleDeps } from '../../workflows/lifecycle';
+import type { LifecycleDeps } from '../../workflows/campaigns/lifecycle';
 
 declare module 'fastify' {
   interface FastifyInstance {
     orm: MikroORM;
     temporal: Client;
     stripe: Stripe;
-    /** What workflows/lifecycle.ts needs to start and steer campaign workflows. */
+    /** What workflows/campaigns/lifecycle.ts needs to start and steer campaign workflows. */
     lifecycle: LifecycleDeps;
   }
   interface FastifyRequest {

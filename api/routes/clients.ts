@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { ApiKey, ApiKeyCreate, ApiKeyParams, Client, ClientCreate, ClientUpdate, IssuedApiKey, OperatorKeyParams } from '../schemas/clients';
 import { AUTHENTICATED_ERRORS, BODY_ERRORS, ClientParams, PageQuery, page, pageOf, problems } from '../schemas/common';
 import { issueKey, listKeys, revokeKey } from '../services/api-keys';
-import { reportActivationPlan, startClientActivation } from '../../workflows/activation-lifecycle';
+import { reportActivationPlan, startClientActivation } from '../../workflows/activation/activation-lifecycle';
 import { createClient, getClient, listClients, updateClient } from '../services/clients';
 
 const tags = ['clients'];

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { FastifyRequest } from 'fastify';
-import { activateCampaign, pauseCampaign, resumeCampaign, stopCampaign } from '../../workflows/lifecycle';
+import { activateCampaign, pauseCampaign, resumeCampaign, stopCampaign } from '../../workflows/campaigns/lifecycle';
 import { conflict } from '../problem';
 import { AUTHENTICATED_ERRORS, BODY_ERRORS, CampaignParams, problems } from '../schemas/common';
 import { Activation, LiveStatus, PauseBody, StatusQuery, StopBody, WorkflowStatus } from '../schemas/lifecycle';

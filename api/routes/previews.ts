@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { ComposerDeps } from '../../activities/delivery/compose';
 import { previewStep } from '../../activities/previews/preview';
-import { sendTest, startRehearsal } from '../../workflows/test-sends-lifecycle';
+import { sendTest, startRehearsal } from '../../workflows/previews/test-sends-lifecycle';
 import { AUTHENTICATED_ERRORS, BODY_ERRORS, CampaignParams, problems } from '../schemas/common';
 import { StepParams } from '../schemas/narrative';
 import { PreviewQuery, RehearsalBody, RehearsalStarted, StepPreview, TestSendBody, TestSendResult } from '../schemas/previews';

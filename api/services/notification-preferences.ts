@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { SuppressionSyncInput } from '../../activities/email/suppression-sync';
-import type { LifecycleDeps } from '../../workflows/lifecycle';
+import type { LifecycleDeps } from '../../workflows/campaigns/lifecycle';
 import { preferencesChangedSignal, suppressionSyncWorkflow, suppressionSyncWorkflowId } from '../../workflows/suppression-sync';
 import { PREFERENCE_CATEGORIES } from '../schemas/donors';
 

@@ -1,4 +1,4 @@
-import { activationWorkflowId } from '../../workflows/activation-definitions';
+import { activationWorkflowId } from '../../workflows/activation/activation-definitions';
 import { type ApiHarness, startApi } from './support';
 
 /** A client's activation through /v1 (issue 16): its workflow starts with the token; its price and timing are client settings. */

@@ -2,7 +2,7 @@ import type { Browser, Page } from 'playwright-core';
 import { prepareActivation } from '../../activities/campaigns/activation';
 import { signGiveToken } from '../../domain/give-token';
 import { withClient } from '../../domain/db/tenancy';
-import { touchpointWorkflow } from '../../workflows/touchpoint';
+import { touchpointWorkflow } from '../../workflows/campaigns/touchpoint';
 import { type CampaignHarness, PUBLIC_BASE_URL, UNSUBSCRIBE_SECRET, startCampaignHarness } from '../support/campaign-harness';
 import { keepScreenshot, launchBrowser } from '../support/browser';
 import { type ApiHarness, startApi } from './support';

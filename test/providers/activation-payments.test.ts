@@ -1,7 +1,7 @@
 import { pageTypeStats } from '../../api/services/activation/version-stats';
 import { withClient } from '../../domain/db/tenancy';
-import { activationWorkflowId } from '../../workflows/activation-definitions';
-import { startClientActivation } from '../../workflows/activation-lifecycle';
+import { activationWorkflowId } from '../../workflows/activation/activation-definitions';
+import { startClientActivation } from '../../workflows/activation/activation-lifecycle';
 import { type ApiHarness, STRIPE_WEBHOOK_SECRET, startApi } from '../api/support';
 import { type ActivationClient, activationClient, agreementForm } from '../support/activation';
 import { type CampaignHarness, eventually, startCampaignHarness } from '../support/campaign-harness';

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { pauseCampaign, resumeCampaign, stopCampaign } from '../../workflows/lifecycle';
+import { pauseCampaign, resumeCampaign, stopCampaign } from '../../workflows/campaigns/lifecycle';
 import { type ApiHarness, startApi } from '../api/support';
 import type { SinkDelivery } from '../fakes/sendgrid-sink';
 import { type CampaignHarness, eventually, startCampaignHarness } from '../support/campaign-harness';

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { applySendGridEvents } from '../../activities/email/sendgrid-events';
-import type { CampaignStatus } from '../../workflows/definitions';
-import { campaignStatus, pauseCampaign, resumeCampaign, stopCampaign } from '../../workflows/lifecycle';
+import type { CampaignStatus } from '../../workflows/campaigns/definitions';
+import { campaignStatus, pauseCampaign, resumeCampaign, stopCampaign } from '../../workflows/campaigns/lifecycle';
 import { type ApiHarness, databaseFingerprint, startApi } from '../api/support';
 import type { SinkDelivery } from '../fakes/sendgrid-sink';
 import { type CampaignHarness, eventually, startCampaignHarness } from '../support/campaign-harness';

@@ -1,4 +1,4 @@
-import { stopCampaign } from '../../workflows/lifecycle';
+import { stopCampaign } from '../../workflows/campaigns/lifecycle';
 import { type ApiHarness, startApi } from '../api/support';
 import { type CampaignHarness, eventually, startCampaignHarness } from '../support/campaign-harness';
 

@@ -1,5 +1,5 @@
-import type { CampaignStatus } from '../../workflows/definitions';
-import { campaignStatus, stopCampaign } from '../../workflows/lifecycle';
+import type { CampaignStatus } from '../../workflows/campaigns/definitions';
+import { campaignStatus, stopCampaign } from '../../workflows/campaigns/lifecycle';
 import { type CampaignHarness, eventually, startCampaignHarness } from '../support/campaign-harness';
 
 /**

@@ -1,5 +1,5 @@
-import { type CampaignStatus } from '../../workflows/definitions';
-import { CampaignCommandRefusedError, campaignStatus, pauseCampaign, resumeCampaign, stopCampaign } from '../../workflows/lifecycle';
+import { type CampaignStatus } from '../../workflows/campaigns/definitions';
+import { CampaignCommandRefusedError, campaignStatus, pauseCampaign, resumeCampaign, stopCampaign } from '../../workflows/campaigns/lifecycle';
 import { type CampaignHarness, eventually, startCampaignHarness } from '../support/campaign-harness';
 
 /** Pause, resume and stop, as a campaign manager uses them, against the real Temporal server. */

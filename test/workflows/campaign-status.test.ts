@@ -1,6 +1,6 @@
 import { Client, Connection } from '@temporalio/client';
 import { DESCRIBE_DEADLINE_MS } from '../../api/services/campaign-status';
-import { campaignStatus } from '../../workflows/lifecycle';
+import { campaignStatus } from '../../workflows/campaigns/lifecycle';
 import { type ApiHarness, insertKey, startApi } from '../api/support';
 import { TcpCutter } from '../fakes/tcp-cutter';
 import { type CampaignHarness, eventually, startCampaignHarness } from '../support/campaign-harness';

@@ -1,7 +1,7 @@
 import type { StripeEventInput } from '../../activities/payments/stripe-events';
-import { type ActivationProgress, activationWorkflowId } from '../../workflows/activation-definitions';
-import { reportActivationPlan, startClientActivation } from '../../workflows/activation-lifecycle';
-import { activationStripeEventWorkflow } from '../../workflows/activation';
+import { type ActivationProgress, activationWorkflowId } from '../../workflows/activation/activation-definitions';
+import { reportActivationPlan, startClientActivation } from '../../workflows/activation/activation-lifecycle';
+import { activationStripeEventWorkflow } from '../../workflows/activation/activation';
 import { activationClient } from '../support/activation';
 import { PUBLIC_BASE_URL, type CampaignHarness, eventually, startCampaignHarness } from '../support/campaign-harness';
 

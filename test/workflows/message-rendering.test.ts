@@ -5,7 +5,7 @@ import { renderStep } from '../../domain/message-template';
 import { withSenderFooter } from '../../domain/sender';
 import type { CoreStory, NarrativeStepDraft } from '../../domain/narrative';
 import type { RfmSegment } from '../../domain/rfm';
-import { touchpointWorkflow } from '../../workflows/touchpoint';
+import { touchpointWorkflow } from '../../workflows/campaigns/touchpoint';
 import { type CampaignHarness, PUBLIC_BASE_URL, UNSUBSCRIBE_SECRET, startCampaignHarness } from '../support/campaign-harness';
 import { type DonorSeed, POSTAL_ADDRESS } from '../support/fixtures';
 

@@ -1,5 +1,5 @@
 import { smsSegments } from '../../domain/sms';
-import { campaignStatus, stopCampaign } from '../../workflows/lifecycle';
+import { campaignStatus, stopCampaign } from '../../workflows/campaigns/lifecycle';
 import { type CampaignHarness, eventually, startCampaignHarness } from '../support/campaign-harness';
 
 /** A zone whose wall clock reads about `hour`:00 at `instant` (Etc zones: a fixed offset, no DST). */

@@ -1,5 +1,5 @@
-import { touchpointWorkflowId } from '../../workflows/definitions';
-import { stopCampaign } from '../../workflows/lifecycle';
+import { touchpointWorkflowId } from '../../workflows/campaigns/definitions';
+import { stopCampaign } from '../../workflows/campaigns/lifecycle';
 import { type CampaignHarness, eventually, startCampaignHarness } from '../support/campaign-harness';
 
 /**

@@ -1,4 +1,4 @@
-import { campaignStatus, stopCampaign } from '../../workflows/lifecycle';
+import { campaignStatus, stopCampaign } from '../../workflows/campaigns/lifecycle';
 import { type ApiHarness, startApi } from '../api/support';
 import { type CampaignHarness, PUBLIC_BASE_URL, eventually, startCampaignHarness } from '../support/campaign-harness';
 

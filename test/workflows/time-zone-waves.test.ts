@@ -1,6 +1,6 @@
 import { type ArcClock, zoneDueAt } from '../../domain/schedule';
-import { type TouchpointInput, touchpointWorkflowId } from '../../workflows/definitions';
-import { campaignStatus, stopCampaign } from '../../workflows/lifecycle';
+import { type TouchpointInput, touchpointWorkflowId } from '../../workflows/campaigns/definitions';
+import { campaignStatus, stopCampaign } from '../../workflows/campaigns/lifecycle';
 import { type CampaignHarness, eventually, startCampaignHarness } from '../support/campaign-harness';
 
 /**

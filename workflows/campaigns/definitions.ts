@@ -4,7 +4,7 @@
  * touchpoint children. Payloads are objects so fields can be added without breaking running campaigns.
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { AbDecisionRecord } from '../activities/delivery/ab-decision';
+import type { AbDecisionRecord } from '../../activities/delivery/ab-decision';
 
 export const TASK_QUEUE_DEFAULT = 'track15';
 

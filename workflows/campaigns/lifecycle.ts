@@ -4,13 +4,13 @@
  */
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { ActivityFailure, type Client, WorkflowUpdateFailedError } from '@temporalio/client';
-import { prepareActivation } from '../activities/campaigns/activation';
-import { withClient } from '../domain/db/tenancy';
+import { prepareActivation } from '../../activities/campaigns/activation';
+import { withClient } from '../../domain/db/tenancy';
 import { campaignWorkflow } from './campaign';
 import {
   type CampaignStatus, campaignWorkflowId, pauseUpdate, resumeUpdate, statusQuery, stopUpdate,
 } from './definitions';
-import { CampaignIdKey, ClientIdKey, CurrentStepKey, SeasonKey, StageKey } from './search-attributes';
+import { CampaignIdKey, ClientIdKey, CurrentStepKey, SeasonKey, StageKey } from '../search-attributes';
 
 export interface LifecycleDeps { orm: MikroORM; temporal: Client; taskQueue: string }
 

@@ -1,9 +1,9 @@
 /**
- * Client-side helpers for test sends and rehearsals (workflows/test-sends.ts): what the API calls to start
+ * Client-side helpers for test sends and rehearsals (workflows/previews/test-sends.ts): what the API calls to start
  * them. Not part of the workflow bundle.
  */
-import type { TestSendRequest, TestSendResult } from '../activities/previews/test-send';
-import { COMMAND_DEADLINE_MS, type LifecycleDeps } from './lifecycle';
+import type { TestSendRequest, TestSendResult } from '../../activities/previews/test-send';
+import { COMMAND_DEADLINE_MS, type LifecycleDeps } from '../campaigns/lifecycle';
 import { type RehearsalInput, rehearsalWorkflow, rehearsalWorkflowId, testSendWorkflow, testSendWorkflowId } from './test-sends';
 
 /** How long the API waits for a test send to be accepted by SendGrid before answering that it is still sending. */

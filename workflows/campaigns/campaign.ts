@@ -2,13 +2,13 @@ import {
   ActivityFailure, ChildWorkflowFailure, allHandlersFinished, condition, getExternalWorkflowHandle, patched, proxyActivities, setHandler,
   startChild, upsertMemo, upsertSearchAttributes,
 } from '@temporalio/workflow';
-import type { CampaignActivities } from '../activities';
-import { textFault } from '../domain/text';
+import type { CampaignActivities } from '../../activities';
+import { textFault } from '../../domain/text';
 import {
   type CampaignPlan, type CampaignStatus, type CampaignWorkflowInput, type LastFailure, type PauseRequest, type StepTally, type StopRequest,
   type TouchpointPlan, STATUS_MEMO, haltSignal, holdSignal, pauseUpdate, rescheduleSignal, resumeUpdate, statusQuery, stopUpdate, touchpointWorkflowId,
 } from './definitions';
-import { CurrentStepKey, StageKey } from './search-attributes';
+import { CurrentStepKey, StageKey } from '../search-attributes';
 import { touchpointWorkflow } from './touchpoint';
 
 const {

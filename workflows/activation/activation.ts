@@ -1,12 +1,12 @@
 import { condition, getExternalWorkflowHandle, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
-import type { CampaignActivities } from '../activities';
-import type { ActivationPaymentOutcome } from '../activities/activation/activation-payments';
-import type { StripeEventInput } from '../activities/payments/stripe-events';
+import type { CampaignActivities } from '../../activities';
+import type { ActivationPaymentOutcome } from '../../activities/activation/activation-payments';
+import type { StripeEventInput } from '../../activities/payments/stripe-events';
 import {
   type ActivationProgress, type ActivationStatus, type ActivationWorkflowInput, activationPlanSignal, activationProgressQuery, activationStatusSignal,
   activationWorkflowId, nextActivationStatus,
 } from './activation-definitions';
-import { ActivationStatusKey } from './search-attributes';
+import { ActivationStatusKey } from '../search-attributes';
 
 const { loadActivationPlan, sendActivationReminder, expireActivationToken } = proxyActivities<CampaignActivities>({
   startToCloseTimeout: '30 seconds',
@@ -20,7 +20,7 @@ const { applyActivationPayment } = proxyActivities<CampaignActivities>({
 
 /**
  * One client's activation (issue 16 item 4), `client-activation-<clientId>`, started when its token is
- * issued (workflows/activation-lifecycle.ts). Times count from the workflow's start, in days of the
+ * issued (workflows/activation/activation-lifecycle.ts). Times count from the workflow's start, in days of the
  * client's `activation_day_length_seconds` (86,400; shorter only in tests):
  * 1. at `activation_reminder_days` (if before the expiry) an unpaid client gets one reminder email
  *    (activities/activation/client-activation.ts);

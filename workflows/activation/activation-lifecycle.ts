@@ -5,8 +5,8 @@
 import type { Client } from '@temporalio/client';
 import { clientActivationWorkflow } from './activation';
 import { type ActivationStatus, activationPlanSignal, activationStatusSignal, activationWorkflowId } from './activation-definitions';
-import { COMMAND_DEADLINE_MS } from './lifecycle';
-import { ActivationStatusKey, ClientIdKey } from './search-attributes';
+import { COMMAND_DEADLINE_MS } from '../campaigns/lifecycle';
+import { ActivationStatusKey, ClientIdKey } from '../search-attributes';
 
 export interface ActivationDeps { temporal: Client; taskQueue: string }
 

@@ -2,9 +2,9 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import {
   ParentClosePolicy, WorkflowIdReusePolicy, condition, continueAsNew, patched, proxyActivities, setHandler, startChild, workflowInfo,
 } from '@temporalio/workflow';
-import type { CampaignActivities } from '../activities';
-import type { AbPhase } from '../activities/delivery/deliver-batch';
-import { budgetAlertWorkflow } from './budget-alert';
+import type { CampaignActivities } from '../../activities';
+import type { AbPhase } from '../../activities/delivery/deliver-batch';
+import { budgetAlertWorkflow } from '../budget-alert';
 import {
   DELIVERY_LANES, budgetAlertWorkflowId, type LaneCursor, type StepTally, type TouchpointAbState, type TouchpointInput, type TouchpointWave, abDecisionQuery, addTallies,
   emptyTally, haltSignal, holdSignal, rescheduleSignal,

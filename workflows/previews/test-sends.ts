@@ -1,7 +1,7 @@
 import { defineQuery, proxyActivities, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
-import type { CampaignActivities } from '../activities';
-import type { ReaderChoice } from '../activities/previews/reader';
-import type { TestSendRequest, TestSendResult } from '../activities/previews/test-send';
+import type { CampaignActivities } from '../../activities';
+import type { ReaderChoice } from '../../activities/previews/reader';
+import type { TestSendRequest, TestSendResult } from '../../activities/previews/test-send';
 
 /**
  * Test messages of a campaign: one step to test addresses (a test send), or the whole arc to them at a
