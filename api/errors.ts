@@ -2,7 +2,7 @@ import { WorkflowNotFoundError, WorkflowUpdateRPCTimeoutOrCancelledError, isGrpc
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { ActivationRefusedError, CampaignNotFoundError } from '../activities/campaigns/activation';
 import { TokenSpaceExhaustedError } from '../domain/activation-token';
-import { TemplateError } from '../domain/message-template';
+import { TemplateError } from '../domain/delivery/message-template';
 import { CampaignCommandRefusedError } from '../workflows/campaigns/lifecycle';
 import { type FieldError, Problem, conflict, invalid, notFound, unavailable } from './problem';
 

@@ -21,7 +21,7 @@ import { createTwilio } from '../activities/sms/twilio';
 import { createStripe } from '../activities/payments/stripe';
 import { loadConfig } from '../domain/config';
 import { openOrm } from '../domain/db/orm';
-import { buildNarrativeSteps } from '../domain/narrative';
+import { buildNarrativeSteps } from '../domain/campaigns/narrative';
 import { migrate } from '../scripts/migrate';
 import { activateCampaign } from '../workflows/campaigns/lifecycle';
 import { createWorker, workflowBundleOptions } from '../workflows/worker';

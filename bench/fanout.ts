@@ -12,14 +12,14 @@ import { NativeConnection, Runtime, DefaultLogger, bundleWorkflowCode } from '@t
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Client as PgClient } from 'pg';
 import { prepareActivation } from '../activities/campaigns/activation';
-import type { StepAbTest } from '../domain/ab-test';
+import type { StepAbTest } from '../domain/experiments/ab-test';
 import { type SendGrid, createSendGrid } from '../activities/email/sendgrid';
 import { createStripe } from '../activities/payments/stripe';
 import { createTwilio } from '../activities/sms/twilio';
 import { openOrm } from '../domain/db/orm';
 import { withClient } from '../domain/db/tenancy';
-import { buildNarrativeSteps } from '../domain/narrative';
-import { renderStep } from '../domain/message-template';
+import { buildNarrativeSteps } from '../domain/campaigns/narrative';
+import { renderStep } from '../domain/delivery/message-template';
 import { migrate } from '../scripts/migrate';
 import { Fixtures, STORY } from '../test/support/fixtures';
 import { campaignWorkflow } from '../workflows/campaigns/campaign';

@@ -1,4 +1,4 @@
-import { addDays, isValidTimeZone, localDate, wallClock, zonedTime } from './schedule';
+import { addDays, isValidTimeZone, localDate, wallClock, zonedTime } from './campaigns/schedule';
 
 /**
  * The rules of a text message, pure so workflows, activities, the API and the Twilio sink share them:

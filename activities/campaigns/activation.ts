@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { type CoreStory, type NarrativeStepDraft, missingStoryFields, validateNarrativeSteps } from '../../domain/narrative';
-import { isValidTimeZone } from '../../domain/schedule';
-import { type SenderSettings, senderProblems } from '../../domain/sender';
+import { type CoreStory, type NarrativeStepDraft, missingStoryFields, validateNarrativeSteps } from '../../domain/campaigns/narrative';
+import { isValidTimeZone } from '../../domain/campaigns/schedule';
+import { type SenderSettings, senderProblems } from '../../domain/delivery/sender';
 import type { AudienceFilter } from '../../domain/audience';
 import { RECIPIENT_GROUP_SQL, audienceCondition } from '../audience';
 import { EFFECTIVE_SENDER_SQL } from '../delivery/sender-identity';

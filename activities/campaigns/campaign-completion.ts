@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { twoProportionLift } from '../../domain/lift';
+import { twoProportionLift } from '../../domain/experiments/lift';
 import type { CampaignWorkflowInput } from '../../workflows/campaigns/definitions';
 
 export interface GroupResult { recipients: number; conversions: number; revenue: number; revenuePerRecipient: number }

@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { ApplicationFailure } from '@temporalio/activity';
-import { type ArcClock, arcEnd, computeSchedule, pauseShiftDays, touchpointWaves } from '../../domain/schedule';
+import { type ArcClock, arcEnd, computeSchedule, pauseShiftDays, touchpointWaves } from '../../domain/campaigns/schedule';
 import type { CampaignPlan, CampaignStage, CampaignWorkflowInput, LastFailure, TouchpointPlan, TouchpointPlanRequest } from '../../workflows/campaigns/definitions';
 
 /** Reads the activated campaign and turns its steps into due times (day, send hour, time zone, day length). */
@@ -38,7 +38,7 @@ export async function loadCampaignPlan(em: EntityManager, input: CampaignWorkflo
 
 /**
  * The waves of one touchpoint (or, with `stepNumber` null, only the end of the arc) for a campaign paused
- * `pausedMs` in all so far: domain/schedule.ts applied to the campaign's clock, the client's quiet hours and
+ * `pausedMs` in all so far: domain/campaigns/schedule.ts applied to the campaign's clock, the client's quiet hours and
  * the time zones frozen with the audience. Recipients frozen without a zone (before waves existed) use the
  * campaign's; an audience with no recipients still gets the campaign zone's wave, so the step is tallied.
  */

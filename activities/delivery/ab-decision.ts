@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { type AbMetric, type StepAbTest, type VariantResult, abWaitMs, decideWinner } from '../../domain/ab-test';
+import { type AbMetric, type StepAbTest, type VariantResult, abWaitMs, decideWinner } from '../../domain/experiments/ab-test';
 
 /** Which step of which campaign (the activities' input). */
 export interface AbStepScope { campaignId: string; clientId: string; stepNumber: number }
@@ -21,7 +21,7 @@ export interface AbDecisionRecord {
 
 /**
  * The step's A/B test as the workflow runs it, or null when the step has none (or is not an email).
- * The wait is the step's hours at real pace scaled by the campaign's day length (domain/ab-test.ts abWaitMs).
+ * The wait is the step's hours at real pace scaled by the campaign's day length (domain/experiments/ab-test.ts abWaitMs).
  */
 export async function planAbTest(em: EntityManager, scope: AbStepScope): Promise<AbTestPlan | null> {
   const [row] = await em.execute<{ ab_test: StepAbTest | null; channel: string; day_length_seconds: number }[]>(

@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { alertsToFire } from '../../domain/budget';
-import { type BudgetPeriod, type SpendClock, isLaterPeriod, periodAt } from '../../domain/budget-period';
+import { alertsToFire } from '../../domain/budgets/budget';
+import { type BudgetPeriod, type SpendClock, isLaterPeriod, periodAt } from '../../domain/budgets/budget-period';
 
 export interface BudgetReservation {
   budgetId: string;
@@ -8,7 +8,7 @@ export interface BudgetReservation {
   clientId: string;
   stepNumber: number;
   batchKey: string;
-  /** The budget period the batch spends in (domain/budget-period.ts). */
+  /** The budget period the batch spends in (domain/budgets/budget-period.ts). */
   periodKey: string;
   /** How many of the wanted messages the budget allows (all of them without a hard cap). */
   affordable: number;

@@ -1,9 +1,9 @@
-import { type MessageVariant, MessageVariants, type PersonalValues, substitute } from '../../domain/message-variants';
+import { type MessageVariant, MessageVariants, type PersonalValues, substitute } from '../../domain/delivery/message-variants';
 import type { RfmSegment } from '../../domain/rfm';
-import { withBrandFrame } from '../../domain/brand-style';
-import { withSenderFooter } from '../../domain/sender';
-import { signUnsubscribeToken } from '../../domain/unsubscribe-token';
-import { GIVE_TOKEN_TTL_MS, signGiveToken } from '../../domain/give-token';
+import { withBrandFrame } from '../../domain/delivery/brand-style';
+import { withSenderFooter } from '../../domain/delivery/sender';
+import { signUnsubscribeToken } from '../../domain/email/unsubscribe-token';
+import { GIVE_TOKEN_TTL_MS, signGiveToken } from '../../domain/giving/give-token';
 import type { MailMessage, MailRecipient } from '../email/mail-request';
 import type { StepContext } from './step-context';
 
@@ -44,7 +44,7 @@ export const TEST_MARK = { subjectPrefix: '[TEST] ', category: 'test', customArg
 /**
  * What one touchpoint says, built one way for every use: the real send (deliver-batch.ts), the manager's
  * preview, test sends and rehearsals (activities/previews/). Each reader's variant is rendered once by
- * domain/message-variants.ts, the sender's footer closes it, and the SendGrid request is built by
+ * domain/delivery/message-variants.ts, the sender's footer closes it, and the SendGrid request is built by
  * activities/email/mail-request.ts; a preview is that very request read back for its one recipient, so nothing renders twice.
  */
 export class StepComposer {
@@ -103,7 +103,7 @@ export class StepComposer {
 
   /**
    * The mail/send message for drafts of one variant (all of `drafts` must share `drafts[0].variant`), in
-   * the brand's frame when the campaign has brand guidelines (domain/brand-style.ts).
+   * the brand's frame when the campaign has brand guidelines (domain/delivery/brand-style.ts).
    * `test` marks it as a test message (TEST_MARK): prefixed subject, `test` category.
    */
   message(drafts: Draft[], envelope: { customArgs: Record<string, string>; asmGroupId: number | null; test?: boolean }): MailMessage {

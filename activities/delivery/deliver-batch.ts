@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { withClient } from '../../domain/db/tenancy';
-import { abAssignment, recipientBucket, withVariant } from '../../domain/ab-test';
+import { abAssignment, recipientBucket, withVariant } from '../../domain/experiments/ab-test';
 import { groupBy } from '../../domain/group-by';
-import { isConversionAsk } from '../../domain/narrative';
+import { isConversionAsk } from '../../domain/campaigns/narrative';
 import type { RfmSegment } from '../../domain/rfm';
 import { type SkipReason, type StepTally, emptyTally } from '../../workflows/campaigns/definitions';
 import type { ActivityDeps } from '..';
@@ -319,7 +319,7 @@ function textSkipReason(row: PageRow, context: StepContext): SkipReason | null {
 
 /**
  * The rows of a page this phase of an A/B step claims, with each one's variant: the test phase takes the
- * test share (split evenly by a stable bucket of campaign, step and donor, domain/ab-test.ts), the rest
+ * test share (split evenly by a stable bucket of campaign, step and donor, domain/experiments/ab-test.ts), the rest
  * phase everyone else, with the winner. Without a test (or a phase) the whole page, with no variants.
  */
 function abPhaseOf(read: PageRow[], input: DeliverBatchInput, context: StepContext): { page: PageRow[]; variants: Map<string, number> } {
@@ -351,7 +351,7 @@ function skipReason(row: PageRow, context: StepContext): SkipReason | null {
 interface Addressed { row: PageRow; draft: Draft; composer: StepComposer }
 
 /**
- * Sends a page as one SendGrid request per message variant (see domain/message-variants and
+ * Sends a page as one SendGrid request per message variant (see domain/delivery/message-variants and
  * delivery/compose.ts): each variant is rendered once, each recipient gets its values as substitutions.
  * What is the same for every recipient (custom args but the donor's id, the one-click header) is said
  * once per request: a request carries up to 1,000 personalizations, and each byte of one is copied and

@@ -1,5 +1,5 @@
 /**
- * The sender identity a campaign's mail goes out with, as one JSON object shaped as domain/sender.ts's
+ * The sender identity a campaign's mail goes out with, as one JSON object shaped as domain/delivery/sender.ts's
  * SenderSettings: each field the campaign's override where it sets one, else the client's. Used in a
  * query that joins `campaigns c` to `clients cl`, so activation and delivery read it the same way.
  */

@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/activity';
-import { withVariant } from '../../domain/ab-test';
-import { renderSmsText } from '../../domain/message-template';
+import { withVariant } from '../../domain/experiments/ab-test';
+import { renderSmsText } from '../../domain/delivery/message-template';
 import type { RfmSegment } from '../../domain/rfm';
 import { TWILIO_STATUS_PATH, smsSegments } from '../../domain/sms';
 import type { ActivityDeps } from '..';
@@ -20,7 +20,7 @@ export interface TextsSent { outcome: ProviderOutcome; failure: unknown; unanswe
 
 /**
  * The SMS adapter of the delivery core (DESIGN.md §8, a channel seam): deliver-batch.ts claims, fences,
- * settles and spends for every channel; this writes each donor's text (domain/message-template.ts
+ * settles and spends for every channel; this writes each donor's text (domain/delivery/message-template.ts
  * renderSmsText, the A/B variant and segment texts as for email) and sends it through the `twilio` SDK,
  * one request per text as Twilio's Messages API takes them, each under the fence's opt-out check.
  */

@@ -1,9 +1,9 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { ApplicationFailure } from '@temporalio/activity';
-import type { StepAbTest } from '../../domain/ab-test';
-import { type BrandStyle, type StoredGuidelines, brandStyleOf } from '../../domain/brand-style';
-import type { CoreStory, NarrativeStepDraft } from '../../domain/narrative';
-import type { SenderSettings } from '../../domain/sender';
+import type { StepAbTest } from '../../domain/experiments/ab-test';
+import { type BrandStyle, type StoredGuidelines, brandStyleOf } from '../../domain/delivery/brand-style';
+import type { CoreStory, NarrativeStepDraft } from '../../domain/campaigns/narrative';
+import type { SenderSettings } from '../../domain/delivery/sender';
 import type { FrequencyCap } from './frequency-cap';
 import { EFFECTIVE_SENDER_SQL } from './sender-identity';
 

@@ -1,5 +1,5 @@
-import type { RenderedMessage } from '../../domain/message-template';
-import { substitute } from '../../domain/message-variants';
+import type { RenderedMessage } from '../../domain/delivery/message-template';
+import { substitute } from '../../domain/delivery/message-variants';
 
 /**
  * The one place a SendGrid v3 `mail/send` body is built, so every request obeys SendGrid's documented

@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { asOperator, withClient } from '../../domain/db/tenancy';
-import { type EventMeaning, type PreferenceEffect, meaningOf, sendRequestIdOf, statusRankSql } from '../../domain/email-events';
+import { type EventMeaning, type PreferenceEffect, meaningOf, sendRequestIdOf, statusRankSql } from '../../domain/email/email-events';
 import { groupBy } from '../../domain/group-by';
 import type { ActivityDeps } from '..';
 

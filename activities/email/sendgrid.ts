@@ -4,7 +4,7 @@ import type { ClientResponse } from '@sendgrid/client/src/response';
 import type { ResponseError } from '@sendgrid/helpers/classes';
 import { MailService } from '@sendgrid/mail';
 import { ApplicationFailure } from '@temporalio/activity';
-import { sendRequestIdOf } from '../../domain/email-events';
+import { sendRequestIdOf } from '../../domain/email/email-events';
 import type { MailSendBody } from './mail-request';
 import { observeProviderCall, pathTemplate } from '../../domain/telemetry/provider-calls';
 

@@ -3,7 +3,7 @@ import { Context } from '@temporalio/activity';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import Handlebars from 'handlebars';
 import { withClient } from '../../domain/db/tenancy';
-import { MANAGE_TOKEN_TTL_MS, signManageToken } from '../../domain/give-token';
+import { MANAGE_TOKEN_TTL_MS, signManageToken } from '../../domain/giving/give-token';
 import { formatMoney } from '../../domain/money';
 import type { ActivityDeps } from '..';
 import { buildMailRequest } from '../email/mail-request';

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { ApplicationFailure } from '@temporalio/activity';
-import type { RenderedMessage } from '../../domain/message-template';
+import type { RenderedMessage } from '../../domain/delivery/message-template';
 import { type ComposerDeps, type Reader, StepComposer } from '../delivery/compose';
 import { type StepContext, loadStepContext } from '../delivery/step-context';
 import { buildMailRequest, substitutedFor } from '../email/mail-request';

@@ -1,11 +1,11 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { computeSchedule } from '../../domain/schedule';
+import { computeSchedule } from '../../domain/campaigns/schedule';
 
 export interface RehearsalPlanInput { clientId: string; campaignId: string; dayLengthSeconds: number; /** Epoch ms the rehearsal began (workflow time). */ startedAt: number }
 export interface RehearsalPlan { steps: { stepNumber: number; day: number; dueAt: number }[] }
 
 /**
- * When each step of a rehearsal is due: the campaign's own schedule rules (domain/schedule.ts, its send
+ * When each step of a rehearsal is due: the campaign's own schedule rules (domain/campaigns/schedule.ts, its send
  * hour and days) with the rehearsal's day length, counted from the rehearsal's start rather than from an
  * activation. Email steps only: the rehearsal mails test addresses, and an SMS step has nothing to mail.
  */

@@ -1,7 +1,7 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type Stripe from 'stripe';
 import { withClient } from '../../domain/db/tenancy';
-import { TICKET_ORDER_PURPOSE } from '../../domain/ticket-workflows';
+import { TICKET_ORDER_PURPOSE } from '../../domain/tickets/ticket-workflows';
 
 export interface RefundDeps { orm: MikroORM; stripe: Stripe }
 

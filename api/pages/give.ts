@@ -2,7 +2,7 @@ import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { withClient } from '../../domain/db/tenancy';
-import { type GiveClaims, readGiveToken } from '../../domain/give-token';
+import { type GiveClaims, readGiveToken } from '../../domain/giving/give-token';
 import { MoneyError, chargeIncrement, formatMoney, toMinorUnits } from '../../domain/money';
 import { type FieldError, invalid } from '../problem';
 import { problems, text } from '../schemas/common';
@@ -34,8 +34,8 @@ const UNATTRIBUTED_NOTICE: Record<LinkState, (organisation: string) => string> =
 const MAX_MINOR = 99_999_999;
 
 /**
- * The donor's give page, outside /v1: a signed link from a campaign email (domain/give-token.ts) opens a
- * server-rendered form (api/pages/render.ts) with the donor's ask ladder (domain/ask-ladder.ts), another
+ * The donor's give page, outside /v1: a signed link from a campaign email (domain/giving/give-token.ts) opens a
+ * server-rendered form (api/pages/render.ts) with the donor's ask ladder (domain/giving/ask-ladder.ts), another
  * amount, one-time or monthly, in the client's currency; posting it starts a Stripe Checkout Session
  * (services/giving/checkout.ts) and answers 303 to its URL.
  * - An expired link still gives: to the organisation, unattributed, with the default ladder.

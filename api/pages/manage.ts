@@ -2,7 +2,7 @@ import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { withClient } from '../../domain/db/tenancy';
-import { type ManageClaims, readManageToken } from '../../domain/give-token';
+import { type ManageClaims, readManageToken } from '../../domain/giving/give-token';
 import { problems, text } from '../schemas/common';
 import { cancelRecurringGift, loadRecurringGift } from '../services/giving/recurring-gifts';
 import { type PageOptions, HtmlPage } from './common';
@@ -22,7 +22,7 @@ const ConfirmForm = z.object({
 const tags = ['give'];
 
 /**
- * A monthly donor's page, from the signed manage link of each monthly receipt (domain/give-token.ts):
+ * A monthly donor's page, from the signed manage link of each monthly receipt (domain/giving/give-token.ts):
  * shows the gift, and cancels it in two steps (a GET that only asks, then a POSTed confirmation, so a
  * link scanner never cancels anything). Cancelling cancels the Stripe subscription at once; the
  * customer.subscription.deleted webhook that follows finds it already cancelled.

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { withClient } from '../../domain/db/tenancy';
-import { type UnsubscribeClaims, verifyUnsubscribeToken } from '../../domain/unsubscribe-token';
+import { type UnsubscribeClaims, verifyUnsubscribeToken } from '../../domain/email/unsubscribe-token';
 import { invalid } from '../problem';
 import { problems, text } from '../schemas/common';
 import { queueSuppressionSync, updatePreference } from '../services/notification-preferences';

@@ -54,5 +54,5 @@ export const AudienceEstimate = z.object({
     minimum_detectable_difference: z.number().nullable().describe('The same as a difference of conversion rates'),
     control_share_needed: z.number().nullable().describe('Smallest control share (≤ 0.5) that detects the expected lift; null when none does'),
     warnings: z.array(z.string()),
-  }).describe('Two-proportion z-test (Fleiss, Levin & Paik 2003, ch. 4): domain/detectable-lift.ts'),
+  }).describe('Two-proportion z-test (Fleiss, Levin & Paik 2003, ch. 4): domain/experiments/detectable-lift.ts'),
 });

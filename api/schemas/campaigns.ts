@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { type Season } from '../../domain/narrative';
-import { DEFAULT_DAY_SECONDS, isValidTimeZone } from '../../domain/schedule';
+import { type Season } from '../../domain/campaigns/narrative';
+import { DEFAULT_DAY_SECONDS, isValidTimeZone } from '../../domain/campaigns/schedule';
 import { AudienceFilter } from './audience';
 import { Sender, SenderUpdate } from './clients';
 import { CampaignParams, amount, choice, decimal, isoDate, page, pagination, text, timestamp, uuid } from './common';

@@ -26,7 +26,7 @@ export const ClientCreate = z.strictObject({
 });
 
 /**
- * A sender identity (domain/sender.ts), every field nullable: on a client, what its campaigns' mail says;
+ * A sender identity (domain/delivery/sender.ts), every field nullable: on a client, what its campaigns' mail says;
  * on a campaign, overrides of the client's. Activation needs `from_email` and `postal_address` (CAN-SPAM,
  * 15 U.S.C. 7704(a)(5)(A)(iii)) from one or the other.
  */

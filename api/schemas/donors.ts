@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { RfmSegment } from '../../domain/rfm';
-import { isValidTimeZone } from '../../domain/schedule';
+import { isValidTimeZone } from '../../domain/campaigns/schedule';
 import { DonorParams, choice, jsonObject, page, pagination, text, timestamp, uuid } from './common';
 import { pastInstant } from './dates';
 

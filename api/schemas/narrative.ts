@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { AB_DEFAULT_TEST_SHARE, AB_MAX_VARIANTS, AB_MIN_VARIANTS } from '../../domain/ab-test';
-import { type Stage, STEP_COUNT } from '../../domain/narrative';
+import { AB_DEFAULT_TEST_SHARE, AB_MAX_VARIANTS, AB_MIN_VARIANTS } from '../../domain/experiments/ab-test';
+import { type Stage, STEP_COUNT } from '../../domain/campaigns/narrative';
 import { CampaignParams, choice, text, timestamp } from './common';
 import { rfmSegment } from './donors';
 
-/** Seed 000's arc: 3 awareness, 3 engagement, 4 consideration, 3 conversion, 2 gratitude steps (domain/narrative.ts). */
+/** Seed 000's arc: 3 awareness, 3 engagement, 4 consideration, 3 conversion, 2 gratitude steps (domain/campaigns/narrative.ts). */
 const STAGE_MEANINGS = {
   awareness: 'steps 1-3: introduce the need and the story',
   engagement: 'steps 4-6: draw the donor into the story',

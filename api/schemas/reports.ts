@@ -1,4 +1,4 @@
-import { AB_METRICS } from '../../domain/ab-test';
+import { AB_METRICS } from '../../domain/experiments/ab-test';
 import { z } from 'zod';
 import { CampaignParams, choice, page, pagination, timestamp, uuid } from './common';
 import { rfmSegment } from './donors';

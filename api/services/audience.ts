@@ -2,7 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { z } from 'zod';
 import { REACHABLE_BY_EMAIL_SQL, RECIPIENT_GROUP_SQL, audienceCondition } from '../../activities/audience';
 import type { AudienceFilter } from '../../domain/audience';
-import { controlShareNeeded, minimumDetectableLift } from '../../domain/detectable-lift';
+import { controlShareNeeded, minimumDetectableLift } from '../../domain/experiments/detectable-lift';
 import { conflict } from '../problem';
 import type { AudienceEstimate, AudienceEstimateQuery } from '../schemas/audience';
 import { isLaunched, requireCampaign } from './campaign-guard';
@@ -12,7 +12,7 @@ type Estimate = z.infer<typeof AudienceEstimate>;
 /**
  * Before activation: what the campaign's saved audience filter selects right now, how many of those email
  * can reach, the test/control split activation would make (the same hash), per segment, and whether the
- * control group is large enough to detect the lift the client expects (domain/detectable-lift.ts). After
+ * control group is large enough to detect the lift the client expects (domain/experiments/detectable-lift.ts). After
  * activation the audience is frozen, so this answers 409 (the status route has the frozen counts).
  */
 export async function estimateAudience(em: EntityManager, campaignId: string, query: z.infer<typeof AudienceEstimateQuery>): Promise<Estimate> {

@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { buildNarrativeSteps } from '../../domain/narrative';
+import { buildNarrativeSteps } from '../../domain/campaigns/narrative';
 import { conflict, invalid, notFound } from '../problem';
 import type { z } from 'zod';
 import type { Campaign, CampaignCreateInput, CampaignUpdateInput } from '../schemas/campaigns';

@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { generateActivationToken } from '../../domain/activation-token';
-import type { SenderSettings } from '../../domain/sender';
+import type { SenderSettings } from '../../domain/delivery/sender';
 import { toMinorUnits } from '../../domain/money';
 import { notFound } from '../problem';
 import type { ClientUpdateInput } from '../schemas/clients';

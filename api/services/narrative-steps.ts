@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { StepAbTest } from '../../domain/ab-test';
-import { compileStep } from '../../domain/message-template';
-import { type CoreStory, type NarrativeStepDraft, missingStoryFields, validateNarrativeSteps } from '../../domain/narrative';
+import type { StepAbTest } from '../../domain/experiments/ab-test';
+import { compileStep } from '../../domain/delivery/message-template';
+import { type CoreStory, type NarrativeStepDraft, missingStoryFields, validateNarrativeSteps } from '../../domain/campaigns/narrative';
 import { type FieldError, conflict, invalid, notFound } from '../problem';
 import { isLaunched, requireCampaign } from './campaign-guard';
 
@@ -25,7 +25,7 @@ export async function insertSteps(em: EntityManager, clientId: string, campaignI
 }
 
 /**
- * The arc rules (domain/narrative) run when steps are saved, so a mistake fails this request, naming the
+ * The arc rules (domain/campaigns/narrative) run when steps are saved, so a mistake fails this request, naming the
  * field, instead of a send in the middle of the arc. `fieldOf` turns the domain's `steps[i].field` into
  * where the value was in this request; `relevant` picks which problems count.
  */

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { type Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { z } from 'zod';
 import type { SendGridEventBatch, SendGridEventInput } from '../../activities/email/sendgrid-events';
-import { meaningOf } from '../../domain/email-events';
+import { meaningOf } from '../../domain/email/email-events';
 import { textFault } from '../../domain/text';
 import { text } from '../schemas/common';
 import { groupBy } from '../../domain/group-by';

@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { z } from 'zod';
 import { EFFECTIVE_SENDER_SQL } from '../../activities/delivery/sender-identity';
-import { type SenderSettings, senderProblems } from '../../domain/sender';
+import { type SenderSettings, senderProblems } from '../../domain/delivery/sender';
 import { conflict } from '../problem';
 import type { Sender } from '../schemas/clients';
 

@@ -114,7 +114,7 @@ export const BudgetSpend = defineEntity({
     batchKey: varchar(200).unique(),
     messages: p.integer(),
     amount: numeric(15, 2),
-    /** The budget period the spend counts in (domain/budget-period.ts). */
+    /** The budget period the spend counts in (domain/budgets/budget-period.ts). */
     periodKey: varchar(40).default('LIFETIME'),
     createdAt: createdAt(),
   },

@@ -64,7 +64,7 @@ export const Budget = defineEntity({
     type: choice(['CAMPAIGN', 'ACCOUNT', 'SHARED'], 50).default('CAMPAIGN'),
     /** The current period's spend (`periodKey`); over the budget's life for LIFETIME. */
     amountSpent: numeric(15, 2).default('0'),
-    /** Which period amount_spent is for, e.g. `DAILY:2026-11-30` (domain/budget-period.ts). */
+    /** Which period amount_spent is for, e.g. `DAILY:2026-11-30` (domain/budgets/budget-period.ts). */
     periodKey: varchar(40).default('LIFETIME'),
     lifetimeSpent: numeric(15, 2).default('0'),
     // Written by the calculate_budget_figures() trigger; declared with a raw default (the columns have none)

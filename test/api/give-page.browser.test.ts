@@ -1,6 +1,6 @@
 import type { Browser, Page } from 'playwright-core';
 import { prepareActivation } from '../../activities/campaigns/activation';
-import { signGiveToken } from '../../domain/give-token';
+import { signGiveToken } from '../../domain/giving/give-token';
 import { withClient } from '../../domain/db/tenancy';
 import { touchpointWorkflow } from '../../workflows/campaigns/touchpoint';
 import { type CampaignHarness, PUBLIC_BASE_URL, UNSUBSCRIBE_SECRET, startCampaignHarness } from '../support/campaign-harness';

@@ -1,5 +1,5 @@
 import { createStripe } from '../../activities/payments/stripe';
-import { signGiveToken } from '../../domain/give-token';
+import { signGiveToken } from '../../domain/giving/give-token';
 import { UNSUBSCRIBE_SECRET } from '../support/campaign-harness';
 import { FaultProxy } from '../fakes/fault-proxy';
 import { type ApiHarness, type Response, STRIPE_MOCK_URL, startApi } from './support';

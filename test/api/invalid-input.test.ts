@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { type JsonSchema, type Operation, documentedOperations, fillPath, nestAt, stringSites, typesOf } from './openapi';
-import { signUnsubscribeToken } from '../../domain/unsubscribe-token';
+import { signUnsubscribeToken } from '../../domain/email/unsubscribe-token';
 import { UNSUBSCRIBE_SECRET } from '../support/campaign-harness';
 import { SendGridSigner } from '../support/provider-signing';
 import { type ApiHarness, type Request, databaseFingerprint, startApi } from './support';

@@ -1,4 +1,4 @@
-import { buildNarrativeSteps } from '../../domain/narrative';
+import { buildNarrativeSteps } from '../../domain/campaigns/narrative';
 import { type ApiHarness, STORY, startApi } from './support';
 
 describe('donors, donations, campaigns and steps', () => {

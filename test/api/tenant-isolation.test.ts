@@ -1,4 +1,4 @@
-import { buildNarrativeSteps } from '../../domain/narrative';
+import { buildNarrativeSteps } from '../../domain/campaigns/narrative';
 import { contentVersionBodies } from './content-fixtures';
 import { type Operation, documentedOperations, fillPath } from './openapi';
 import { type ApiHarness, STORY, databaseFingerprint, startApi } from './support';

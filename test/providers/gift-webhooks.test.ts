@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createStripe } from '../../activities/payments/stripe';
-import { signGiveToken } from '../../domain/give-token';
+import { signGiveToken } from '../../domain/giving/give-token';
 import { FaultProxy } from '../fakes/fault-proxy';
 import type { SinkDelivery } from '../fakes/sendgrid-sink';
 import { type ApiHarness, STRIPE_MOCK_URL, STRIPE_WEBHOOK_SECRET, startApi } from '../api/support';

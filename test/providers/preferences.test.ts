@@ -1,4 +1,4 @@
-import { signUnsubscribeToken } from '../../domain/unsubscribe-token';
+import { signUnsubscribeToken } from '../../domain/email/unsubscribe-token';
 import { type ApiHarness, databaseFingerprint, startApi } from '../api/support';
 import type { SinkRequest } from '../fakes/sendgrid-sink';
 import { type CampaignHarness, UNSUBSCRIBE_SECRET, eventually, startCampaignHarness } from '../support/campaign-harness';

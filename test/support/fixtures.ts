@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
-import { type CoreStory, type Season, buildNarrativeSteps } from '../../domain/narrative';
+import { type CoreStory, type Season, buildNarrativeSteps } from '../../domain/campaigns/narrative';
 import type { RfmSegment } from '../../domain/rfm';
 
 /**

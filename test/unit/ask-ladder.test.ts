@@ -1,4 +1,4 @@
-import { askLadder, friendlyStep } from '../../domain/ask-ladder';
+import { askLadder, friendlyStep } from '../../domain/giving/ask-ladder';
 import { chargeIncrement, toMinorUnits } from '../../domain/money';
 
 describe('ask ladder (HPC ×1, ×1.5, ×2, friendly amounts)', () => {

@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { isLaterPeriod, periodAt } from '../../domain/budget-period';
+import { isLaterPeriod, periodAt } from '../../domain/budgets/budget-period';
 import { signWebhook, verifyWebhookSignature } from '../../domain/webhook-signature';
 
 const REAL = { dayLengthSeconds: 86_400, anchorMs: 0 };

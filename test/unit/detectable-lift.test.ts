@@ -1,6 +1,6 @@
-import { controlShareNeeded, minimumDetectableLift } from '../../domain/detectable-lift';
+import { controlShareNeeded, minimumDetectableLift } from '../../domain/experiments/detectable-lift';
 
-describe('minimum detectable lift (domain/detectable-lift.ts)', () => {
+describe('minimum detectable lift (domain/experiments/detectable-lift.ts)', () => {
   it('matches the textbook sample size: 8,158 per group detect 5% → 6% (a 20% lift) at 80% power, 95% confidence', () => {
     // Fleiss et al.'s n = [z.975·√(2p̄q̄) + z.8·√(p1q1 + p2q2)]² / δ² = 8,157.7 for p1 = .05, p2 = .06.
     const found = minimumDetectableLift({ control: 8158, test: 8158, baselineRate: 0.05 })!;

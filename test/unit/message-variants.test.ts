@@ -1,7 +1,7 @@
 import fc from 'fast-check';
-import { type RenderContext, renderStep } from '../../domain/message-template';
-import { MessageVariants, type PersonalValues, type SharedValues, substitute } from '../../domain/message-variants';
-import { type NarrativeStepDraft, buildNarrativeSteps } from '../../domain/narrative';
+import { type RenderContext, renderStep } from '../../domain/delivery/message-template';
+import { MessageVariants, type PersonalValues, type SharedValues, substitute } from '../../domain/delivery/message-variants';
+import { type NarrativeStepDraft, buildNarrativeSteps } from '../../domain/campaigns/narrative';
 import { RFM_SEGMENTS, type RfmSegment } from '../../domain/rfm';
 
 /** A variant plus a recipient's substitutions must read exactly as the step rendered for that donor alone. */

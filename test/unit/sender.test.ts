@@ -1,6 +1,6 @@
-import { senderIdentity, senderProblems, withSenderFooter } from '../../domain/sender';
+import { senderIdentity, senderProblems, withSenderFooter } from '../../domain/delivery/sender';
 
-describe('sender identity (domain/sender.ts)', () => {
+describe('sender identity (domain/delivery/sender.ts)', () => {
   const complete = { from_email: 'a@client.test', from_name: 'Client', reply_to: null, postal_address: '1 Road\nTown' };
 
   it('needs a From address and a postal address, naming each that is missing', () => {

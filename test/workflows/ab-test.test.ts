@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { abAssignment, recipientBucket } from '../../domain/ab-test';
+import { abAssignment, recipientBucket } from '../../domain/experiments/ab-test';
 import { stopCampaign } from '../../workflows/campaigns/lifecycle';
 import { abDecisionQuery, campaignWorkflowId } from '../../workflows/campaigns/definitions';
 import { type ApiHarness, startApi } from '../api/support';

@@ -43,7 +43,7 @@ describe('steering a running campaign', () => {
 
     const resumed = await resumeCampaign(h.lifecycle, campaignId);
     expect(resumed.stage).toBe('active');
-    // The paused time rounded up to whole days (domain/schedule.ts): the arc keeps its spacing and its send hour.
+    // The paused time rounded up to whole days (domain/campaigns/schedule.ts): the arc keeps its spacing and its send hour.
     expect(resumed.scheduleShiftMs).toBeGreaterThanOrEqual(pausedFor);
     expect(resumed.scheduleShiftMs % dayMs).toBe(0);
     await expect(resumeCampaign(h.lifecycle, campaignId)).rejects.toThrow(/not paused/);

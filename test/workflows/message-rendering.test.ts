@@ -1,9 +1,9 @@
 import { prepareActivation } from '../../activities/campaigns/activation';
 import { withClient } from '../../domain/db/tenancy';
-import { readGiveToken } from '../../domain/give-token';
-import { renderStep } from '../../domain/message-template';
-import { withSenderFooter } from '../../domain/sender';
-import type { CoreStory, NarrativeStepDraft } from '../../domain/narrative';
+import { readGiveToken } from '../../domain/giving/give-token';
+import { renderStep } from '../../domain/delivery/message-template';
+import { withSenderFooter } from '../../domain/delivery/sender';
+import type { CoreStory, NarrativeStepDraft } from '../../domain/campaigns/narrative';
 import type { RfmSegment } from '../../domain/rfm';
 import { touchpointWorkflow } from '../../workflows/campaigns/touchpoint';
 import { type CampaignHarness, PUBLIC_BASE_URL, UNSUBSCRIBE_SECRET, startCampaignHarness } from '../support/campaign-harness';
@@ -70,7 +70,7 @@ describe('messages as each donor reads them', () => {
       expect(readGiveToken(donate.split('/').pop()!, UNSUBSCRIBE_SECRET, Date.now())).toEqual({
         state: 'valid', claims: { clientId, campaignId, stepNumber: 1, donorId: delivery.customArgs.donor_id, expiresAt: expect.any(Number) },
       });
-      // The client's From name and CAN-SPAM postal address close every message (domain/sender.ts).
+      // The client's From name and CAN-SPAM postal address close every message (domain/delivery/sender.ts).
       const alone = withSenderFooter(renderStep(STEP, {
         donor: { first_name: donor.first_name, last_name: donor.last_name, email: donor.email }, story: STORY, campaign: { name: campaignName },
         links: { donate, unsubscribe }, segment: (donor.segment ?? null) as RfmSegment | null,

@@ -1,4 +1,4 @@
-import { type ArcClock, zoneDueAt } from '../../domain/schedule';
+import { type ArcClock, zoneDueAt } from '../../domain/campaigns/schedule';
 import { type TouchpointInput, touchpointWorkflowId } from '../../workflows/campaigns/definitions';
 import { campaignStatus, stopCampaign } from '../../workflows/campaigns/lifecycle';
 import { type CampaignHarness, eventually, startCampaignHarness } from '../support/campaign-harness';

@@ -34,7 +34,7 @@ const STATUS_MEMO_PATCH = 'status-in-memo';
  * One Track15 campaign: fifteen touchpoints on their schedule, each delivered by a child workflow in
  * time-zone waves, then the analytics at the end of the arc's last day. Sleeps are durable timers; pause
  * holds the arc and resume moves what remains by the paused time rounded up to whole days, so every
- * touchpoint keeps its day spacing and its send hour (domain/schedule.ts).
+ * touchpoint keeps its day spacing and its send hour (domain/campaigns/schedule.ts).
  */
 export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<CampaignStatus> {
   // Decided before anything else happens, so a replay of an older run takes the same branch.

@@ -21,7 +21,7 @@ export interface PlannedStep {
   dueAt: number;
 }
 
-/** Recipients in `zones` get the touchpoint at `dueAt` (epoch milliseconds); see domain/schedule.ts. */
+/** Recipients in `zones` get the touchpoint at `dueAt` (epoch milliseconds); see domain/campaigns/schedule.ts. */
 export interface TouchpointWave { dueAt: number; zones: string[] }
 
 /** Asks for a touchpoint's waves (or, with `stepNumber` null, the end of the arc) after `pausedMs` of pauses in all. */

@@ -1,6 +1,6 @@
 import { proxyActivities } from '@temporalio/workflow';
 import type { CampaignActivities } from '../../activities';
-import type { EventCancellationInput } from '../../domain/ticket-workflows';
+import type { EventCancellationInput } from '../../domain/tickets/ticket-workflows';
 
 const { releaseEventHolds, ticketsToRefund, buyersToNotify, sendTicketMail } = proxyActivities<CampaignActivities>({
   startToCloseTimeout: '1 minute',

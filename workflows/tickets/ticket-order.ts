@@ -1,6 +1,6 @@
 import { condition, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { CampaignActivities } from '../../activities';
-import { type TicketOrderWorkflowInput, orderPaidSignal } from '../../domain/ticket-workflows';
+import { type TicketOrderWorkflowInput, orderPaidSignal } from '../../domain/tickets/ticket-workflows';
 
 const { releaseTicketOrder } = proxyActivities<CampaignActivities>({
   startToCloseTimeout: '30 seconds',

@@ -1,7 +1,7 @@
 import { getExternalWorkflowHandle, proxyActivities } from '@temporalio/workflow';
 import type { CampaignActivities } from '../../activities';
 import type { TicketEventOutcome, TicketStripeEventInput } from '../../activities/tickets/ticket-stripe-events';
-import { orderPaidSignal, ticketOrderWorkflowId } from '../../domain/ticket-workflows';
+import { orderPaidSignal, ticketOrderWorkflowId } from '../../domain/tickets/ticket-workflows';
 
 const { applyTicketStripeEvent, sendTicketMail } = proxyActivities<CampaignActivities>({
   startToCloseTimeout: '30 seconds',

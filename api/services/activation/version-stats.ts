@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { PageWindow } from '../../schemas/common';
-import { wilsonInterval } from '../../../domain/ab-test';
-import { twoProportionLift } from '../../../domain/lift';
+import { wilsonInterval } from '../../../domain/experiments/ab-test';
+import { twoProportionLift } from '../../../domain/experiments/lift';
 import { invalid } from '../../problem';
 import type { PageType } from '../../schemas/activation/content-versions';
 import { getContentVersion } from './content-versions';
@@ -9,7 +9,7 @@ import { getContentVersion } from './content-versions';
 /**
  * Which version converts (issue 16 item 5). Per version: distinct visitor-days that saw it, agreement
  * acceptances and succeeded payments credited to it, and each as a rate of the views with its 95%
- * Wilson interval (domain/ab-test.ts). An acceptance and its payment count for the agreement version
+ * Wilson interval (domain/experiments/ab-test.ts). An acceptance and its payment count for the agreement version
  * accepted and for the activation version the visitor had been shown; refunds and failures do not count.
  */
 
@@ -70,7 +70,7 @@ export interface Comparison {
 }
 
 /**
- * The candidate against the baseline with the product's two-proportion z-test (domain/lift.ts): views
+ * The candidate against the baseline with the product's two-proportion z-test (domain/experiments/lift.ts): views
  * are the trials, the metric's successes the conversions. Both must be versions of the same page type.
  */
 export async function compareVersions(em: EntityManager, candidateId: string, baselineId: string, metric: Metric): Promise<Comparison> {

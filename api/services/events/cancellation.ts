@@ -2,7 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { type Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import Stripe from 'stripe';
 import { type RefundDeps, refundTicket } from '../../../activities/tickets/refunds';
-import { eventCancellationWorkflowId } from '../../../domain/ticket-workflows';
+import { eventCancellationWorkflowId } from '../../../domain/tickets/ticket-workflows';
 import { eventCancellationWorkflow } from '../../../workflows/tickets/event-cancellation';
 import { Problem, conflict, notFound, unavailable } from '../../problem';
 

@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { z } from 'zod';
 import { toMajorUnits } from '../../../domain/money';
-import { normaliseCode, normaliseTicketNumber } from '../../../domain/ticket-number';
+import { normaliseCode, normaliseTicketNumber } from '../../../domain/tickets/ticket-number';
 import { Problem, notFound } from '../../problem';
 import type { CheckIn, CheckInResult, Ticket, TicketQuery } from '../../schemas/events/tickets';
 

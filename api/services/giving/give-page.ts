@@ -1,12 +1,12 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { askLadder } from '../../../domain/ask-ladder';
-import type { GiveClaims } from '../../../domain/give-token';
+import { askLadder } from '../../../domain/giving/ask-ladder';
+import type { GiveClaims } from '../../../domain/giving/give-token';
 import { toMinorUnits } from '../../../domain/money';
 
 /**
  * Who a give link gives to, read in the link's client: the organisation, its currency (every gift of a
  * client is in its reporting currency, domain/money.ts), and, while the link is current and its campaign
- * and donor still exist, the campaign's story and the donor's own ask ladder (domain/ask-ladder.ts).
+ * and donor still exist, the campaign's story and the donor's own ask ladder (domain/giving/ask-ladder.ts).
  * Otherwise the gift is the organisation's, unattributed, with the fixed ladder in the client's currency
  * (scaled by its rfm_tier_rate, units per US dollar).
  */

@@ -69,7 +69,7 @@ export interface AbDecision {
   results: VariantResult[];
   /**
    * The largest two-sided p-value of the winner against each other variant (two-proportion z-test,
-   * domain/lift.ts); null when a comparison is undefined (an empty variant, or no variant had any success).
+   * domain/experiments/lift.ts); null when a comparison is undefined (an empty variant, or no variant had any success).
    */
   pValue: number | null;
   /** The winner beat every other variant at AB_ALPHA, Bonferroni-corrected for the k − 1 comparisons. */

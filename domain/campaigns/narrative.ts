@@ -1,8 +1,8 @@
-import { RFM_SEGMENTS, type RfmSegment } from './rfm';
+import { RFM_SEGMENTS, type RfmSegment } from '../rfm';
 
 /**
  * The Track15 narrative arc: five stages over fifteen touchpoints, and the season templates a manager
- * starts from. Texts are Handlebars templates rendered per donor at send time (domain/message-template).
+ * starts from. Texts are Handlebars templates rendered per donor at send time (domain/delivery/message-template).
  */
 export const STAGES = ['awareness', 'engagement', 'consideration', 'conversion', 'gratitude'] as const;
 export type Stage = (typeof STAGES)[number];

@@ -1,4 +1,4 @@
-import { signToken, verifyToken } from './signed-token';
+import { signToken, verifyToken } from '../signed-token';
 
 /**
  * Signed one-click unsubscribe tokens (RFC 8058 links). The token carries who and where from, signed

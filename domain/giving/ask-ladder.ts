@@ -1,4 +1,4 @@
-import { chargeIncrement, currencyExponent } from './money';
+import { chargeIncrement, currencyExponent } from '../money';
 
 /**
  * The three suggested amounts of the give page (the "ask ladder", ask string or gift array), in minor units.

@@ -9,7 +9,7 @@
  * the sample-size formula of Fleiss, Levin & Paik, "Statistical Methods for Rates and Proportions"
  * (3rd ed., Wiley 2003), ch. 4, solved for δ instead of n (δ appears on both sides, so it is found by
  * bisection). p₁ is the control group's (historical) conversion rate; the test applied at the end of the
- * arc is domain/lift.ts's pooled z-test, the same test this plans for. Pure: the API and workflows may use it.
+ * arc is domain/experiments/lift.ts's pooled z-test, the same test this plans for. Pure: the API and workflows may use it.
  */
 
 /** Φ⁻¹(0.975): two-sided 95% confidence. */

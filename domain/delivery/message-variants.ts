@@ -2,8 +2,8 @@ import Handlebars from 'handlebars';
 import {
   type Mode, type RenderedMessage, type TemplateData, conditionVariables, present, renderParts, sourcesFor,
 } from './message-template';
-import type { CoreStory, NarrativeStepDraft } from './narrative';
-import type { RfmSegment } from './rfm';
+import type { CoreStory, NarrativeStepDraft } from '../campaigns/narrative';
+import type { RfmSegment } from '../rfm';
 
 /**
  * Sending one touchpoint to a page of donors in one provider request (SendGrid: up to 1,000

@@ -1,6 +1,6 @@
 import Handlebars from 'handlebars';
-import type { CoreStory, NarrativeStepDraft } from './narrative';
-import type { RfmSegment } from './rfm';
+import type { CoreStory, NarrativeStepDraft } from '../campaigns/narrative';
+import type { RfmSegment } from '../rfm';
 
 /**
  * Step texts are Handlebars templates. They are checked when steps are saved (syntax, and only the

@@ -1,4 +1,4 @@
-import { signToken, unverifiedClaims, verifyToken } from './signed-token';
+import { signToken, unverifiedClaims, verifyToken } from '../signed-token';
 
 /**
  * The signed tokens of the donor-facing money links (domain/signed-token.ts):

@@ -1,4 +1,4 @@
-import { DEFAULT_DAY_SECONDS } from './schedule';
+import { DEFAULT_DAY_SECONDS } from '../campaigns/schedule';
 
 /**
  * Budget periods (seed 004's `budgets.period`): the amount is what may be spent in each period, and the
@@ -6,7 +6,7 @@ import { DEFAULT_DAY_SECONDS } from './schedule';
  * (Monday to Sunday), a month, a quarter, a year; LIFETIME never renews.
  *
  * A rehearsal (a campaign whose day is not 86,400 s) spends on its own scaled clock, as its schedule runs
- * (domain/schedule.ts): from `anchorMs` (its activation) one of its days stands for 24 hours, so a DAILY
+ * (domain/campaigns/schedule.ts): from `anchorMs` (its activation) one of its days stands for 24 hours, so a DAILY
  * budget renews every `dayLengthSeconds` of real time. Campaigns at real pace read the real UTC calendar.
  */
 export type BudgetPeriod = 'DAILY' | 'WEEKLY' | 'MONTHLY' | 'QUARTERLY' | 'YEARLY' | 'LIFETIME';
