@@ -1,13 +1,13 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { AUTHENTICATED_ERRORS, BODY_ERRORS, ClientParams, PageQuery, pageOf, problems } from '../schemas/common';
+import { AUTHENTICATED_ERRORS, BODY_ERRORS, ClientParams, PageQuery, pageOf, problems } from '../../schemas/common';
 import {
   CompareParams, CompareQuery, ContentVersion, ContentVersionPage, ContentVersionQuery, OutcomeSet, PAGE_TYPES, PageTypeParams, VersionComparison,
   VersionParams, VersionStatsList, contentVersionCreate,
-} from '../schemas/activation/content-versions';
-import { compareVersions, pageTypeStats } from '../services/activation/version-stats';
+} from '../../schemas/activation/content-versions';
+import { compareVersions, pageTypeStats } from '../../services/activation/version-stats';
 import {
   createContentVersion, getContentVersion, listContentVersions, makeContentVersionCurrent, setContentVersionOutcome,
-} from '../services/activation/content-versions';
+} from '../../services/activation/content-versions';
 
 const tags = ['activation'];
 

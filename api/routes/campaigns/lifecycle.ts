@@ -1,11 +1,11 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { FastifyRequest } from 'fastify';
-import { activateCampaign, pauseCampaign, resumeCampaign, stopCampaign } from '../../workflows/campaigns/lifecycle';
-import { conflict } from '../problem';
-import { AUTHENTICATED_ERRORS, BODY_ERRORS, CampaignParams, problems } from '../schemas/common';
-import { Activation, LiveStatus, PauseBody, StatusQuery, StopBody, WorkflowStatus } from '../schemas/lifecycle';
-import { requireCampaign } from '../services/campaign-guard';
-import { askWorkflow, describeExecution, storedStatus, workflowStatusView } from '../services/campaign-status';
+import { activateCampaign, pauseCampaign, resumeCampaign, stopCampaign } from '../../../workflows/campaigns/lifecycle';
+import { conflict } from '../../problem';
+import { AUTHENTICATED_ERRORS, BODY_ERRORS, CampaignParams, problems } from '../../schemas/common';
+import { Activation, LiveStatus, PauseBody, StatusQuery, StopBody, WorkflowStatus } from '../../schemas/lifecycle';
+import { requireCampaign } from '../../services/campaign-guard';
+import { askWorkflow, describeExecution, storedStatus, workflowStatusView } from '../../services/campaign-status';
 
 const tags = ['lifecycle'];
 

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { AUTHENTICATED_ERRORS, ClientParams, problems } from '../schemas/common';
-import { ImportBody, ImportResult } from '../schemas/donors';
-import { csvRows, decodeCsvBody, importDonors, jsonRows } from '../services/donor-import';
+import { AUTHENTICATED_ERRORS, ClientParams, problems } from '../../schemas/common';
+import { ImportBody, ImportResult } from '../../schemas/donors';
+import { csvRows, decodeCsvBody, importDonors, jsonRows } from '../../services/donor-import';
 
 const IMPORT_BODY_LIMIT = 10 * 1024 * 1024;
 

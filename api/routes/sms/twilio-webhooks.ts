@@ -1,12 +1,12 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import twilio from 'twilio';
 import { z } from 'zod';
-import { webhookMetrics } from '../../activities/metrics';
-import { invalid } from '../problem';
-import { NO_QUERY, problems } from '../schemas/common';
-import { TWILIO_STATUS_PATH, messageStatusOf } from '../../domain/sms';
-import { applyTextStatus, receiveText } from '../services/sms-inbound';
-import { badSignature, header, rawBody, verifiedInHandler } from './webhooks';
+import { webhookMetrics } from '../../../activities/metrics';
+import { invalid } from '../../problem';
+import { NO_QUERY, problems } from '../../schemas/common';
+import { TWILIO_STATUS_PATH, messageStatusOf } from '../../../domain/sms';
+import { applyTextStatus, receiveText } from '../../services/sms-inbound';
+import { badSignature, header, rawBody, verifiedInHandler } from '../webhooks';
 
 export interface TwilioWebhookOptions {
   /** TWILIO_AUTH_TOKEN: Twilio signs its webhooks with it. */

@@ -1,13 +1,13 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { AUTHENTICATED_ERRORS, BODY_ERRORS, ClientParams, DonorParams, PageQuery, page, pageOf, pageOfAll, problems } from '../schemas/common';
+import { AUTHENTICATED_ERRORS, BODY_ERRORS, ClientParams, DonorParams, PageQuery, page, pageOf, pageOfAll, problems } from '../../schemas/common';
 import {
   Donor, DonorCreate, DonorExport, DonorPage, DonorQuery, DonorUpdate, NotificationPreference, NotificationPreferenceUpdate, PreferenceCategoryParams,
   RfmRecalculation, RfmResult,
-} from '../schemas/donors';
-import { recalculateRfm } from '../../activities/rfm-recalculation';
-import { baseVersionOf, withEtag } from '../optimistic-lock';
-import { createDonor, eraseDonor, exportDonor, getDonor, listDonors, requireDonor, updateDonor } from '../services/donors';
-import { listPreferences, queueSuppressionSync, updatePreference } from '../services/notification-preferences';
+} from '../../schemas/donors';
+import { recalculateRfm } from '../../../activities/rfm-recalculation';
+import { baseVersionOf, withEtag } from '../../optimistic-lock';
+import { createDonor, eraseDonor, exportDonor, getDonor, listDonors, requireDonor, updateDonor } from '../../services/donors';
+import { listPreferences, queueSuppressionSync, updatePreference } from '../../services/notification-preferences';
 
 const tags = ['donors'];
 
