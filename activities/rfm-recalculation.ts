@@ -72,7 +72,7 @@ export interface RfmRecalculationResult {
  * Scores every donor of the client as of `asOf` (or just `donorId`); donors without gifts lose their
  * scores. A whole-client run writes only the donors whose scores change (stamping their
  * `rfm_last_calculated`) and stamps `clients.rfm_calculated_at`, so a donor was last scored at the later
- * of the two (DONOR_COLUMNS in api/services/donors.ts reads it so); a one-donor run stamps that donor.
+ * of the two (DONOR_COLUMNS in api/services/donors/donors.ts reads it so); a one-donor run stamps that donor.
  */
 export async function recalculateRfm(em: EntityManager, clientId: string, asOf: Date, donorId: string | null = null): Promise<RfmRecalculationResult> {
   const at = asOf.toISOString();

@@ -1,7 +1,7 @@
 import { Migration } from '@mikro-orm/migrations';
 
 /**
- * Issue 11 item 4: the campaign view and status show what the campaign raised (api/services/campaign-progress.ts).
+ * Issue 11 item 4: the campaign view and status show what the campaign raised (api/services/campaigns/campaign-progress.ts).
  * Its succeeded gifts, with donor and amount in the index, are an index-only scan of that campaign's own
  * gifts, so the status (benchmarked: bench/api.ts) stays one cheap statement however many gifts the
  * client has.

@@ -80,7 +80,7 @@ export class LaneFence {
   /**
    * Sends one text to `phone` unless the number has opted out of the client (sms_opt_outs), proving the
    * fence and the claim first. The check and the send happen under a shared advisory lock on the
-   * (client, number) that recording an opt-out takes exclusively (api/services/sms-inbound.ts), so a STOP
+   * (client, number) that recording an opt-out takes exclusively (api/services/sms/sms-inbound.ts), so a STOP
    * is either recorded before the check, which then sees it, or waits until this text has left: a number
    * is never texted after its STOP was recorded, even by a touchpoint that claimed it before.
    * An error of `send` comes back as `{ error }`; a lost fence throws, before anything is sent.

@@ -3,7 +3,7 @@ import { AUTHENTICATED_ERRORS, BODY_ERRORS, ClientParams, pageOf, problems } fro
 import { Donation, DonationCreate, DonationPage, DonationParams, DonationQuery } from '../schemas/donations';
 import { DonationIntent, DonationIntentCreate, Payment, PaymentPage, PaymentParams, PaymentQuery } from '../schemas/payments';
 import { getDonation, listDonations, recordDonation } from '../services/donations';
-import { createDonationIntent } from '../services/payment-intents';
+import { createDonationIntent } from '../services/payments/payment-intents';
 import { getPayment, listPayments } from '../services/payments/reads';
 import { Receipt, ReceiptPage, ReceiptParams, ReceiptQuery } from '../schemas/receipts';
 import { getReceipt, listReceipts } from '../services/giving/receipts';

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { AUTHENTICATED_ERRORS, CampaignParams, problems } from '../schemas/common';
 import { Analytics, Deliveries, DeliveryQuery } from '../schemas/reports';
-import { requireCampaign } from '../services/campaign-guard';
+import { requireCampaign } from '../services/campaigns/campaign-guard';
 import { analyticsReport, deliveryReport } from '../services/reports';
 
 const tags = ['campaigns'];

@@ -109,7 +109,7 @@ export const CampaignUpdate = z.strictObject({
 
 export type CampaignUpdateInput = z.infer<typeof CampaignUpdate>;
 
-/** What a campaign raised so far (api/services/campaign-progress.ts), in the client's reporting currency. */
+/** What a campaign raised so far (api/services/campaigns/campaign-progress.ts), in the client's reporting currency. */
 export const CampaignProgress = z.object({
   currency: z.string().describe('The client\'s reporting currency (ISO 4217, lowercase): every gift of the client is in it'),
   goal_amount: z.number().nullable().describe('The campaign\'s goal, in major units of `currency`; null when it has none'),

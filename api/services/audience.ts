@@ -5,7 +5,7 @@ import type { AudienceFilter } from '../../domain/audience';
 import { controlShareNeeded, minimumDetectableLift } from '../../domain/experiments/detectable-lift';
 import { conflict } from '../problem';
 import type { AudienceEstimate, AudienceEstimateQuery } from '../schemas/audience';
-import { isLaunched, requireCampaign } from './campaign-guard';
+import { isLaunched, requireCampaign } from './campaigns/campaign-guard';
 
 type Estimate = z.infer<typeof AudienceEstimate>;
 

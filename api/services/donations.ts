@@ -3,9 +3,9 @@ import type { z } from 'zod';
 import type { Donation } from '../schemas/donations';
 import { recalculateRfm } from '../../activities/rfm-recalculation';
 import { notFound } from '../problem';
-import { requireCampaign } from './campaign-guard';
-import { giftMoney } from './gift-money';
-import { requireDonor } from './donors';
+import { requireCampaign } from './campaigns/campaign-guard';
+import { giftMoney } from './giving/gift-money';
+import { requireDonor } from './donors/donors';
 
 type DonationRow = z.input<typeof Donation>;
 
@@ -19,7 +19,7 @@ export interface OfflineGift {
 
 /**
  * An offline gift (cheque, cash, bank transfer): the donor and campaign must be the client's, the amount
- * in the client's reporting currency with at most its decimals (gift-money.ts). A gift
+ * in the client's reporting currency with at most its decimals (giving/gift-money.ts). A gift
  * that counts rescores its donor at once, so segment-based messages see it (one statement, one donor).
  */
 export async function recordDonation(em: EntityManager, clientId: string, gift: OfflineGift): Promise<DonationRow> {

@@ -5,7 +5,7 @@ import { stepContextOrNull } from '../../activities/previews/preview';
 import { type ReaderChoice, loadReader } from '../../activities/previews/reader';
 import type { RfmSegment } from '../../domain/rfm';
 import { conflict, notFound } from '../problem';
-import { requireCampaign } from './campaign-guard';
+import { requireCampaign } from './campaigns/campaign-guard';
 
 interface StepRef { campaignId: string; stepNumber: number }
 interface ReaderFields { donor_id?: string; segment?: RfmSegment }

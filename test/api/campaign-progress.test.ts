@@ -1,5 +1,5 @@
 import { type ApiHarness, STRIPE_WEBHOOK_SECRET, insertKey, startApi } from './support';
-import { progressSql } from '../../api/services/campaign-progress';
+import { progressSql } from '../../api/services/campaigns/campaign-progress';
 import { type CampaignHarness, startCampaignHarness } from '../support/campaign-harness';
 import { stripeEvent, stripeSignature } from '../support/provider-signing';
 

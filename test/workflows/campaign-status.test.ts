@@ -1,5 +1,5 @@
 import { Client, Connection } from '@temporalio/client';
-import { DESCRIBE_DEADLINE_MS } from '../../api/services/campaign-status';
+import { DESCRIBE_DEADLINE_MS } from '../../api/services/campaigns/campaign-status';
 import { campaignStatus } from '../../workflows/campaigns/lifecycle';
 import { type ApiHarness, insertKey, startApi } from '../api/support';
 import { TcpCutter } from '../fakes/tcp-cutter';

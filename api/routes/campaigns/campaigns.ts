@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { Campaign, CampaignCreate, CampaignPage, CampaignParams, CampaignQuery, CampaignUpdate } from '../../schemas/campaigns';
 import { AUTHENTICATED_ERRORS, BODY_ERRORS, ClientParams, pageOf, problems } from '../../schemas/common';
-import { createCampaign, deleteCampaign, getCampaign, listCampaigns, updateCampaign } from '../../services/campaigns';
+import { createCampaign, deleteCampaign, getCampaign, listCampaigns, updateCampaign } from '../../services/campaigns/campaigns';
 
 const tags = ['campaigns'];
 

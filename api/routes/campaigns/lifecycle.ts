@@ -4,8 +4,8 @@ import { activateCampaign, pauseCampaign, resumeCampaign, stopCampaign } from '.
 import { conflict } from '../../problem';
 import { AUTHENTICATED_ERRORS, BODY_ERRORS, CampaignParams, problems } from '../../schemas/common';
 import { Activation, LiveStatus, PauseBody, StatusQuery, StopBody, WorkflowStatus } from '../../schemas/lifecycle';
-import { requireCampaign } from '../../services/campaign-guard';
-import { askWorkflow, describeExecution, storedStatus, workflowStatusView } from '../../services/campaign-status';
+import { requireCampaign } from '../../services/campaigns/campaign-guard';
+import { askWorkflow, describeExecution, storedStatus, workflowStatusView } from '../../services/campaigns/campaign-status';
 
 const tags = ['lifecycle'];
 

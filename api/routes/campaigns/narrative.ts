@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { AUTHENTICATED_ERRORS, BODY_ERRORS, CampaignParams, PageQuery, page, pageOfAll, problems } from '../../schemas/common';
 import { Step, StepParams, StepPatch, StepsReplace } from '../../schemas/narrative';
-import { requireCampaign } from '../../services/campaign-guard';
-import { listSteps, patchStep, replaceSteps } from '../../services/narrative-steps';
+import { requireCampaign } from '../../services/campaigns/campaign-guard';
+import { listSteps, patchStep, replaceSteps } from '../../services/campaigns/narrative-steps';
 
 const tags = ['campaigns'];
 /** A replace answers with all fifteen steps, in the envelope a list has. */

@@ -1,13 +1,13 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { AUTHENTICATED_ERRORS, ClientParams, problems } from '../../schemas/common';
 import { ImportBody, ImportResult } from '../../schemas/donors';
-import { csvRows, decodeCsvBody, importDonors, jsonRows } from '../../services/donor-import';
+import { csvRows, decodeCsvBody, importDonors, jsonRows } from '../../services/donors/donor-import';
 
 const IMPORT_BODY_LIMIT = 10 * 1024 * 1024;
 
 /**
  * In a scope of its own, so text/csv is accepted here and nowhere else (other operations answer 415).
- * The body arrives as bytes and is decoded by its charset or byte-order mark (services/donor-import.ts).
+ * The body arrives as bytes and is decoded by its charset or byte-order mark (services/donors/donor-import.ts).
  */
 const donorImportRoutes: FastifyPluginAsyncZod = async (app) => {
   app.addContentTypeParser('text/csv', { parseAs: 'buffer', bodyLimit: IMPORT_BODY_LIMIT }, (request, body, done) => {

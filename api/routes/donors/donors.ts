@@ -6,7 +6,7 @@ import {
 } from '../../schemas/donors';
 import { recalculateRfm } from '../../../activities/rfm-recalculation';
 import { baseVersionOf, withEtag } from '../../optimistic-lock';
-import { createDonor, eraseDonor, exportDonor, getDonor, listDonors, requireDonor, updateDonor } from '../../services/donors';
+import { createDonor, eraseDonor, exportDonor, getDonor, listDonors, requireDonor, updateDonor } from '../../services/donors/donors';
 import { listPreferences, queueSuppressionSync, updatePreference } from '../../services/notification-preferences';
 
 const tags = ['donors'];

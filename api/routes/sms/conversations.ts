@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { AUTHENTICATED_ERRORS, ClientParams, pageOf, problems } from '../../schemas/common';
 import { ConversationPage, ConversationParams, ConversationQuery, MessagePage, MessageQuery } from '../../schemas/conversations';
-import { listConversations, listMessages } from '../../services/conversations';
+import { listConversations, listMessages } from '../../services/sms/conversations';
 
 const tags = ['conversations'];
 

@@ -5,7 +5,7 @@ import { webhookMetrics } from '../../../activities/metrics';
 import { invalid } from '../../problem';
 import { NO_QUERY, problems } from '../../schemas/common';
 import { TWILIO_STATUS_PATH, messageStatusOf } from '../../../domain/sms';
-import { applyTextStatus, receiveText } from '../../services/sms-inbound';
+import { applyTextStatus, receiveText } from '../../services/sms/sms-inbound';
 import { badSignature, header, rawBody, verifiedInHandler } from '../webhooks';
 
 export interface TwilioWebhookOptions {
@@ -39,7 +39,7 @@ const tags = ['webhooks'];
  * `POST {PUBLIC_BASE_URL}/webhooks/twilio/sms`). Authenticated by X-Twilio-Signature, checked with the SDK's
  * validateRequest over the URL Twilio posted to and the form parameters; a forged or altered request is
  * refused (400 naming the header) before anything is read. Each MessageSid is applied once: a redelivery
- * answers an empty TwiML response and changes nothing (api/services/sms-inbound.ts). Each outbound text
+ * answers an empty TwiML response and changes nothing (api/services/sms/sms-inbound.ts). Each outbound text
  * names `POST {PUBLIC_BASE_URL}/webhooks/twilio/status` as its StatusCallback, verified the same way.
  */
 const twilioWebhookRoutes: FastifyPluginAsyncZod<TwilioWebhookOptions> = async (app, options) => {

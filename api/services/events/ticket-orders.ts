@@ -10,7 +10,7 @@ import { TICKET_ORDER_PURPOSE, ticketOrderWorkflowId } from '../../../domain/tic
 import { ticketOrderWorkflow } from '../../../workflows/tickets/ticket-order';
 import { Problem, conflict, invalid, notFound, unavailable } from '../../problem';
 import type { Order, OrderCreate } from '../../schemas/events/tickets';
-import { requireDonor } from '../donors';
+import { requireDonor } from '../donors/donors';
 import { TICKET_SELECT, type TicketDbRow, ticketOf } from './tickets';
 
 type InClient = <T>(work: (em: EntityManager) => Promise<T>) => Promise<T>;

@@ -2,7 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { z } from 'zod';
 import { conflict, notFound } from '../../problem';
 import type { ProfileUsage, ProfileUsageInput } from '../../schemas/profiles/containers';
-import { requireCampaign } from '../campaign-guard';
+import { requireCampaign } from '../campaigns/campaign-guard';
 import type { Actor } from './store';
 
 /**

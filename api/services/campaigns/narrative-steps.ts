@@ -1,8 +1,8 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { StepAbTest } from '../../domain/experiments/ab-test';
-import { compileStep } from '../../domain/delivery/message-template';
-import { type CoreStory, type NarrativeStepDraft, missingStoryFields, validateNarrativeSteps } from '../../domain/campaigns/narrative';
-import { type FieldError, conflict, invalid, notFound } from '../problem';
+import type { StepAbTest } from '../../../domain/experiments/ab-test';
+import { compileStep } from '../../../domain/delivery/message-template';
+import { type CoreStory, type NarrativeStepDraft, missingStoryFields, validateNarrativeSteps } from '../../../domain/campaigns/narrative';
+import { type FieldError, conflict, invalid, notFound } from '../../problem';
 import { isLaunched, requireCampaign } from './campaign-guard';
 
 export type StepInput = NarrativeStepDraft & { channel: 'email' | 'sms'; ab_test?: StepAbTest | null };

@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { reportingCurrency } from '../../domain/db/reporting-currency';
-import { MoneyError, toDecimalString, toMinorUnits } from '../../domain/money';
-import { invalid, notFound } from '../problem';
+import { reportingCurrency } from '../../../domain/db/reporting-currency';
+import { MoneyError, toDecimalString, toMinorUnits } from '../../../domain/money';
+import { invalid, notFound } from '../../problem';
 
 /** A gift's amount, checked against its currency and the client's reporting currency. */
 export interface GiftMoney {

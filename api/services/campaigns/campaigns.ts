@@ -1,12 +1,12 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { buildNarrativeSteps } from '../../domain/campaigns/narrative';
-import { conflict, invalid, notFound } from '../problem';
+import { buildNarrativeSteps } from '../../../domain/campaigns/narrative';
+import { conflict, invalid, notFound } from '../../problem';
 import type { z } from 'zod';
-import type { Campaign, CampaignCreateInput, CampaignUpdateInput } from '../schemas/campaigns';
+import type { Campaign, CampaignCreateInput, CampaignUpdateInput } from '../../schemas/campaigns';
 import { isLaunched, requireCampaign } from './campaign-guard';
 import { type ProgressRow, progressSql, progressView } from './campaign-progress';
 import { insertSteps, readinessProblems } from './narrative-steps';
-import { SENDER_VIEW_SQL, requireSendersOfRunningCampaigns, senderAssignments } from './sender-settings';
+import { SENDER_VIEW_SQL, requireSendersOfRunningCampaigns, senderAssignments } from '../sender-settings';
 
 const CAMPAIGN_COLUMNS = `id, client_id, name, description, goal_amount, start_date::text as start_date, end_date::text as end_date,
   status, stats, ${SENDER_VIEW_SQL}, created_at, updated_at, track15_enabled, track15_season, track15_stage, track15_template_key, track15_core_story,

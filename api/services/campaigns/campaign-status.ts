@@ -1,10 +1,10 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Client } from '@temporalio/client';
-import type { Stage } from '../../domain/campaigns/narrative';
-import { type CampaignStatus, type LastFailure, STATUS_MEMO, campaignWorkflowId } from '../../workflows/campaigns/definitions';
-import { campaignStatus } from '../../workflows/campaigns/lifecycle';
-import { CurrentStepKey, StageKey } from '../../workflows/search-attributes';
-import { notFound } from '../problem';
+import type { Stage } from '../../../domain/campaigns/narrative';
+import { type CampaignStatus, type LastFailure, STATUS_MEMO, campaignWorkflowId } from '../../../workflows/campaigns/definitions';
+import { campaignStatus } from '../../../workflows/campaigns/lifecycle';
+import { CurrentStepKey, StageKey } from '../../../workflows/search-attributes';
+import { notFound } from '../../problem';
 import type { CampaignState } from './campaign-guard';
 import { type ProgressRow, progressSql, progressView } from './campaign-progress';
 

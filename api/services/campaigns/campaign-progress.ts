@@ -1,4 +1,4 @@
-import { toMajorUnits, toMinorUnits } from '../../domain/money';
+import { toMajorUnits, toMinorUnits } from '../../../domain/money';
 
 /** What the database adds up for one campaign (progressSql), before it is put in the API's units. */
 export interface ProgressRow {

@@ -1,9 +1,9 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { RfmSegment } from '../../domain/rfm';
-import { preconditionFailed } from '../optimistic-lock';
-import { conflict, invalid, notFound } from '../problem';
+import type { RfmSegment } from '../../../domain/rfm';
+import { preconditionFailed } from '../../optimistic-lock';
+import { conflict, invalid, notFound } from '../../problem';
 import type { z } from 'zod';
-import type { Donor, DonorExport, DonorInput, DonorUpdateInput } from '../schemas/donors';
+import type { Donor, DonorExport, DonorInput, DonorUpdateInput } from '../../schemas/donors';
 
 /**
  * When a donor was last scored: a whole-client RFM run rewrites only the donors whose scores moved and

@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { z } from 'zod';
-import { notFound } from '../problem';
-import type { Conversation, Message } from '../schemas/conversations';
+import { notFound } from '../../problem';
+import type { Conversation, Message } from '../../schemas/conversations';
 
 /** A page of the client's conversations (the caller's client transaction), most recent message first. */
 export function listConversations(em: EntityManager, filter: { donor_id?: string; limit: number; offset: number }): Promise<z.input<typeof Conversation>[]> {

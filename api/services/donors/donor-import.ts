@@ -1,8 +1,8 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { safeParse as parseContentType } from 'fast-content-type-parse';
-import { CsvError, UnsupportedCharset, decodeCsv, parseCsv } from '../csv';
-import { type FieldError, Problem, invalid } from '../problem';
-import { DonorCreate, type DonorInput, MAX_IMPORT_ROWS } from '../schemas/donors';
+import { CsvError, UnsupportedCharset, decodeCsv, parseCsv } from '../../csv';
+import { type FieldError, Problem, invalid } from '../../problem';
+import { DonorCreate, type DonorInput, MAX_IMPORT_ROWS } from '../../schemas/donors';
 import { insertDonors } from './donors';
 
 export interface RowError { row: number; line?: number; errors: FieldError[] }

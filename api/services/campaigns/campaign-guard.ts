@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { notFound } from '../problem';
+import { notFound } from '../../problem';
 
 export interface CampaignState {
   id: string;

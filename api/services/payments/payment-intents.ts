@@ -1,12 +1,12 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import Stripe from 'stripe';
 import type { z } from 'zod';
-import { chargeIncrement, toMajorUnits } from '../../domain/money';
-import { Problem, conflict, invalid } from '../problem';
-import type { DonationIntent, DonationIntentCreate } from '../schemas/payments';
-import { requireCampaign } from './campaign-guard';
-import { type GiftMoney, giftMoney } from './gift-money';
-import { requireDonor } from './donors';
+import { chargeIncrement, toMajorUnits } from '../../../domain/money';
+import { Problem, conflict, invalid } from '../../problem';
+import type { DonationIntent, DonationIntentCreate } from '../../schemas/payments';
+import { requireCampaign } from '../campaigns/campaign-guard';
+import { type GiftMoney, giftMoney } from '../giving/gift-money';
+import { requireDonor } from '../donors/donors';
 
 type IntentRequest = z.output<typeof DonationIntentCreate>;
 type IntentResponse = z.input<typeof DonationIntent>;
@@ -63,7 +63,7 @@ export async function createDonationIntent(inClient: InClient, stripe: Stripe, c
 }
 
 /**
- * The gift's money (gift-money.ts), which Stripe must also be able to charge: in minor units that are a
+ * The gift's money (giving/gift-money.ts), which Stripe must also be able to charge: in minor units that are a
  * multiple of the currency's charge increment (whole krónur for ISK, a last digit 0 for KWD and the other
  * three-decimal currencies; Stripe's "special cases"), else 400 naming `amount` before Stripe is called.
  */

@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { asOperator, withClient } from '../../domain/db/tenancy';
-import { MESSAGE_STATUS_RANK, type MessageStatus, type SmsKeyword, smsKeyword, smsNumberLockKey } from '../../domain/sms';
+import { asOperator, withClient } from '../../../domain/db/tenancy';
+import { MESSAGE_STATUS_RANK, type MessageStatus, type SmsKeyword, smsKeyword, smsNumberLockKey } from '../../../domain/sms';
 
 /** An incoming text as Twilio posts it (after its signature verified): its SID, the donor's number, the client's, the text. */
 export interface InboundText { messageSid: string; from: string; to: string; body: string }
