@@ -198,7 +198,9 @@ start_temporal() {
     --log-level warn "${args[@]}"
 }
 
-start_stripe_mock() { start_bg "stripe-mock-$1" 127.0.0.1 "$1" stripe-mock -http-addr "127.0.0.1:$1"; }
+# stripe-mock also serves HTTPS, on 12112 unless told otherwise: two stacks (dev beside test) would fight
+# over it, so each takes the port after its HTTP one.
+start_stripe_mock() { start_bg "stripe-mock-$1" 127.0.0.1 "$1" stripe-mock -http-addr "127.0.0.1:$1" -https-addr "127.0.0.1:$(($1 + 1))"; }
 
 start_sendgrid_sink() { start_bg "sendgrid-sink-$1" 127.0.0.1 "$1" env SINK_PORT="$1" node --import tsx "$ROOT/test/fakes/sendgrid-sink-server.ts"; }
 
