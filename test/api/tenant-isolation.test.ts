@@ -1,5 +1,5 @@
 import { buildNarrativeSteps } from '../../domain/campaigns/narrative';
-import { contentVersionBodies } from './content-fixtures';
+import { contentVersionBodies } from './activation/content-fixtures';
 import { type Operation, documentedOperations, fillPath } from './openapi';
 import { type ApiHarness, STORY, databaseFingerprint, startApi } from './support';
 

@@ -1,7 +1,7 @@
 import type { Browser } from 'playwright-core';
-import { launchBrowser, keepScreenshot } from '../support/browser';
-import { type ActivationClient, activationClient } from '../support/activation';
-import { type ApiHarness, startApi } from './support';
+import { launchBrowser, keepScreenshot } from '../../support/browser';
+import { type ActivationClient, activationClient } from '../../support/activation';
+import { type ApiHarness, startApi } from '../support';
 
 /**
  * The activation pages in a real browser (Debian's Chromium through playwright-core): a client opens

@@ -1,4 +1,4 @@
-import { type ApiHarness, startApi } from './support';
+import { type ApiHarness, startApi } from '../support';
 
 /** Issue 18 item 5: donors found through seed 001's full-text index over names and email, best matches first, beside the trigram search. */
 describe('donor full-text search', () => {

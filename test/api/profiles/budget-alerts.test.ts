@@ -1,4 +1,4 @@
-import { type ApiHarness, databaseFingerprint, startApi } from './support';
+import { type ApiHarness, databaseFingerprint, startApi } from '../support';
 
 /** Issue 15 item 7 through the API: where alerts go (and the signing secret), and each fired alert with its attempts. */
 describe('budget alert settings and fired alerts', () => {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { type ApiHarness, startApi } from './support';
+import { type ApiHarness, startApi } from '../support';
 
 /** Issue 15 item 8: a donor can be corrected (PATCH with If-Match), erased on request and exported. */
 describe('donor correction, erasure and export', () => {

@@ -1,4 +1,4 @@
-import { type ApiHarness, type Response, databaseFingerprint, startApi } from './support';
+import { type ApiHarness, type Response, databaseFingerprint, startApi } from '../support';
 
 /**
  * Issue 10 item 9, the named inputs: donor files as spreadsheets really export them (charsets and

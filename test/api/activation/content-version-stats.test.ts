@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { type ApiHarness, startApi } from './support';
+import { type ApiHarness, startApi } from '../support';
 
 /**
  * Issue 16 item 5: which version converts. Views, acceptances and payments are arranged as the table

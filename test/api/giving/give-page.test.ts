@@ -1,8 +1,8 @@
-import { createStripe } from '../../activities/payments/stripe';
-import { signGiveToken } from '../../domain/giving/give-token';
-import { UNSUBSCRIBE_SECRET } from '../support/campaign-harness';
-import { FaultProxy } from '../fakes/fault-proxy';
-import { type ApiHarness, type Response, STRIPE_MOCK_URL, startApi } from './support';
+import { createStripe } from '../../../activities/payments/stripe';
+import { signGiveToken } from '../../../domain/giving/give-token';
+import { UNSUBSCRIBE_SECRET } from '../../support/campaign-harness';
+import { FaultProxy } from '../../fakes/fault-proxy';
+import { type ApiHarness, type Response, STRIPE_MOCK_URL, startApi } from '../support';
 
 /**
  * The give page of issue 11: a signed link opens a server-rendered form with the donor's ask ladder,

@@ -1,4 +1,4 @@
-import { type ApiHarness, type Response, startApi } from './support';
+import { type ApiHarness, type Response, startApi } from '../support';
 
 /**
  * Seed 004 through the API (issue 15 items 1-5): CRUD with nested validation, optimistic locking,

@@ -1,4 +1,4 @@
-import { type ApiHarness, startApi } from './support';
+import { type ApiHarness, startApi } from '../support';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- tests read the shapes they asked for */
 

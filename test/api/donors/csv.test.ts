@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { CsvError, UnsupportedCharset, decodeCsv, headerDelimiter, parseCsv } from '../../api/csv';
+import { CsvError, UnsupportedCharset, decodeCsv, headerDelimiter, parseCsv } from '../../../api/csv';
 
 describe('parseCsv', () => {
   it('splits records and fields, with CRLF or LF line ends', () => {

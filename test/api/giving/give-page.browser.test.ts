@@ -1,11 +1,11 @@
 import type { Browser, Page } from 'playwright-core';
-import { prepareActivation } from '../../activities/campaigns/activation';
-import { signGiveToken } from '../../domain/giving/give-token';
-import { withClient } from '../../domain/db/tenancy';
-import { touchpointWorkflow } from '../../workflows/campaigns/touchpoint';
-import { type CampaignHarness, PUBLIC_BASE_URL, UNSUBSCRIBE_SECRET, startCampaignHarness } from '../support/campaign-harness';
-import { keepScreenshot, launchBrowser } from '../support/browser';
-import { type ApiHarness, startApi } from './support';
+import { prepareActivation } from '../../../activities/campaigns/activation';
+import { signGiveToken } from '../../../domain/giving/give-token';
+import { withClient } from '../../../domain/db/tenancy';
+import { touchpointWorkflow } from '../../../workflows/campaigns/touchpoint';
+import { type CampaignHarness, PUBLIC_BASE_URL, UNSUBSCRIBE_SECRET, startCampaignHarness } from '../../support/campaign-harness';
+import { keepScreenshot, launchBrowser } from '../../support/browser';
+import { type ApiHarness, startApi } from '../support';
 
 /**
  * The give page in a real browser (issue 11 item 6): Debian's Chromium opens the give link of a

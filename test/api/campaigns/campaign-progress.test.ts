@@ -1,7 +1,7 @@
-import { type ApiHarness, STRIPE_WEBHOOK_SECRET, insertKey, startApi } from './support';
-import { progressSql } from '../../api/services/campaigns/campaign-progress';
-import { type CampaignHarness, startCampaignHarness } from '../support/campaign-harness';
-import { stripeEvent, stripeSignature } from '../support/provider-signing';
+import { type ApiHarness, STRIPE_WEBHOOK_SECRET, insertKey, startApi } from '../support';
+import { progressSql } from '../../../api/services/campaigns/campaign-progress';
+import { type CampaignHarness, startCampaignHarness } from '../../support/campaign-harness';
+import { stripeEvent, stripeSignature } from '../../support/provider-signing';
 
 /**
  * Campaign progress (issue 11 item 4): the campaign view, the campaign list and the status show what

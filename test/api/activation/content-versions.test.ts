@@ -1,5 +1,5 @@
 import { VALID_CONTENT } from './content-fixtures';
-import { type ApiHarness, databaseFingerprint, startApi } from './support';
+import { type ApiHarness, databaseFingerprint, startApi } from '../support';
 
 /** Issue 16 item 1: content versions per client and page type, through the API, on the real database. */
 describe('content versions API', () => {

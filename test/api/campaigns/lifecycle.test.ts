@@ -1,5 +1,5 @@
-import { type CampaignHarness, eventually, startCampaignHarness } from '../support/campaign-harness';
-import { type ApiHarness, insertKey, startApi } from './support';
+import { type CampaignHarness, eventually, startCampaignHarness } from '../../support/campaign-harness';
+import { type ApiHarness, insertKey, startApi } from '../support';
 
 /** Activate, watch, pause, resume and stop through the API, against real Temporal with a real worker. */
 describe('campaign lifecycle over the API', () => {

@@ -1,5 +1,5 @@
-import { activationWorkflowId } from '../../workflows/activation/activation-definitions';
-import { type ApiHarness, startApi } from './support';
+import { activationWorkflowId } from '../../../workflows/activation/activation-definitions';
+import { type ApiHarness, startApi } from '../support';
 
 /** A client's activation through /v1 (issue 16): its workflow starts with the token; its price and timing are client settings. */
 describe('client activation settings', () => {

@@ -1,7 +1,7 @@
-import { createTwilio, sendText } from '../../activities/sms/twilio';
-import { TEST_ACCOUNT_SID, TEST_AUTH_TOKEN, TwilioSink, type WebhookAnswer } from '../fakes/twilio-sink';
-import { PUBLIC_BASE_URL } from '../support/campaign-harness';
-import { type ApiHarness, databaseFingerprint, insertKey, startApi } from './support';
+import { createTwilio, sendText } from '../../../activities/sms/twilio';
+import { TEST_ACCOUNT_SID, TEST_AUTH_TOKEN, TwilioSink, type WebhookAnswer } from '../../fakes/twilio-sink';
+import { PUBLIC_BASE_URL } from '../../support/campaign-harness';
+import { type ApiHarness, databaseFingerprint, insertKey, startApi } from '../support';
 
 /**
  * Issue 18 items 3, 4 and 6: texts from donors arrive on Twilio's signed webhook; STOP-like keywords opt the
@@ -126,7 +126,7 @@ describe('incoming texts', () => {
   it('refuses a text whose parameters were altered after signing, or signed for another URL', async () => {
     const before = await databaseFingerprint(api.fixtures);
     const signed = new URLSearchParams({ MessageSid: `SM${'cd'.repeat(16)}`, AccountSid: sink.accountSid, From: '+14155550350', To: clientNumber, Body: 'Hello' });
-    const { twilioSignature } = await import('../fakes/twilio-sink');
+    const { twilioSignature } = await import('../../fakes/twilio-sink');
     const signature = twilioSignature('local-development-twilio-auth-token', webhook, Object.fromEntries(signed));
     const altered = new URLSearchParams(signed);
     altered.set('Body', 'STOP');

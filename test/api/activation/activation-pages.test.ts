@@ -1,7 +1,7 @@
-import { createStripe } from '../../activities/payments/stripe';
-import { FaultProxy } from '../fakes/fault-proxy';
-import { ACTIVATION_CONTENT, type ActivationClient, activationClient, agreementForm } from '../support/activation';
-import { type ApiHarness, type Response, STRIPE_MOCK_URL, startApi } from './support';
+import { createStripe } from '../../../activities/payments/stripe';
+import { FaultProxy } from '../../fakes/fault-proxy';
+import { ACTIVATION_CONTENT, type ActivationClient, activationClient, agreementForm } from '../../support/activation';
+import { type ApiHarness, type Response, STRIPE_MOCK_URL, startApi } from '../support';
 
 /**
  * The client activation pages of issue 16 (items 2 and 3) over HTTP: the current versions in the client's
