@@ -1,6 +1,6 @@
-import { touchpointWorkflowId } from '../../workflows/campaigns/definitions';
-import { stopCampaign } from '../../workflows/campaigns/lifecycle';
-import { type CampaignHarness, eventually, startCampaignHarness } from '../support/campaign-harness';
+import { touchpointWorkflowId } from '../../../workflows/campaigns/definitions';
+import { stopCampaign } from '../../../workflows/campaigns/lifecycle';
+import { type CampaignHarness, eventually, startCampaignHarness } from '../../support/campaign-harness';
 
 /**
  * Issue 18 item 4, on the real Temporal server, PostgreSQL and the Twilio sink: no text outside 08:00-21:00

@@ -1,9 +1,9 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { createStripe } from '../../activities/payments/stripe';
-import { type ApiHarness, STRIPE_MOCK_URL, STRIPE_WEBHOOK_SECRET, databaseFingerprint, startApi } from '../api/support';
-import { FaultProxy } from '../fakes/fault-proxy';
-import { type CampaignHarness, startCampaignHarness } from '../support/campaign-harness';
-import { shuffled, stripeEvent, stripeSignature } from '../support/provider-signing';
+import { createStripe } from '../../../activities/payments/stripe';
+import { type ApiHarness, STRIPE_MOCK_URL, STRIPE_WEBHOOK_SECRET, databaseFingerprint, startApi } from '../../api/support';
+import { FaultProxy } from '../../fakes/fault-proxy';
+import { type CampaignHarness, startCampaignHarness } from '../../support/campaign-harness';
+import { shuffled, stripeEvent, stripeSignature } from '../../support/provider-signing';
 
 /**
  * Issue 17 items 2-5 with the real pieces: PostgreSQL, Temporal (workflow `ticket-order-<id>` and its

@@ -1,6 +1,6 @@
-import { type CampaignStatus } from '../../workflows/campaigns/definitions';
-import { CampaignCommandRefusedError, campaignStatus, pauseCampaign, resumeCampaign, stopCampaign } from '../../workflows/campaigns/lifecycle';
-import { type CampaignHarness, eventually, startCampaignHarness } from '../support/campaign-harness';
+import { type CampaignStatus } from '../../../workflows/campaigns/definitions';
+import { CampaignCommandRefusedError, campaignStatus, pauseCampaign, resumeCampaign, stopCampaign } from '../../../workflows/campaigns/lifecycle';
+import { type CampaignHarness, eventually, startCampaignHarness } from '../../support/campaign-harness';
 
 /** Pause, resume and stop, as a campaign manager uses them, against the real Temporal server. */
 describe('steering a running campaign', () => {

@@ -1,10 +1,10 @@
-import { prepareActivation } from '../../activities/campaigns/activation';
-import { withClient } from '../../domain/db/tenancy';
-import { RFM_SEGMENTS } from '../../domain/rfm';
-import { verifyUnsubscribeToken } from '../../domain/email/unsubscribe-token';
-import { type CampaignStatus, campaignWorkflowId } from '../../workflows/campaigns/definitions';
-import { type CampaignHarness, PUBLIC_BASE_URL, UNSUBSCRIBE_SECRET, startCampaignHarness } from '../support/campaign-harness';
-import type { DonorSeed } from '../support/fixtures';
+import { prepareActivation } from '../../../activities/campaigns/activation';
+import { withClient } from '../../../domain/db/tenancy';
+import { RFM_SEGMENTS } from '../../../domain/rfm';
+import { verifyUnsubscribeToken } from '../../../domain/email/unsubscribe-token';
+import { type CampaignStatus, campaignWorkflowId } from '../../../workflows/campaigns/definitions';
+import { type CampaignHarness, PUBLIC_BASE_URL, UNSUBSCRIBE_SECRET, startCampaignHarness } from '../../support/campaign-harness';
+import type { DonorSeed } from '../../support/fixtures';
 
 /**
  * A whole 15-touchpoint arc at one-second days, against the real Temporal server, PostgreSQL and the

@@ -1,7 +1,7 @@
-import { type ArcClock, zoneDueAt } from '../../domain/campaigns/schedule';
-import { type TouchpointInput, touchpointWorkflowId } from '../../workflows/campaigns/definitions';
-import { campaignStatus, stopCampaign } from '../../workflows/campaigns/lifecycle';
-import { type CampaignHarness, eventually, startCampaignHarness } from '../support/campaign-harness';
+import { type ArcClock, zoneDueAt } from '../../../domain/campaigns/schedule';
+import { type TouchpointInput, touchpointWorkflowId } from '../../../workflows/campaigns/definitions';
+import { campaignStatus, stopCampaign } from '../../../workflows/campaigns/lifecycle';
+import { type CampaignHarness, eventually, startCampaignHarness } from '../../support/campaign-harness';
 
 /**
  * Issue 14 item 6 on the real Temporal server, PostgreSQL and the sink, at rehearsal pace (one rehearsal

@@ -1,6 +1,6 @@
-import type { CampaignStatus } from '../../workflows/campaigns/definitions';
-import { campaignStatus, stopCampaign } from '../../workflows/campaigns/lifecycle';
-import { type CampaignHarness, eventually, startCampaignHarness } from '../support/campaign-harness';
+import type { CampaignStatus } from '../../../workflows/campaigns/definitions';
+import { campaignStatus, stopCampaign } from '../../../workflows/campaigns/lifecycle';
+import { type CampaignHarness, eventually, startCampaignHarness } from '../../support/campaign-harness';
 
 /**
  * A campaign spending from a budget linked through campaign_profile_usage: every batch is recorded in

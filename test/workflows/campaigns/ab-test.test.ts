@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { abAssignment, recipientBucket } from '../../domain/experiments/ab-test';
-import { stopCampaign } from '../../workflows/campaigns/lifecycle';
-import { abDecisionQuery, campaignWorkflowId } from '../../workflows/campaigns/definitions';
-import { type ApiHarness, startApi } from '../api/support';
-import { type CampaignHarness, eventually, startCampaignHarness } from '../support/campaign-harness';
-import { SendGridSigner } from '../support/provider-signing';
+import { abAssignment, recipientBucket } from '../../../domain/experiments/ab-test';
+import { stopCampaign } from '../../../workflows/campaigns/lifecycle';
+import { abDecisionQuery, campaignWorkflowId } from '../../../workflows/campaigns/definitions';
+import { type ApiHarness, startApi } from '../../api/support';
+import { type CampaignHarness, eventually, startCampaignHarness } from '../../support/campaign-harness';
+import { SendGridSigner } from '../../support/provider-signing';
 
 /**
  * A/B test on a step (issue 14 item 4) against the real Temporal server, PostgreSQL and the sink: the

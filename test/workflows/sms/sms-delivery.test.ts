@@ -1,6 +1,6 @@
-import { smsSegments } from '../../domain/sms';
-import { campaignStatus, stopCampaign } from '../../workflows/campaigns/lifecycle';
-import { type CampaignHarness, eventually, startCampaignHarness } from '../support/campaign-harness';
+import { smsSegments } from '../../../domain/sms';
+import { campaignStatus, stopCampaign } from '../../../workflows/campaigns/lifecycle';
+import { type CampaignHarness, eventually, startCampaignHarness } from '../../support/campaign-harness';
 
 /** A zone whose wall clock reads about `hour`:00 at `instant` (Etc zones: a fixed offset, no DST). */
 function zoneAt(hour: number, instant = Date.now()): string {

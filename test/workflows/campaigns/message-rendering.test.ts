@@ -1,13 +1,13 @@
-import { prepareActivation } from '../../activities/campaigns/activation';
-import { withClient } from '../../domain/db/tenancy';
-import { readGiveToken } from '../../domain/giving/give-token';
-import { renderStep } from '../../domain/delivery/message-template';
-import { withSenderFooter } from '../../domain/delivery/sender';
-import type { CoreStory, NarrativeStepDraft } from '../../domain/campaigns/narrative';
-import type { RfmSegment } from '../../domain/rfm';
-import { touchpointWorkflow } from '../../workflows/campaigns/touchpoint';
-import { type CampaignHarness, PUBLIC_BASE_URL, UNSUBSCRIBE_SECRET, startCampaignHarness } from '../support/campaign-harness';
-import { type DonorSeed, POSTAL_ADDRESS } from '../support/fixtures';
+import { prepareActivation } from '../../../activities/campaigns/activation';
+import { withClient } from '../../../domain/db/tenancy';
+import { readGiveToken } from '../../../domain/giving/give-token';
+import { renderStep } from '../../../domain/delivery/message-template';
+import { withSenderFooter } from '../../../domain/delivery/sender';
+import type { CoreStory, NarrativeStepDraft } from '../../../domain/campaigns/narrative';
+import type { RfmSegment } from '../../../domain/rfm';
+import { touchpointWorkflow } from '../../../workflows/campaigns/touchpoint';
+import { type CampaignHarness, PUBLIC_BASE_URL, UNSUBSCRIBE_SECRET, startCampaignHarness } from '../../support/campaign-harness';
+import { type DonorSeed, POSTAL_ADDRESS } from '../../support/fixtures';
 
 /**
  * A touchpoint through the real worker, Temporal and the SendGrid sink: what each donor reads (the sink

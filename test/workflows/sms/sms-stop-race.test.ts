@@ -1,6 +1,6 @@
-import { campaignStatus, stopCampaign } from '../../workflows/campaigns/lifecycle';
-import { type ApiHarness, startApi } from '../api/support';
-import { type CampaignHarness, PUBLIC_BASE_URL, eventually, startCampaignHarness } from '../support/campaign-harness';
+import { campaignStatus, stopCampaign } from '../../../workflows/campaigns/lifecycle';
+import { type ApiHarness, startApi } from '../../api/support';
+import { type CampaignHarness, PUBLIC_BASE_URL, eventually, startCampaignHarness } from '../../support/campaign-harness';
 
 /**
  * Issue 18 items 4 and 6: STOP racing a touchpoint that is already texting. Each lane claims its page of

@@ -1,11 +1,11 @@
 import { Client, Connection } from '@temporalio/client';
-import { DESCRIBE_DEADLINE_MS } from '../../api/services/campaigns/campaign-status';
-import { campaignStatus } from '../../workflows/campaigns/lifecycle';
-import { type ApiHarness, insertKey, startApi } from '../api/support';
-import { TcpCutter } from '../fakes/tcp-cutter';
-import { type CampaignHarness, eventually, startCampaignHarness } from '../support/campaign-harness';
-import { countersAndLedger } from '../support/delivery-counts';
-import { TEMPORAL_ADDRESS } from '../support/temporal';
+import { DESCRIBE_DEADLINE_MS } from '../../../api/services/campaigns/campaign-status';
+import { campaignStatus } from '../../../workflows/campaigns/lifecycle';
+import { type ApiHarness, insertKey, startApi } from '../../api/support';
+import { TcpCutter } from '../../fakes/tcp-cutter';
+import { type CampaignHarness, eventually, startCampaignHarness } from '../../support/campaign-harness';
+import { countersAndLedger } from '../../support/delivery-counts';
+import { TEMPORAL_ADDRESS } from '../../support/temporal';
 
 /**
  * Issue 12 item 4 and issue 10 item 1, against the real Temporal server and a real worker: the routine

@@ -1,12 +1,12 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { type ApiHarness, STRIPE_MOCK_URL, STRIPE_WEBHOOK_SECRET, startApi } from '../api/support';
-import { FaultProxy } from '../fakes/fault-proxy';
-import { type CampaignHarness, eventually, startCampaignHarness } from '../support/campaign-harness';
-import { workerMetricsEnv } from '../support/ports';
-import { stripeEvent, stripeSignature } from '../support/provider-signing';
-import { TEMPORAL_ADDRESS } from '../support/temporal';
+import { type ApiHarness, STRIPE_MOCK_URL, STRIPE_WEBHOOK_SECRET, startApi } from '../../api/support';
+import { FaultProxy } from '../../fakes/fault-proxy';
+import { type CampaignHarness, eventually, startCampaignHarness } from '../../support/campaign-harness';
+import { workerMetricsEnv } from '../../support/ports';
+import { stripeEvent, stripeSignature } from '../../support/provider-signing';
+import { TEMPORAL_ADDRESS } from '../../support/temporal';
 
 /**
  * Issue 17 item 5: cancelling an event refunds every paid ticket through a workflow. The worker process
@@ -36,7 +36,7 @@ describe('an event cancelled while its worker is killed', () => {
   });
 
   // `node --import tsx` runs the worker in this very process, so SIGKILL reaches the worker itself.
-  const startWorker = (): ChildProcess => spawn(process.execPath, ['--import', 'tsx', join(__dirname, '../../workflows/worker.ts')], {
+  const startWorker = (): ChildProcess => spawn(process.execPath, ['--import', 'tsx', join(__dirname, '../../../workflows/worker.ts')], {
     env: {
       ...process.env, ...metricsEnv, DATABASE_URL: h.db.appUrl, TEMPORAL_ADDRESS, TEMPORAL_TASK_QUEUE: taskQueue, SENDGRID_BASE_URL: h.sink.url,
       STRIPE_API_BASE: stripe.url, UNSUBSCRIBE_SIGNING_SECRET: 'cancel-test-secret-cancel-test-secret-123', LOG_LEVEL: 'silent',
