@@ -1,4 +1,4 @@
-import { PAYMENT_STATUSES, type PaymentStatus, advancePayment, donationStatusFor, isRecordedStripeEvent } from '../../domain/payment-status';
+import { PAYMENT_STATUSES, type PaymentStatus, advancePayment, donationStatusFor, isRecordedStripeEvent } from '../../../domain/payment-status';
 
 describe('payment status from Stripe events in any order', () => {
   it('never moves back: a late failure keeps a success, a refund is final', () => {

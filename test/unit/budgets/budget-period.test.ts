@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
-import { isLaterPeriod, periodAt } from '../../domain/budgets/budget-period';
-import { signWebhook, verifyWebhookSignature } from '../../domain/webhook-signature';
+import { isLaterPeriod, periodAt } from '../../../domain/budgets/budget-period';
+import { signWebhook, verifyWebhookSignature } from '../../../domain/webhook-signature';
 
 const REAL = { dayLengthSeconds: 86_400, anchorMs: 0 };
 const at = (iso: string) => new Date(iso).getTime();

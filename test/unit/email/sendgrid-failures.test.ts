@@ -1,4 +1,4 @@
-import { providerFailure } from '../../activities/email/sendgrid';
+import { providerFailure } from '../../../activities/email/sendgrid';
 
 /** How a SendGrid error becomes an activity failure: what Temporal retries. */
 

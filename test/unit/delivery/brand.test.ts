@@ -1,4 +1,4 @@
-import { brandOf, contrastRatio } from '../../api/pages/brand';
+import { brandOf, contrastRatio } from '../../../api/pages/brand';
 
 describe('activation page brand', () => {
   it('measures contrast as WCAG 2.x does', () => {

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
-import { type RenderContext, renderStep } from '../../domain/delivery/message-template';
-import { MessageVariants, type PersonalValues, type SharedValues, substitute } from '../../domain/delivery/message-variants';
-import { type NarrativeStepDraft, buildNarrativeSteps } from '../../domain/campaigns/narrative';
-import { RFM_SEGMENTS, type RfmSegment } from '../../domain/rfm';
+import { type RenderContext, renderStep } from '../../../domain/delivery/message-template';
+import { MessageVariants, type PersonalValues, type SharedValues, substitute } from '../../../domain/delivery/message-variants';
+import { type NarrativeStepDraft, buildNarrativeSteps } from '../../../domain/campaigns/narrative';
+import { RFM_SEGMENTS, type RfmSegment } from '../../../domain/rfm';
 
 /** A variant plus a recipient's substitutions must read exactly as the step rendered for that donor alone. */
 

@@ -1,4 +1,4 @@
-import { senderIdentity, senderProblems, withSenderFooter } from '../../domain/delivery/sender';
+import { senderIdentity, senderProblems, withSenderFooter } from '../../../domain/delivery/sender';
 
 describe('sender identity (domain/delivery/sender.ts)', () => {
   const complete = { from_email: 'a@client.test', from_name: 'Client', reply_to: null, postal_address: '1 Road\nTown' };

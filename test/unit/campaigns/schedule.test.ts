@@ -1,4 +1,4 @@
-import { ARC_DAYS, DEFAULT_DAY_SECONDS, computeSchedule, isValidTimeZone } from '../../domain/campaigns/schedule';
+import { ARC_DAYS, DEFAULT_DAY_SECONDS, computeSchedule, isValidTimeZone } from '../../../domain/campaigns/schedule';
 
 const ALL_DAYS = Array.from({ length: ARC_DAYS }, (_, i) => i + 1);
 const iso = (dates: Date[]) => dates.map((date) => date.toISOString());

@@ -1,4 +1,4 @@
-import { type ArcClock, ARC_DAYS, arcEnd, computeSchedule, minutesOfDay, pauseShiftDays, touchpointWaves, zoneDueAt } from '../../domain/campaigns/schedule';
+import { type ArcClock, ARC_DAYS, arcEnd, computeSchedule, minutesOfDay, pauseShiftDays, touchpointWaves, zoneDueAt } from '../../../domain/campaigns/schedule';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;

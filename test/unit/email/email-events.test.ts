@@ -1,4 +1,4 @@
-import { type EmailStatus, advanceStatus, meaningOf, sendRequestIdOf, statusRank } from '../../domain/email/email-events';
+import { type EmailStatus, advanceStatus, meaningOf, sendRequestIdOf, statusRank } from '../../../domain/email/email-events';
 
 const STATUSES: EmailStatus[] = ['pending', 'sent', 'delivered', 'bounced', 'opened', 'clicked', 'unsubscribed', 'spamreport'];
 

@@ -1,9 +1,9 @@
-import { compileStep } from '../../domain/delivery/message-template';
+import { compileStep } from '../../../domain/delivery/message-template';
 import {
   CORE_STORY_FIELDS, type CoreStory, type NarrativeStepDraft, SEASONS, STAGES, STAGE_DISTRIBUTION, type Stage,
   buildNarrativeSteps, isConversionAsk, missingStoryFields, stageOfStep, validateNarrativeSteps,
-} from '../../domain/campaigns/narrative';
-import { RFM_SEGMENTS } from '../../domain/rfm';
+} from '../../../domain/campaigns/narrative';
+import { RFM_SEGMENTS } from '../../../domain/rfm';
 
 const STORY: CoreStory = {
   headline: 'Feed 500 Families This Spring',

@@ -1,4 +1,4 @@
-import { MAX_PERCENTAGE_SPENT, affordableMessages, alertsToFire, budgetStatus, costOfBatch } from '../../domain/budgets/budget';
+import { MAX_PERCENTAGE_SPENT, affordableMessages, alertsToFire, budgetStatus, costOfBatch } from '../../../domain/budgets/budget';
 
 describe('budgetStatus', () => {
   it.each([

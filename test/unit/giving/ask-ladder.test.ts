@@ -1,5 +1,5 @@
-import { askLadder, friendlyStep } from '../../domain/giving/ask-ladder';
-import { chargeIncrement, toMinorUnits } from '../../domain/money';
+import { askLadder, friendlyStep } from '../../../domain/giving/ask-ladder';
+import { chargeIncrement, toMinorUnits } from '../../../domain/money';
 
 describe('ask ladder (HPC ×1, ×1.5, ×2, friendly amounts)', () => {
   it('offers a donor who never gave $25 / $50 / $100 in the client\'s currency (its units per dollar), rounded to round numbers', () => {

@@ -1,4 +1,4 @@
-import { normalCdf, twoProportionLift } from '../../domain/experiments/lift';
+import { normalCdf, twoProportionLift } from '../../../domain/experiments/lift';
 
 describe('normalCdf', () => {
   it.each([

@@ -1,4 +1,4 @@
-import { CROCKFORD_ALPHABET, newCheckInCode, newTicketNumber, normaliseCode, normaliseTicketNumber } from '../../domain/tickets/ticket-number';
+import { CROCKFORD_ALPHABET, newCheckInCode, newTicketNumber, normaliseCode, normaliseTicketNumber } from '../../../domain/tickets/ticket-number';
 
 describe('ticket numbers and check-in codes', () => {
   it('are drawn from Crockford\'s base 32, without the look-alikes I, L, O and U', () => {

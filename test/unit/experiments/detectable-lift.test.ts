@@ -1,4 +1,4 @@
-import { controlShareNeeded, minimumDetectableLift } from '../../domain/experiments/detectable-lift';
+import { controlShareNeeded, minimumDetectableLift } from '../../../domain/experiments/detectable-lift';
 
 describe('minimum detectable lift (domain/experiments/detectable-lift.ts)', () => {
   it('matches the textbook sample size: 8,158 per group detect 5% → 6% (a 20% lift) at 80% power, 95% confidence', () => {

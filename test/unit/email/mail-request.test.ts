@@ -1,6 +1,6 @@
 import { Client } from '@sendgrid/client';
-import { type MailMessage, type MailRecipient, SENDGRID_LIMITS, buildMailRequest, substitutedFor } from '../../activities/email/mail-request';
-import { SendGridSink } from '../fakes/sendgrid-sink';
+import { type MailMessage, type MailRecipient, SENDGRID_LIMITS, buildMailRequest, substitutedFor } from '../../../activities/email/mail-request';
+import { SendGridSink } from '../../fakes/sendgrid-sink';
 
 /** The request builder keeps every request within SendGrid's limits; the sink (which enforces them) accepts what it builds. */
 

@@ -1,5 +1,5 @@
 import type Stripe from 'stripe';
-import { purposeOf } from '../../api/services/payments/stripe-dispatch';
+import { purposeOf } from '../../../api/services/payments/stripe-dispatch';
 
 const event = (type: string, object: object) => ({ id: 'evt_1', type, created: 1, data: { object } }) as unknown as Stripe.Event;
 

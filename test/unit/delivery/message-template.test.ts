@@ -1,5 +1,5 @@
-import { type RenderContext, TEMPLATE_VARIABLES, TemplateError, compileStep, renderStep } from '../../domain/delivery/message-template';
-import { type NarrativeStepDraft, buildNarrativeSteps } from '../../domain/campaigns/narrative';
+import { type RenderContext, TEMPLATE_VARIABLES, TemplateError, compileStep, renderStep } from '../../../domain/delivery/message-template';
+import { type NarrativeStepDraft, buildNarrativeSteps } from '../../../domain/campaigns/narrative';
 
 const STORY = {
   headline: 'Feed 500 Families',

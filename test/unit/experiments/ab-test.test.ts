@@ -1,4 +1,4 @@
-import { AB_ALPHA, abAssignment, abBucket, decideWinner, wilsonInterval } from '../../domain/experiments/ab-test';
+import { AB_ALPHA, abAssignment, abBucket, decideWinner, wilsonInterval } from '../../../domain/experiments/ab-test';
 
 describe('wilsonInterval', () => {
   it.each([
