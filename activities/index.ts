@@ -14,6 +14,7 @@ import { type AbStepScope, decideAbTest, planAbTest } from './delivery/ab-decisi
 import { type RehearsalPlanInput, planRehearsal } from './previews/rehearsal';
 import { type TestSendInput, sendTestMessage } from './previews/test-send';
 import { webhookMetrics } from './metrics';
+import { lapseClientDonors } from './journeys/lapse-sweep';
 import { recalculateRfm } from './rfm-recalculation';
 import type { SendGrid } from './email/sendgrid';
 import type { Twilio } from './sms/twilio';
@@ -119,6 +120,8 @@ export function createActivities(deps: ActivityDeps) {
     /** How many of the client's donors changed (the nightly workflow's tally, a number in its histories). */
     recalculateClientRfm: (input: { clientId: string; asOf: string }) =>
       inClient(input.clientId, async (em) => (await recalculateRfm(em, input.clientId, new Date(input.asOf))).changed),
+    /** How many of the client's donors lapsed (the daily journey sweep's tally). */
+    lapseClientDonors: (input: { clientId: string; asOf: string }) => inClient(input.clientId, (em) => lapseClientDonors(em, input.clientId, new Date(input.asOf))),
   });
 }
 

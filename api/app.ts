@@ -36,6 +36,7 @@ import publicPages from './pages';
 import unsubscribeRoutes from './routes/unsubscribe';
 import webhookRoutes from './routes/webhooks';
 import conversationRoutes from './routes/sms/conversations';
+import journeyRoutes from './routes/donors/journeys';
 import twilioWebhookRoutes from './routes/sms/twilio-webhooks';
 
 export interface AppDeps {
@@ -77,7 +78,7 @@ const v1: FastifyPluginAsyncZod<{ rateLimit: RateLimitOptions } & PreviewRoutesO
   await app.register(rateLimitPlugin, options.rateLimit);
   await app.register(authPlugin);
   await app.register(emptyBodyPlugin);
-  for (const routes of [clientRoutes, conversationRoutes, donorRoutes, donorImportRoutes, donationRoutes, campaignRoutes, audienceRoutes, narrativeRoutes, lifecycleRoutes, reportRoutes, profileRoutes, contentVersionRoutes]) {
+  for (const routes of [clientRoutes, conversationRoutes, journeyRoutes, donorRoutes, donorImportRoutes, donationRoutes, campaignRoutes, audienceRoutes, narrativeRoutes, lifecycleRoutes, reportRoutes, profileRoutes, contentVersionRoutes]) {
     await app.register(routes);
   }
   await app.register(budgetAlertRoutes, { outbound: options.outbound });

@@ -26,6 +26,7 @@ import { Migration20261130110000RfmTierRate } from './Migration20261130110000Rfm
 import { Migration20261130121000CampaignProgress } from './Migration20261130121000CampaignProgress';
 import { Migration20261130122000ActivationPages } from './Migration20261130122000ActivationPages';
 import { Migration20261130125000Sms } from './Migration20261130125000Sms';
+import { Migration20261130130000DonorJourneys } from './Migration20261130130000DonorJourneys';
 import { Migration20261130107000AbTests } from './Migration20261130107000AbTests';
 import { Migration20261130106000ContentOutcomes } from './Migration20261130106000ContentOutcomes';
 import { Migration20261130106100ActivationFunnel } from './Migration20261130106100ActivationFunnel';
@@ -68,4 +69,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261130122000ActivationPages', class: Migration20261130122000ActivationPages },
   { name: 'Migration20261130124500TicketOrderIdempotency', class: Migration20261130124500TicketOrderIdempotency },
   { name: 'Migration20261130125000Sms', class: Migration20261130125000Sms },
+  { name: 'Migration20261130130000DonorJourneys', class: Migration20261130130000DonorJourneys },
 ];

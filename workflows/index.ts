@@ -4,6 +4,7 @@ export { giftEventWorkflow } from './gift-events';
 export { touchpointWorkflow } from './campaigns/touchpoint';
 export { sendGridEventsWorkflow, stripeEventWorkflow } from './provider-events';
 export { rfmNightlyWorkflow } from './rfm-nightly';
+export { journeyLapseWorkflow } from './journeys/lapse-sweep';
 export { suppressionSyncWorkflow } from './suppression-sync';
 export { rehearsalWorkflow, testSendWorkflow } from './previews/test-sends';
 export { budgetAlertWorkflow } from './budget-alert';

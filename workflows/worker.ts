@@ -21,7 +21,7 @@ import { createLogger, temporalLogger } from '../domain/telemetry/logger';
 import { startMetricsServer } from '../domain/telemetry/metrics-server';
 import { metricsRegistry } from '../domain/telemetry/registry';
 import { TRACING_CLIENT_INTERCEPTORS, currentTracing, startTracing } from '../domain/telemetry/tracing';
-import { ensureRfmSchedule } from './schedules';
+import { ensureJourneyLapseSchedule, ensureRfmSchedule } from './schedules';
 
 /**
  * What the workflow bundle is made of: the workflows and OpenTelemetry's workflow interceptors (they
@@ -117,7 +117,8 @@ async function main(): Promise<void> {
   try {
     const clientConnection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
     const client = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE, interceptors: TRACING_CLIENT_INTERCEPTORS });
-    await ensureRfmSchedule(client, config.TEMPORAL_TASK_QUEUE).finally(() => clientConnection.close());
+    await Promise.all([ensureRfmSchedule(client, config.TEMPORAL_TASK_QUEUE), ensureJourneyLapseSchedule(client, config.TEMPORAL_TASK_QUEUE)])
+      .finally(() => clientConnection.close());
     // The production image runs the compiled worker with the bundle made at build time; tsx bundles at start-up.
     const bundled = existsSync(PREBUILT_WORKFLOW_BUNDLE) ? { workflowBundle: { codePath: PREBUILT_WORKFLOW_BUNDLE } } : {};
     const worker = await createWorker(connection, config, activityDepsFromConfig(config, orm), bundled);

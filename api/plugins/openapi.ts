@@ -71,6 +71,7 @@ export default fp<OpenApiOptions>(async (app, options) => {
       tags: [
         { name: 'clients', description: 'Clients (tenants) and their API keys' },
         { name: 'donors', description: 'Donors, imports, notification preferences, RFM' },
+        { name: 'journeys', description: 'Donor journeys: lifecycle stages, their transitions, first-gift attribution and analytics (seed 001)' },
         { name: 'donations', description: 'Gifts, and the online payments (Stripe) that record them' },
         { name: 'campaigns', description: 'Campaigns and their Track15 narrative' },
         { name: 'lifecycle', description: 'Activate, pause, resume, stop and watch a Track15 campaign workflow' },

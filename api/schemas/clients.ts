@@ -1,3 +1,4 @@
+import { DEFAULT_LAPSE_AFTER_DAYS } from '../../domain/journeys';
 import { z } from 'zod';
 import { ClientParams, choice, decimal, jsonObject, text, timestamp, uuid } from './common';
 import { currencyCode } from './money';
@@ -77,6 +78,10 @@ const smsFromNumber = text().regex(/^\+[1-9]\d{1,14}$/, 'must be an E.164 phone 
 
 export const SenderUpdate = Sender.partial().refine((sender) => Object.keys(sender).length > 0, 'name at least one sender field');
 
+/** domain/journeys.ts: a donor without a gift for this many days is lapsed; twelve months by the LYBUNT / FEP convention. */
+const lapseAfterDays = z.number().int().min(1).max(3650)
+  .describe(`Days without a succeeded gift after which a donor is lapsed (1-3650; ${DEFAULT_LAPSE_AFTER_DAYS} by default: the twelve months of the LYBUNT/SYBUNT reports and the Fundraising Effectiveness Project's retention rate)`);
+
 export const ClientUpdate = z.strictObject({
   name: ClientCreate.shape.name,
   metadata: jsonObject,
@@ -89,6 +94,7 @@ export const ClientUpdate = z.strictObject({
   expected_lift_percent: z.number().gt(0).max(99_999).multipleOf(0.01).nullable()
     .describe('Relative lift of test over control the client hopes to show, in percent: the estimate warns when the control group is too small for it'),
   rfm_tier_rate: rfmTierRate,
+  lapse_after_days: lapseAfterDays,
   activation: ActivationUpdate,
 }).partial().refine((update) => Object.keys(update).length > 0, 'name at least one field to change');
 
@@ -114,6 +120,7 @@ export const Client = z.object({
   sms_from_number: z.string().nullable().describe('The client\'s number its texts come from (E.164); null when it sends none'),
   historical_conversion_rate: decimal.nullable(),
   expected_lift_percent: decimal.nullable(),
+  lapse_after_days: lapseAfterDays,
   metadata: z.record(z.string(), z.unknown()),
   reporting_currency: z.string().describe('Lowercase ISO 4217 code that every gift, revenue figure and RFM monetary score of this client is in'),
   rfm_tier_rate: decimal.nullable().describe('Units of the reporting currency per US dollar for the RFM tiers; null for a USD client (rate 1)'),

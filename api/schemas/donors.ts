@@ -1,31 +1,9 @@
 import { z } from 'zod';
 import type { RfmSegment } from '../../domain/rfm';
 import { isValidTimeZone } from '../../domain/campaigns/schedule';
+import { DONOR_SOURCE_MEANINGS, DONOR_STAGE_MEANINGS } from '../../domain/journeys';
 import { DonorParams, choice, jsonObject, page, pagination, text, timestamp, uuid } from './common';
 import { pastInstant } from './dates';
-
-/** Seed 001's lifecycle stages: where a donor stands with the client; a filter for lists and audiences. */
-export const DONOR_STAGE_MEANINGS = {
-  lead: 'first contact or interest, not yet engaged',
-  marketing: 'in the client\'s marketing funnel',
-  trial: 'trying the client\'s programme or platform',
-  active: 'a current supporter',
-  churned: 'has ended their support (cancelled)',
-  dormant: 'inactive for a while, but has not ended their support',
-} as const;
-export const DONOR_STAGES = Object.keys(DONOR_STAGE_MEANINGS) as (keyof typeof DONOR_STAGE_MEANINGS)[];
-
-const DONOR_SOURCE_MEANINGS = {
-  website: 'signed up or gave on the client\'s website',
-  sms_campaign: 'came from a text-message campaign',
-  email_campaign: 'came from an email campaign',
-  referral: 'referred by someone',
-  organic: 'found the client by themselves (search, word of mouth)',
-  paid_ads: 'came from paid advertising',
-  social: 'came from social media',
-  other: 'any other source',
-  import: 'imported from another system; set it on import rows yourself (a row without a source is recorded as website)',
-} as const;
 
 /** Seed 000's segments (domain/rfm.ts assigns them from the R, F and M scores, most specific first). */
 export const RFM_SEGMENT_MEANINGS = {
@@ -51,8 +29,9 @@ const PREFERENCE_CATEGORY_MEANINGS = {
 export const PREFERENCE_CATEGORIES = Object.keys(PREFERENCE_CATEGORY_MEANINGS) as (keyof typeof PREFERENCE_CATEGORY_MEANINGS)[];
 const preferenceCategory = (summary: string) => choice(PREFERENCE_CATEGORY_MEANINGS, summary);
 
+/** Seed 001's lifecycle stages mapped onto fundraising (domain/journeys.ts); kept by the product, read-only in the API. */
 export const donorStage = (summary: string) => choice(DONOR_STAGE_MEANINGS, summary);
-const donorSource = (summary: string) => choice(DONOR_SOURCE_MEANINGS, summary);
+export const donorSource = (summary: string) => choice(DONOR_SOURCE_MEANINGS, summary);
 
 const name = text().trim().min(1).max(100);
 
@@ -62,7 +41,6 @@ export const DonorCreate = z.strictObject({
   first_name: name.nullish(),
   last_name: name.nullish(),
   timezone: text().max(64).refine(isValidTimeZone, 'must be an IANA time zone such as Europe/London').nullish(),
-  stage: donorStage('Lifecycle stage (lead when omitted)').default('lead'),
   source: donorSource('Where the donor came from (website when omitted)').default('website'),
   tags: z.array(text().trim().min(1).max(50)).max(50).default([]),
   metadata: jsonObject.default({}),
@@ -77,7 +55,6 @@ export const DonorUpdate = z.strictObject({
   first_name: name.nullable().optional(),
   last_name: name.nullable().optional(),
   timezone: text().max(64).refine(isValidTimeZone, 'must be an IANA time zone such as Europe/London').nullable().optional(),
-  stage: donorStage('Lifecycle stage').optional(),
   source: donorSource('Where the donor came from').optional(),
   tags: z.array(text().trim().min(1).max(50)).max(50).optional(),
   metadata: jsonObject.optional(),
@@ -94,7 +71,7 @@ export const Donor = z.object({
   first_name: z.string().nullable(),
   last_name: z.string().nullable(),
   timezone: z.string().nullable(),
-  stage: donorStage('Lifecycle stage'),
+  stage: donorStage('Lifecycle stage, moved by the donor\'s gifts and the lapse sweep (GET …/donors/<id>/journey has the history)'),
   source: donorSource('Where the donor came from'),
   rfm_segment: rfmSegment('RFM segment from the last scoring; null for a donor without succeeded gifts').nullable(),
   rfm_recency_score: z.number().int().nullable().describe('1-5: how recently the donor last gave (5: within 30 days)'),
@@ -154,7 +131,7 @@ export const MAX_IMPORT_ROWS = 10_000;
 
 export const ImportBody = z.union([
   z.array(z.record(z.string(), z.unknown())).min(1).max(MAX_IMPORT_ROWS).describe('application/json: an array of donors, as for creating one'),
-  z.string().min(1).describe('text/csv: a header row naming donor fields (email, phone, first_name, last_name, timezone, stage, source, tags; tags separated by ";"), then one donor a line. Delimiter `,`, `;` or tab, as the header row uses; charset from a byte-order mark, else the Content-Type charset parameter, else UTF-8'),
+  z.string().min(1).describe('text/csv: a header row naming donor fields (email, phone, first_name, last_name, timezone, source, tags; tags separated by ";"), then one donor a line. Delimiter `,`, `;` or tab, as the header row uses; charset from a byte-order mark, else the Content-Type charset parameter, else UTF-8'),
 ]);
 
 /** Every field optional: the body may be left out (plugins/empty-body.ts). */

@@ -11,7 +11,7 @@ const CLIENT_COLUMNS = `id, name, status, activation_token, ${SENDER_VIEW_SQL},
        else json_build_object('max_messages', frequency_cap_messages, 'window_days', frequency_cap_window_days) end as frequency_cap,
   case when quiet_hours_start is null then null
        else json_build_object('start', to_char(quiet_hours_start, 'HH24:MI'), 'end', to_char(quiet_hours_end, 'HH24:MI')) end as quiet_hours,
-  sms_from_number, historical_conversion_rate, expected_lift_percent,
+  sms_from_number, historical_conversion_rate, expected_lift_percent, lapse_after_days,
   json_build_object('amount', round(activation_amount / 100.0, 2), 'reminder_after_days', activation_reminder_days,
     'expires_after_days', activation_expiry_days, 'reminded_at', activation_reminded_at, 'expired_at', activation_expired_at) as activation,
   metadata, reporting_currency, rfm_tier_rate, created_at, updated_at`;
@@ -22,7 +22,7 @@ const TOKEN_ATTEMPTS = 5;
 export interface ClientRow {
   id: string; name: string; status: 'pending' | 'active' | 'paid' | 'failed'; activation_token: string | null;
   sender: SenderSettings; frequency_cap: { max_messages: number; window_days: number } | null; quiet_hours: { start: string; end: string } | null;
-  sms_from_number: string | null; historical_conversion_rate: string | null; expected_lift_percent: string | null;
+  sms_from_number: string | null; historical_conversion_rate: string | null; expected_lift_percent: string | null; lapse_after_days: number;
   activation: { amount: number; reminder_after_days: number; expires_after_days: number; reminded_at: string | null; expired_at: string | null };
   metadata: Record<string, unknown>; reporting_currency: string; rfm_tier_rate: string | null; created_at: string; updated_at: string;
 }
@@ -54,10 +54,10 @@ export async function getClient(em: EntityManager, clientId: string): Promise<Cl
 }
 
 /** Columns an update sets straight from the request field of the same name. */
-const PLAIN_FIELDS = ['name', 'historical_conversion_rate', 'expected_lift_percent', 'rfm_tier_rate', 'sms_from_number'] as const;
+const PLAIN_FIELDS = ['name', 'historical_conversion_rate', 'expected_lift_percent', 'rfm_tier_rate', 'sms_from_number', 'lapse_after_days'] as const;
 
 /**
- * Changes the client's name, metadata, experiment defaults, activation settings, frequency cap, quiet hours, SMS number or sender identity
+ * Changes the client's name, metadata, experiment defaults, activation settings, frequency cap, quiet hours, SMS number, lapse window or sender identity
  * (only the fields named). Refused with 409 when it would leave a running campaign without a From address or postal address, or take
  * an SMS number another client has (clients_sms_from_number_unique).
  */

@@ -21,6 +21,8 @@ export const Client = defineEntity({
     rfmTierRate: p.decimal().precision(18).scale(6).nullable(),
     /** When the client's RFM scores were last recalculated (donor rows change only when their scores do). */
     rfmCalculatedAt: p.datetime().columnType('timestamptz').nullable(),
+    /** Days without a gift after which a donor is lapsed (domain/journeys.ts; 365 by the LYBUNT / FEP convention). */
+    lapseAfterDays: p.integer().default(365),
     ...senderIdentity(),
     /** The number the client's texts come from and donors reply to (E.164), unique across clients: inbound texts find their client by it. */
     smsFromNumber: varchar(20).nullable(),

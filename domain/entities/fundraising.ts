@@ -2,6 +2,7 @@ import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
 import { AgreementAcceptance, belongsToClient, ContentVersion } from './client';
 import { choice, createdAt, jsonObject, numeric, senderIdentity, textArray, timestamp, updatedAt, uuidPk, varchar } from './columns';
 import { tenantFilter } from './tenant';
+import { DONOR_SOURCES, DONOR_STAGES } from '../journeys';
 
 /** Nullable RFM segment column (donors.rfm_segment, campaign_recipients.segment_at_start). */
 export const rfmSegment = () =>
@@ -101,12 +102,17 @@ export const Donor = defineEntity({
     firstName: varchar(100).nullable(),
     lastName: varchar(100).nullable(),
     timezone: varchar(64).nullable(),
-    stage: choice(['lead', 'marketing', 'trial', 'active', 'churned', 'dormant'], 20).default('lead'),
-    source: choice(['website', 'sms_campaign', 'email_campaign', 'referral', 'organic', 'paid_ads', 'social', 'other', 'import'], 30).default('website'),
-    marketingQualifiedAt: timestamp(),
-    trialStartedAt: timestamp(),
-    subscribedAt: timestamp(),
-    churnedAt: timestamp(),
+    /** Kept by the product (domain/journeys.ts): moved by gifts, refunds and the lapse sweep, never set through the API. */
+    stage: choice(DONOR_STAGES, 20).default('lead'),
+    source: choice(DONOR_SOURCES, 30).default('website'),
+    stageEnteredAt: p.datetime().defaultRaw('now()'),
+    lastGiftAt: timestamp(),
+    /** The first gift's attribution (seed 001's conversion, its `subscribed_at`): the earliest succeeded gift. */
+    firstGiftAt: timestamp(),
+    firstGiftDonationId: p.uuid().nullable(),
+    firstGiftCampaignId: p.uuid().nullable(),
+    firstGiftStepNumber: p.smallint().nullable(),
+    firstGiftSource: choice(DONOR_SOURCES, 30).nullable(),
     rfmSegment: rfmSegment(),
     rfmRecencyScore: p.integer().nullable(),
     rfmFrequencyScore: p.integer().nullable(),

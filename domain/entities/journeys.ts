@@ -1,7 +1,8 @@
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
 import { belongsToClient } from './client';
 import { choice, createdAt, timestamp, updatedAt, uuidPk, varchar } from './columns';
-import { Campaign, Donor } from './fundraising';
+import { Campaign, Donation, Donor } from './fundraising';
+import { DONOR_STAGES } from '../journeys';
 import { tenantFilter } from './tenant';
 
 /** Seed 001: an SMS thread between a donor's phone and the client's, with opt-out compliance. */
@@ -69,4 +70,25 @@ export const SmsOptOut = defineEntity({
 });
 export type ISmsOptOut = InferEntity<typeof SmsOptOut>;
 
-export const journeyEntities = [Conversation, Message, SmsOptOut];
+/** Issue 18 item 1: one move of a donor's lifecycle stage (domain/journeys.ts), written once by the database's journey triggers or the lapse sweep. */
+export const DonorJourneyTransition = defineEntity({
+  name: 'DonorJourneyTransition',
+  tableName: 'donor_journey_transitions',
+  filters: tenantFilter('client'),
+  properties: {
+    id: uuidPk(),
+    /** Orders transitions recorded at the same `at`. */
+    sequence: p.bigint().generated('identity'),
+    client: belongsToClient(),
+    donor: p.manyToOne(Donor).ref().deleteRule('cascade'),
+    fromStage: choice(DONOR_STAGES, 20).nullable(),
+    toStage: choice(DONOR_STAGES, 20),
+    at: p.datetime(),
+    cause: choice(['created', 'gift', 'refund', 'lapse'], 20),
+    donation: p.manyToOne(Donation).ref().nullable().deleteRule('set null'),
+    campaign: p.manyToOne(Campaign).ref().nullable().deleteRule('set null'),
+    recordedAt: p.datetime().defaultRaw('now()'),
+  },
+});
+
+export const journeyEntities = [Conversation, Message, SmsOptOut, DonorJourneyTransition];

@@ -9,6 +9,7 @@ import { ACTIVATION_FUNNEL_TENANT_TABLES } from '../../migrations/Migration20261
 import { BUDGET_ALERT_TENANT_TABLES } from '../../migrations/Migration20261130123000BudgetPeriodsAndAlerts';
 import { TICKET_TENANT_TABLES } from '../../migrations/Migration20261130124000EventTickets';
 import { SMS_TENANT_TABLES } from '../../migrations/Migration20261130125000Sms';
+import { JOURNEY_TENANT_TABLES } from '../../migrations/Migration20261130130000DonorJourneys';
 
 /** Every tenant table of the schema, by the column that names its client: the first set and those added since. */
 export const TENANT_TABLES: Record<string, string> = {
@@ -18,6 +19,7 @@ export const TENANT_TABLES: Record<string, string> = {
   ...BUDGET_ALERT_TENANT_TABLES,
   ...TICKET_TENANT_TABLES,
   ...SMS_TENANT_TABLES,
+  ...JOURNEY_TENANT_TABLES,
 };
 
 /** Anything that runs parameterised SQL: a pg Pool, a pg client, or a small wrapper over an EntityManager. */
@@ -51,6 +53,7 @@ export interface TenantRows {
   spendId: string;
   recurringGiftId: string;
   alertId: string;
+  transitionId: string;
 }
 
 type Insert = (rows: TenantRows) => { text: string; values: unknown[]; id?: keyof TenantRows };
@@ -147,6 +150,9 @@ export const TENANT_INSERTS: Record<string, Insert> = {
   messages: (r) => ({
     text: `insert into messages (client_id, conversation_id, direction, content) values ($1, $2, 'outbound', 'Hi Ada') returning id`,
     values: [r.clientId, r.conversationId], id: 'messageId' }),
+  donor_journey_transitions: (r) => ({
+    text: `insert into donor_journey_transitions (client_id, donor_id, from_stage, to_stage, at, cause) values ($1, $2, 'new_donor', 'lapsed', now(), 'lapse') returning id`,
+    values: [r.clientId, r.donorId], id: 'transitionId' }),
   sms_opt_outs: (r) => ({
     text: `insert into sms_opt_outs (client_id, phone, keyword) values ($1, $2, 'STOP')`,
     values: [r.clientId, `+1${randomBytes(5).readUIntBE(0, 5).toString().padStart(13, '0').slice(0, 10)}`] }),

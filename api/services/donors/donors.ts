@@ -24,10 +24,10 @@ export type DonorRow = z.input<typeof Donor>;
 export function insertDonors(em: EntityManager, clientId: string, donors: DonorInput[]): Promise<DonorRow[]> {
   if (donors.length === 0) return Promise.resolve([]);
   return em.execute<DonorRow[]>(
-    `insert into donors (client_id, email, phone, first_name, last_name, timezone, stage, source, tags, metadata)
-     select ?, x.email, x.phone, x.first_name, x.last_name, x.timezone, x.stage, x.source, coalesce(x.tags, '{}'), coalesce(x.metadata, '{}')
+    `insert into donors (client_id, email, phone, first_name, last_name, timezone, source, tags, metadata)
+     select ?, x.email, x.phone, x.first_name, x.last_name, x.timezone, x.source, coalesce(x.tags, '{}'), coalesce(x.metadata, '{}')
        from json_to_recordset(?::json) as x(email text, phone text, first_name text, last_name text, timezone text,
-                                            stage text, source text, tags text[], metadata jsonb)
+                                            source text, tags text[], metadata jsonb)
      returning ${DONOR_COLUMNS}`,
     [clientId, JSON.stringify(donors)],
   );
@@ -80,7 +80,7 @@ export function listDonors(em: EntityManager, filter: DonorFilter): Promise<Dono
   );
 }
 
-const CORRECTABLE = ['email', 'phone', 'first_name', 'last_name', 'timezone', 'stage', 'source', 'tags', 'metadata'] as const;
+const CORRECTABLE = ['email', 'phone', 'first_name', 'last_name', 'timezone', 'source', 'tags', 'metadata'] as const;
 
 /**
  * Corrects a donor (only the fields named) if it is still at `version` (api/optimistic-lock.ts): 412
