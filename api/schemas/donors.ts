@@ -101,6 +101,7 @@ export const DonorExport = z.object({
   campaign_deliveries: z.array(z.record(z.string(), z.unknown())),
   conversations: z.array(z.record(z.string(), z.unknown())).describe('SMS threads, each with its messages'),
   event_tickets: z.array(z.record(z.string(), z.unknown())),
+  journey_transitions: z.array(z.record(z.string(), z.unknown())).describe('The donor\'s lifecycle stage moves (GET …/donors/<id>/journey)'),
 }).meta({ id: 'DonorExport' });
 
 export const DonorQuery = z.strictObject({

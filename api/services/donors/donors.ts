@@ -143,8 +143,8 @@ export async function exportDonor(em: EntityManager, donorId: string): Promise<z
             ${rowsOf('payments')} as payments, ${rowsOf('email_sends')} as email_sends, ${rowsOf('campaign_deliveries')} as campaign_deliveries,
             coalesce((select jsonb_agg((to_jsonb(c) - 'client_id') || jsonb_build_object('messages', ${rowsOf('messages', 't.conversation_id = c.id')}))
                         from conversations c where c.donor_id = ?), '[]'::jsonb) as conversations,
-            ${rowsOf('event_tickets')} as event_tickets`,
-    [donorId, donorId, donorId, donorId, donorId, donorId, donorId],
+            ${rowsOf('event_tickets')} as event_tickets, ${rowsOf('donor_journey_transitions')} as journey_transitions`,
+    [donorId, donorId, donorId, donorId, donorId, donorId, donorId, donorId],
   );
   return { exported_at: new Date().toISOString(), donor, ...data };
 }

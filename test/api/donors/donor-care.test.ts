@@ -72,6 +72,7 @@ describe('donor correction, erasure and export', () => {
       donations: [expect.objectContaining({ amount: 15, donor_id: donorId })],
       notification_preferences: [expect.objectContaining({ category: 'marketing' })],
       email_sends: [], conversations: [],
+      journey_transitions: [expect.objectContaining({ to_stage: 'lead', cause: 'created' }), expect.objectContaining({ from_stage: 'lead', to_stage: 'new_donor', cause: 'gift' })],
     });
   });
 });
