@@ -13,7 +13,7 @@ export interface AudienceFilter {
   tags_any?: string[];
   /** Donors carrying none of these tags. */
   exclude_tags?: string[];
-  /** Lifecycle stages (seed 001) to include. */
+  /** Journey stages (domain/journeys.ts: seed 001 mapped onto fundraising) to include. */
   stages?: string[];
   /** Last succeeded gift on or after this date (YYYY-MM-DD, UTC); donors who never gave do not match. */
   last_gift_after?: string;

@@ -8,6 +8,17 @@ const SEED_STAGES = ['lead', 'marketing', 'trial', 'active', 'churned', 'dormant
 const STAGES = ['lead', 'new_donor', 'active', 'lapsed', 'reactivated'];
 const SOURCES = ['website', 'sms_campaign', 'email_campaign', 'referral', 'organic', 'paid_ads', 'social', 'other', 'import'];
 const list = (values: string[]) => values.map((value) => `'${value}'`).join(', ');
+/** The mapping of domain/journeys.ts, for campaigns' saved audience filters (and back, for down). */
+const SEED_TO_JOURNEY: Record<string, string> = { lead: 'lead', marketing: 'lead', trial: 'new_donor', active: 'active', churned: 'lapsed', dormant: 'lapsed' };
+const JOURNEY_TO_SEED: Record<string, string> = { lead: 'lead', new_donor: 'trial', active: 'active', lapsed: 'dormant', reactivated: 'active' };
+
+/** A campaign's saved audience filter names stages: rewritten by `mapping`, each once, so it selects the same people by the new names. */
+const mapAudienceStages = (mapping: Record<string, string>) => `
+  update campaigns c
+     set track15_audience_filter = jsonb_set(c.track15_audience_filter, '{stages}', (
+           select coalesce(jsonb_agg(distinct case s ${Object.entries(mapping).map(([from, to]) => `when '${from}' then '${to}'`).join(' ')} else s end), '[]'::jsonb)
+             from jsonb_array_elements_text(c.track15_audience_filter -> 'stages') s))
+   where jsonb_typeof(c.track15_audience_filter -> 'stages') = 'array'`;
 
 /**
  * The earliest succeeded gift of a donor is their first gift: when, which gift, which campaign and step,
@@ -199,6 +210,7 @@ export class Migration20261130130000DonorJourneys extends Migration {
         add column first_gift_step_number smallint,
         add column first_gift_source varchar(30) constraint chk_donors_first_gift_source check (first_gift_source in (${list(SOURCES)}));`);
     this.addSql(`update donors set stage = 'lead', stage_entered_at = created_at;`);
+    this.addSql(mapAudienceStages(SEED_TO_JOURNEY));
     this.addSql(`alter table donors add constraint chk_donors_stage check (stage in (${list(STAGES)}));`);
     this.addSql('create index idx_donors_lapse_due on donors(client_id, last_gift_at) where stage in (\'new_donor\', \'active\', \'reactivated\');');
 
@@ -259,8 +271,9 @@ export class Migration20261130130000DonorJourneys extends Migration {
     this.addSql('drop table if exists donor_journey_transitions;');
     this.addSql('drop index if exists idx_donors_lapse_due;');
     this.addSql('alter table donors drop constraint chk_donors_stage;');
-    this.addSql(`update donors set stage = case stage when 'lead' then 'lead' when 'lapsed' then 'dormant' else 'active' end;`);
+    this.addSql(`update donors set stage = case stage ${Object.entries(JOURNEY_TO_SEED).map(([from, to]) => `when '${from}' then '${to}'`).join(' ')} end;`);
     this.addSql(`alter table donors add constraint chk_donors_stage check (stage in (${list(SEED_STAGES)}));`);
+    this.addSql(mapAudienceStages(JOURNEY_TO_SEED));
     this.addSql(`alter table donors drop column stage_entered_at, drop column last_gift_at, drop column first_gift_at, drop column first_gift_donation_id,
                    drop column first_gift_campaign_id, drop column first_gift_step_number, drop column first_gift_source;`);
     this.addSql(`alter table donors add column marketing_qualified_at timestamptz, add column trial_started_at timestamptz,

@@ -30,7 +30,9 @@ describe('the DonorJourneys migration backfills journeys from existing gifts', (
 
   it('derives each donor\'s stage, dated transitions and first gift', async () => {
     const [{ id: clientId }] = await sql<{ id: string }>(`insert into clients (name) values ('Backfilled') returning id`);
-    const [{ id: campaignId }] = await sql<{ id: string }>(`insert into campaigns (client_id, name) values (?, 'Old appeal') returning id`, [clientId]);
+    const [{ id: campaignId }] = await sql<{ id: string }>(
+      `insert into campaigns (client_id, name, track15_audience_filter) values (?, 'Old appeal', '{"stages": ["trial", "churned", "dormant"], "has_email": true}') returning id`,
+      [clientId]);
     const donor = async (email: string, createdDaysAgo: number, stage = 'active') => (await sql<{ id: string }>(
       `insert into donors (client_id, email, stage, source, created_at) values (?, ?, ?, 'referral', now() - ? * interval '1 day') returning id`,
       [clientId, email, stage, createdDaysAgo]))[0].id;
@@ -94,6 +96,10 @@ describe('the DonorJourneys migration backfills journeys from existing gifts', (
     expect(state(lapsed)).toMatchObject({ stage: 'lapsed', stage_days: 435, last_days: 800 });
     expect(state(reactivated)).toMatchObject({ stage: 'reactivated', stage_days: 100, last_days: 100 });
     expect(state(imported)).toMatchObject({ stage: 'new_donor', stage_days: 5, first_gift_donation_id: importedGift });
+
+    // A saved audience filter selects the same people by the new names.
+    expect(await sql('select track15_audience_filter as filter from campaigns where id = ?', [campaignId]))
+      .toEqual([{ filter: { stages: ['lapsed', 'new_donor'], has_email: true } }]);
 
     // From here the triggers carry on where the backfill left off: the reactivated donor's next gift makes them active.
     const next = await gift(reactivated, 0);

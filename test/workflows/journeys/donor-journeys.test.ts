@@ -193,6 +193,11 @@ describe('donor journeys', () => {
   });
 
   it('the daily Schedule lapses donors past the client\'s lapse window, once, dated when the window ran out; a later gift reactivates them', async () => {
+    await ensureJourneyLapseSchedule(h.temporal.client, h.temporal.taskQueue, scheduleId); // a second worker start changes nothing
+    const described = await h.temporal.client.schedule.getHandle(scheduleId).describe();
+    expect(described.spec.calendars).toEqual([expect.objectContaining({ hour: [{ start: 2, end: 2, step: 1 }], minute: [{ start: 30, end: 30, step: 1 }] })]);
+    expect(described.action).toMatchObject({ type: 'startWorkflow', workflowType: 'journeyLapseWorkflow', taskQueue: h.temporal.taskQueue });
+
     const patched = await api.call(client.key, { method: 'PATCH', url: `/v1/clients/${client.id}`, payload: { lapse_after_days: 1 } });
     expect([patched.statusCode, patched.json().lapse_after_days]).toEqual([200, 1]);
     const fay = await newDonor('fay@journeys.test');
