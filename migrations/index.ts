@@ -27,6 +27,7 @@ import { Migration20261130121000CampaignProgress } from './Migration202611301210
 import { Migration20261130122000ActivationPages } from './Migration20261130122000ActivationPages';
 import { Migration20261130125000Sms } from './Migration20261130125000Sms';
 import { Migration20261130130000DonorJourneys } from './Migration20261130130000DonorJourneys';
+import { Migration20261130140000TenantRead } from './Migration20261130140000TenantRead';
 import { Migration20261130107000AbTests } from './Migration20261130107000AbTests';
 import { Migration20261130106000ContentOutcomes } from './Migration20261130106000ContentOutcomes';
 import { Migration20261130106100ActivationFunnel } from './Migration20261130106100ActivationFunnel';
@@ -70,4 +71,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261130124500TicketOrderIdempotency', class: Migration20261130124500TicketOrderIdempotency },
   { name: 'Migration20261130125000Sms', class: Migration20261130125000Sms },
   { name: 'Migration20261130130000DonorJourneys', class: Migration20261130130000DonorJourneys },
+  { name: 'Migration20261130140000TenantRead', class: Migration20261130140000TenantRead },
 ];

@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { asOperator, withClient } from '../../domain/db/tenancy';
+import { asOperator, readAsClient, withClient } from '../../domain/db/tenancy';
 import { Problem, forbidden, notFound } from '../problem';
 import { type Principal, authenticate } from '../services/api-keys';
 
@@ -13,6 +13,11 @@ declare module 'fastify' {
      * it. A client key naming another client gets 404, exactly as for a client that does not exist.
      */
     inClient<T>(clientId: string, work: (em: EntityManager) => Promise<T>): Promise<T>;
+    /**
+     * One read in the client's tenant in a single database round trip (domain/db/tenancy.ts readAsClient),
+     * after the same check as inClient: the json the query returned, or null when it found no row.
+     */
+    readAsClient<T>(clientId: string, query: string, arg: string): Promise<T | null>;
     /** Runs `work` across clients; only operator keys may. */
     asOperator<T>(work: (em: EntityManager) => Promise<T>): Promise<T>;
   }
@@ -47,6 +52,14 @@ export default fp(async (app) => {
       }
       return work(em);
     });
+  });
+
+  app.decorateRequest('readAsClient', async function readInClient<T>(this: FastifyRequest, clientId: string, query: string, arg: string) {
+    if (this.principal.role !== 'operator' && this.principal.clientId !== clientId) throw notFound('client');
+    const found = await readAsClient<T>(this.em, clientId, query, arg);
+    // Nothing found: for an operator, say which of the two ids names nothing (a client key's own client exists).
+    if (found === null && this.principal.role === 'operator') await this.inClient(clientId, async () => undefined);
+    return found;
   });
 
   app.decorateRequest('asOperator', async function runAsOperator<T>(this: FastifyRequest, work: (em: EntityManager) => Promise<T>) {

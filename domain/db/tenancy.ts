@@ -23,6 +23,19 @@ export async function withClient<T>(em: EntityManager, clientId: string, work: (
 }
 
 /**
+ * One read for one client in a single round trip, for hot read paths where withClient's four (begin,
+ * tenant, read, commit) dominate: `query` (a constant of the code, returning one row of one json column,
+ * `$1` bound to `arg`) runs inside PostgreSQL's read_as_client() with `app.client_id` set, so row-level
+ * security scopes it as withClient would; the ORM filter plays no part (raw SQL). Resolves to the json
+ * value, or null when the query found no row.
+ */
+export async function readAsClient<T>(em: EntityManager, clientId: string, query: string, arg: string): Promise<T | null> {
+  if (!isUuid(clientId)) throw new TypeError(`client id must be a UUID, got ${JSON.stringify(clientId)}`);
+  const [row] = await em.getConnection().execute<{ result: T | null }[]>('select read_as_client(?, ?, ?) as result', [clientId, query, arg]);
+  return row.result;
+}
+
+/**
  * Runs a unit of work as the operator role, which may read and write across clients (cross-tenant
  * analytics, client administration): row-level security lets the role through, and the ORM's tenant
  * filter is opened to all clients for this unit of work only.

@@ -71,7 +71,7 @@ const lifecycleRoutes: FastifyPluginAsyncZod = async (app) => {
     },
   }, async (request) => {
     const { clientId, campaignId } = request.params;
-    const stored = await request.inClient(clientId, (em) => storedStatus(em, campaignId));
+    const stored = await storedStatus((query, arg) => request.readAsClient(clientId, query, arg), campaignId);
     if (!stored.activated_at) {
       return { ...stored, current_step: null, next_step: null, next_due_at: null, live: 'not_activated' as const, execution: null, workflow: null };
     }

@@ -1,4 +1,3 @@
-import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Client } from '@temporalio/client';
 import type { Stage } from '../../../domain/campaigns/narrative';
 import { type CampaignStatus, type LastFailure, STATUS_MEMO, campaignWorkflowId } from '../../../workflows/campaigns/definitions';
@@ -48,7 +47,9 @@ interface StoredRow {
 // One statement, and every part of it reads a fixed number of rows: the campaign row, its 15 steps and
 // the step counters (campaign_delivery_counts, kept by triggers as the ledger changes). Nothing here
 // grows with the audience; the progress reads the campaign's own gifts through an index-only scan.
+// Run through read_as_client (one round trip, `$1` the campaign id).
 const STORED_STATUS_SQL = `
+  select row_to_json(status) from (
   select c.track15_stage, c.track15_activated_at, c.track15_completed_at, c.track15_paused_at, c.track15_pause_reason,
          c.track15_stop_reason, c.track15_test_recipients as test_recipients, c.track15_control_recipients as control_recipients,
          c.track15_last_failure as last_failure,
@@ -59,17 +60,18 @@ const STORED_STATUS_SQL = `
                       where campaign_id = c.id group by step_number, outcome, skip_reason having sum(n) <> 0) k), '[]') as counts,
          c.goal_amount, ${progressSql('c')} as progress
     from campaigns c
-   where c.id = ? and c.deleted_at is null`;
+   where c.id = $1 and c.deleted_at is null) status`;
 
 /**
  * The database's side of the status, in the caller's tenant: the campaign row, the audience's size
  * (written at activation) and, per step, the ledger's rows by outcome (`pending`, `sent` — delivery facts
  * such as delivered or opened count as sent —, `failed`, `skipped`) and skips by reason, from the
  * counters, and the money raised toward the goal (campaign-progress.ts: major units of the client's
- * currency). 404 when the campaign is not the caller's or was deleted.
+ * currency). `read` runs the statement in the client's tenant (request.readAsClient). 404 when the
+ * campaign is not the caller's or was deleted.
  */
-export async function storedStatus(em: EntityManager, campaignId: string) {
-  const [row] = await em.execute<StoredRow[]>(STORED_STATUS_SQL, [campaignId]);
+export async function storedStatus(read: (query: string, arg: string) => Promise<StoredRow | null>, campaignId: string) {
+  const row = await read(STORED_STATUS_SQL, campaignId);
   if (!row) throw notFound('campaign');
   return {
     campaign_id: campaignId,
