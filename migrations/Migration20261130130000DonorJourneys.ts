@@ -51,7 +51,7 @@ const ATTRIBUTE_FUNCTION = `
  * the other; the trigger fires only when a gift's status really changes, so Stripe's redeliveries
  * (upserts that change nothing) move nobody.
  */
-const GIFT_FUNCTION = `
+export const GIFT_FUNCTION = `
   create function donor_journey_on_donation() returns trigger language plpgsql as $$
   declare
     donor record;

@@ -28,6 +28,7 @@ import { Migration20261130122000ActivationPages } from './Migration2026113012200
 import { Migration20261130125000Sms } from './Migration20261130125000Sms';
 import { Migration20261130130000DonorJourneys } from './Migration20261130130000DonorJourneys';
 import { Migration20261130140000TenantRead } from './Migration20261130140000TenantRead';
+import { Migration20261130141000JourneyBulkGifts } from './Migration20261130141000JourneyBulkGifts';
 import { Migration20261130107000AbTests } from './Migration20261130107000AbTests';
 import { Migration20261130106000ContentOutcomes } from './Migration20261130106000ContentOutcomes';
 import { Migration20261130106100ActivationFunnel } from './Migration20261130106100ActivationFunnel';
@@ -72,4 +73,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261130125000Sms', class: Migration20261130125000Sms },
   { name: 'Migration20261130130000DonorJourneys', class: Migration20261130130000DonorJourneys },
   { name: 'Migration20261130140000TenantRead', class: Migration20261130140000TenantRead },
+  { name: 'Migration20261130141000JourneyBulkGifts', class: Migration20261130141000JourneyBulkGifts },
 ];
