@@ -29,6 +29,14 @@ function unauthorized(message: string): Problem {
   return new Problem(401, 'Unauthorized', `header.authorization: ${message}`, { errors: [{ field: 'header.authorization', message }] });
 }
 
+/**
+ * Throws 404 `client` unless the principal may act for the client: an operator for any, a client key
+ * for its own only (another client's id is answered exactly as one that does not exist).
+ */
+export function ensureMayActFor(principal: Principal, clientId: string): void {
+  if (principal.role !== 'operator' && principal.clientId !== clientId) throw notFound('client');
+}
+
 /** Reads the bearer key from the Authorization header; undefined when there is none to read. */
 export function bearerKey(request: FastifyRequest): string | undefined {
   return BEARER.exec(request.headers.authorization ?? '')?.[1];
@@ -36,14 +44,16 @@ export function bearerKey(request: FastifyRequest): string | undefined {
 
 /**
  * Authentication for every route registered after it in its scope (the /v1 routes). Every request
- * checks its key against the database, so a revoked key stops working at once.
+ * checks its key against the database, or a check of that key made in the last second
+ * (api-keys.ts KEY_CHECK_FRESH_MS), so a revoked key stops working at once in the process that revoked
+ * it and within a second in the others.
  */
 export default fp(async (app) => {
   app.decorateRequest('principal', null as unknown as Principal);
 
   app.decorateRequest('inClient', async function inClient<T>(this: FastifyRequest, clientId: string, work: (em: EntityManager) => Promise<T>) {
     const { principal } = this;
-    if (principal.role !== 'operator' && principal.clientId !== clientId) throw notFound('client');
+    ensureMayActFor(principal, clientId);
     return withClient(this.em, clientId, async (em) => {
       if (principal.role === 'operator') {
         // A client key's own client exists (keys cascade with it); an operator may name any id.
@@ -55,7 +65,7 @@ export default fp(async (app) => {
   });
 
   app.decorateRequest('readAsClient', async function readInClient<T>(this: FastifyRequest, clientId: string, query: string, arg: string) {
-    if (this.principal.role !== 'operator' && this.principal.clientId !== clientId) throw notFound('client');
+    ensureMayActFor(this.principal, clientId);
     const found = await readAsClient<T>(this.em, clientId, query, arg);
     // Nothing found: for an operator, say which of the two ids names nothing (a client key's own client exists).
     if (found === null && this.principal.role === 'operator') await this.inClient(clientId, async () => undefined);

@@ -1,13 +1,19 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { ApiKey, ApiKeyCreate, ApiKeyParams, Client, ClientCreate, ClientUpdate, IssuedApiKey, OperatorKeyParams } from '../schemas/clients';
 import { AUTHENTICATED_ERRORS, BODY_ERRORS, ClientParams, PageQuery, page, pageOf, problems } from '../schemas/common';
-import { issueKey, listKeys, revokeKey } from '../services/api-keys';
+import { type ApiKeyRow, forgetKeyChecks, issueKey, listKeys, revokeKey } from '../services/api-keys';
 import { reportActivationPlan, startClientActivation } from '../../workflows/activation/activation-lifecycle';
 import { createClient, getClient, listClients, updateClient } from '../services/clients';
 
 const tags = ['clients'];
 
 /** Clients are created and listed by operators; a client key sees its own client and manages its own keys. */
+/** The revoked key, once its revocation has committed: from then on no request through this process passes with it. */
+function revoked(key: ApiKeyRow): ApiKeyRow {
+  forgetKeyChecks();
+  return key;
+}
+
 const clientRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post('/clients', {
     schema: {
@@ -70,7 +76,7 @@ const clientRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.delete('/clients/:clientId/api-keys/:keyId', {
     schema: { summary: 'Revoke a client\'s API key, effective immediately', tags, params: ApiKeyParams, response: { 200: ApiKey, ...problems(...AUTHENTICATED_ERRORS, 404) } },
-  }, (request) => request.inClient(request.params.clientId, (em) => revokeKey(em, request.params.clientId, request.params.keyId)));
+  }, async (request) => revoked(await request.inClient(request.params.clientId, (em) => revokeKey(em, request.params.clientId, request.params.keyId))));
 
   app.post('/operator-keys', {
     schema: {
@@ -90,7 +96,7 @@ const clientRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.delete('/operator-keys/:keyId', {
     schema: { summary: 'Revoke an operator API key (operator only)', tags, params: OperatorKeyParams, response: { 200: ApiKey, ...problems(...AUTHENTICATED_ERRORS, 403, 404) } },
-  }, (request) => request.asOperator((em) => revokeKey(em, null, request.params.keyId)));
+  }, async (request) => revoked(await request.asOperator((em) => revokeKey(em, null, request.params.keyId))));
 };
 
 export default clientRoutes;

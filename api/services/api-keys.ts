@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { notFound } from '../problem';
 import type { PageWindow } from '../schemas/common';
+import { RecentAnswers } from './recent-answers';
 
 /**
  * API keys: `t15_` and 32 random base64url characters (192 bits). Only the SHA-256 of a key is stored,
@@ -23,17 +24,35 @@ export function newKey(): string {
 }
 
 /**
- * Runs outside any tenant (the tenant is what it finds out), through the definer-rights function the
- * schema provides. That function also records last_used_at, a write on every request; waiting for it
- * to reach disk would cap the API at the disk's flush rate, and losing the last few timestamps in a
- * crash is harmless, so this one statement commits asynchronously.
+ * How long one check of a key against the database serves that key's later requests in this process
+ * (issue 12 item 4: a polled route paid a database round trip per call for the same answer). A
+ * revocation through this process takes effect at once (forgetKeyChecks); through another
+ * API process, within this time.
  */
-export async function authenticate(em: EntityManager, key: string): Promise<Principal | null> {
-  const [row] = await em.execute<{ id: string; client_id: string | null; role: Role }[]>(
-    `select k.id, k.client_id, k.role
-       from (select set_config('synchronous_commit', 'off', true)) as async_commit, authenticate_api_key(?) as k`,
-    [hashKey(key)]);
-  return row ? { keyId: row.id, clientId: row.client_id, role: row.role } : null;
+const KEY_CHECK_FRESH_MS = 1_000;
+const recentChecks = new RecentAnswers<Principal | null>(KEY_CHECK_FRESH_MS);
+
+/** Forgets every remembered key check; after a revocation has committed, so no check can see the key as it was. */
+export function forgetKeyChecks(): void {
+  recentChecks.forget(() => true);
+}
+
+/**
+ * The principal a key stands for, or null for an unknown or revoked key. Runs outside any tenant (the
+ * tenant is what it finds out), through the definer-rights function the schema provides. That function
+ * also records last_used_at (at most once a minute per key); waiting for that write to reach disk would
+ * cap the API at the disk's flush rate, and losing the last few timestamps in a crash is harmless, so
+ * this one statement commits asynchronously.
+ */
+export function authenticate(em: EntityManager, key: string): Promise<Principal | null> {
+  const hash = hashKey(key);
+  return recentChecks.get(hash, async () => {
+    const [row] = await em.execute<{ id: string; client_id: string | null; role: Role }[]>(
+      `select k.id, k.client_id, k.role
+         from (select set_config('synchronous_commit', 'off', true)) as async_commit, authenticate_api_key(?) as k`,
+      [hash]);
+    return row ? { keyId: row.id, clientId: row.client_id, role: row.role } : null;
+  });
 }
 
 const KEY_COLUMNS = 'id, client_id, role, name, key_prefix, created_at, last_used_at, revoked_at';
@@ -60,7 +79,11 @@ export function listKeys(em: EntityManager, clientId: string | null, window: Pag
     [clientId, window.limit, window.offset]);
 }
 
-/** Revoking is immediate (every request re-authenticates) and idempotent: the first revocation time stays. */
+/**
+ * Revoking is idempotent (the first revocation time stays) and immediate in this process; other API
+ * processes stop accepting the key within KEY_CHECK_FRESH_MS (1 s). The caller calls forgetKeyChecks
+ * once the revocation has committed.
+ */
 export async function revokeKey(em: EntityManager, clientId: string | null, keyId: string): Promise<ApiKeyRow> {
   const [row] = await em.execute<ApiKeyRow[]>(
     `update api_keys set revoked_at = coalesce(revoked_at, now())

@@ -5,7 +5,8 @@ import { conflict } from '../../problem';
 import { AUTHENTICATED_ERRORS, BODY_ERRORS, CampaignParams, problems } from '../../schemas/common';
 import { Activation, LiveStatus, PauseBody, StatusQuery, StopBody, WorkflowStatus } from '../../schemas/lifecycle';
 import { requireCampaign } from '../../services/campaigns/campaign-guard';
-import { askWorkflow, describeExecution, storedStatus, workflowStatusView } from '../../services/campaigns/campaign-status';
+import { ensureMayActFor } from '../../plugins/auth';
+import { askWorkflow, describeExecution, forgetStoredStatus, storedStatus, workflowStatusView } from '../../services/campaigns/campaign-status';
 
 const tags = ['lifecycle'];
 
@@ -16,6 +17,15 @@ const tags = ['lifecycle'];
 async function requireLaunched(request: FastifyRequest, { clientId, campaignId }: { clientId: string; campaignId: string }): Promise<void> {
   const campaign = await request.inClient(clientId, (em) => requireCampaign(em, campaignId));
   if (!campaign.track15_activated_at) throw conflict('the campaign has not been activated', { reasons: [`stage is ${campaign.track15_stage ?? 'none'}`] });
+}
+
+/** A lifecycle command's answer, once it is done; it changed what the status shows, so this process's callers see it at once. */
+async function commanded<T>({ clientId, campaignId }: { clientId: string; campaignId: string }, command: Promise<T>): Promise<T> {
+  try {
+    return await command;
+  } finally {
+    forgetStoredStatus(clientId, campaignId);
+  }
 }
 
 const lifecycleRoutes: FastifyPluginAsyncZod = async (app) => {
@@ -30,7 +40,7 @@ const lifecycleRoutes: FastifyPluginAsyncZod = async (app) => {
   }, async (request) => {
     const { clientId, campaignId } = request.params;
     await request.inClient(clientId, (em) => requireCampaign(em, campaignId));
-    const started = await activateCampaign(app.lifecycle, clientId, campaignId);
+    const started = await commanded(request.params, activateCampaign(app.lifecycle, clientId, campaignId));
     return { workflow_id: started.workflowId, run_id: started.runId ?? null, already_active: started.alreadyActive };
   });
 
@@ -42,14 +52,14 @@ const lifecycleRoutes: FastifyPluginAsyncZod = async (app) => {
     },
   }, async (request) => {
     await requireLaunched(request, request.params);
-    return workflowStatusView(await pauseCampaign(app.lifecycle, request.params.campaignId, request.body.reason));
+    return workflowStatusView(await commanded(request.params, pauseCampaign(app.lifecycle, request.params.campaignId, request.body.reason)));
   });
 
   app.post('/clients/:clientId/campaigns/:campaignId/resume', {
     schema: { summary: 'Resume a paused arc', tags, params: CampaignParams, response: { 200: WorkflowStatus, ...commandErrors } },
   }, async (request) => {
     await requireLaunched(request, request.params);
-    return workflowStatusView(await resumeCampaign(app.lifecycle, request.params.campaignId));
+    return workflowStatusView(await commanded(request.params, resumeCampaign(app.lifecycle, request.params.campaignId)));
   });
 
   app.post('/clients/:clientId/campaigns/:campaignId/stop', {
@@ -60,7 +70,7 @@ const lifecycleRoutes: FastifyPluginAsyncZod = async (app) => {
     },
   }, async (request) => {
     await requireLaunched(request, request.params);
-    return workflowStatusView(await stopCampaign(app.lifecycle, request.params.campaignId, request.body.reason));
+    return workflowStatusView(await commanded(request.params, stopCampaign(app.lifecycle, request.params.campaignId, request.body.reason)));
   });
 
   app.get('/clients/:clientId/campaigns/:campaignId/status', {
@@ -71,7 +81,8 @@ const lifecycleRoutes: FastifyPluginAsyncZod = async (app) => {
     },
   }, async (request) => {
     const { clientId, campaignId } = request.params;
-    const stored = await storedStatus((query, arg) => request.readAsClient(clientId, query, arg), campaignId);
+    ensureMayActFor(request.principal, clientId);
+    const stored = await storedStatus((query, arg) => request.readAsClient(clientId, query, arg), clientId, campaignId);
     if (!stored.activated_at) {
       return { ...stored, current_step: null, next_step: null, next_due_at: null, live: 'not_activated' as const, execution: null, workflow: null };
     }

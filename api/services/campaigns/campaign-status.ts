@@ -4,6 +4,7 @@ import { type CampaignStatus, type LastFailure, STATUS_MEMO, campaignWorkflowId 
 import { campaignStatus } from '../../../workflows/campaigns/lifecycle';
 import { CurrentStepKey, StageKey } from '../../../workflows/search-attributes';
 import { notFound } from '../../problem';
+import { RecentAnswers } from '../recent-answers';
 import type { CampaignState } from './campaign-guard';
 import { type ProgressRow, progressSql, progressView } from './campaign-progress';
 
@@ -15,6 +16,12 @@ import { type ProgressRow, progressSql, progressView } from './campaign-progress
 export const DESCRIBE_DEADLINE_MS = 1_000;
 /** How long one describe answer (or failure) serves every status request for the campaign. */
 const DESCRIBE_FRESH_MS = 1_000;
+/**
+ * How long one read of the database's side serves every status request for the campaign (issue 12
+ * item 4: a status polled by many callers costs one read a second, not one per call). Its counters are
+ * at most this old; a lifecycle command through this process forgets it at once (forgetStoredStatus).
+ */
+const STORED_FRESH_MS = 1_000;
 /** The live workflow query (`?live=true`) goes through a workflow task on a worker: it may take longer. */
 const LIVE_QUERY_DEADLINE_MS = 5_000;
 
@@ -62,17 +69,28 @@ const STORED_STATUS_SQL = `
     from campaigns c
    where c.id = $1 and c.deleted_at is null) status`;
 
+const recentStoredStatuses = new RecentAnswers<StoredRow>(STORED_FRESH_MS);
+
+/** Forgets the remembered database side of a campaign's status, after this process changed the campaign. */
+export function forgetStoredStatus(clientId: string, campaignId: string): void {
+  recentStoredStatuses.forget((key) => key === `${clientId}/${campaignId}`);
+}
+
 /**
  * The database's side of the status, in the caller's tenant: the campaign row, the audience's size
  * (written at activation) and, per step, the ledger's rows by outcome (`pending`, `sent` — delivery facts
  * such as delivered or opened count as sent —, `failed`, `skipped`) and skips by reason, from the
  * counters, and the money raised toward the goal (campaign-progress.ts: major units of the client's
- * currency). `read` runs the statement in the client's tenant (request.readAsClient). 404 when the
- * campaign is not the caller's or was deleted.
+ * currency). `read` runs the statement in the client's tenant (request.readAsClient); the caller must
+ * have checked that it may act for `clientId` (the answer is shared for STORED_FRESH_MS by client and
+ * campaign). 404 when the campaign is not the caller's or was deleted.
  */
-export async function storedStatus(read: (query: string, arg: string) => Promise<StoredRow | null>, campaignId: string) {
-  const row = await read(STORED_STATUS_SQL, campaignId);
-  if (!row) throw notFound('campaign');
+export async function storedStatus(read: (query: string, arg: string) => Promise<StoredRow | null>, clientId: string, campaignId: string) {
+  const row = await recentStoredStatuses.get(`${clientId}/${campaignId}`, async () => {
+    const found = await read(STORED_STATUS_SQL, campaignId);
+    if (!found) throw notFound('campaign');
+    return found;
+  });
   return {
     campaign_id: campaignId,
     stage: row.track15_stage,
@@ -114,21 +132,15 @@ export type ExecutionAnswer = { live: 'answered'; execution: ExecutionView } | {
 interface StatusMemo { nextStep?: number | null; nextDueAt?: string | null; lastFailure?: LastFailure }
 
 /**
- * Recent describe answers by campaign. Requests for one campaign within DESCRIBE_FRESH_MS share one call
- * (in flight or done): status stays one gRPC call a second per campaign however many callers poll it,
- * and during an outage callers get `unavailable` at once instead of each waiting out the deadline.
+ * Recent describe answers by campaign (DESCRIBE_FRESH_MS): status stays one gRPC call a second per
+ * campaign however many callers poll it, and during an outage callers get `unavailable` at once instead
+ * of each waiting out the deadline.
  */
-const recent = new Map<string, { at: number; answer: Promise<ExecutionAnswer> }>();
-const MAX_REMEMBERED = 10_000;
+const recentDescribes = new RecentAnswers<ExecutionAnswer>(DESCRIBE_FRESH_MS);
 
 /** The run as Temporal's describe reports it, within DESCRIBE_DEADLINE_MS; never throws. */
 export function describeExecution(temporal: Client, campaignId: string): Promise<ExecutionAnswer> {
-  const key = `${temporal.options.namespace}/${campaignId}`;
-  const now = Date.now();
-  const remembered = recent.get(key);
-  if (remembered && now - remembered.at < DESCRIBE_FRESH_MS) return remembered.answer;
-  if (recent.size >= MAX_REMEMBERED) recent.clear();
-  const answer = withinDeadline(DESCRIBE_DEADLINE_MS, (deadline) => temporal.connection.withDeadline(deadline, async () => {
+  return recentDescribes.get(`${temporal.options.namespace}/${campaignId}`, () => withinDeadline(DESCRIBE_DEADLINE_MS, (deadline) => temporal.connection.withDeadline(deadline, async () => {
     const description = await temporal.workflow.getHandle(campaignWorkflowId(campaignId)).describe();
     const memo = (description.memo?.[STATUS_MEMO] ?? {}) as StatusMemo;
     const execution: ExecutionView = {
@@ -140,9 +152,7 @@ export function describeExecution(temporal: Client, campaignId: string): Promise
       last_failure: memo.lastFailure ?? null,
     };
     return { live: 'answered' as const, execution };
-  })).catch((error: unknown) => ({ live: 'unavailable' as const, execution: null, live_error: messageOf(error) }));
-  recent.set(key, { at: now, answer });
-  return answer;
+  })).catch((error: unknown) => ({ live: 'unavailable' as const, execution: null, live_error: messageOf(error) })));
 }
 
 type WorkflowAnswer = { workflow: ReturnType<typeof workflowStatusView> | null; workflow_error?: string };
