@@ -5,6 +5,42 @@ import { tenantIsolationSql } from './tenant-policies';
 export const STATUS_COUNTER_TENANT_TABLES: Record<string, string> = { campaign_delivery_counts: 'client_id' };
 
 /**
+ * The counter trigger's function as this migration made it (one counter row per campaign, step, shard,
+ * outcome and reason); exported so a later migration that replaces it can put it back on the way down.
+ */
+export const COUNT_DELIVERY_CHANGES_SQL = `
+      create function count_delivery_changes() returns trigger as $$
+      begin
+        if tg_op = 'INSERT' then
+          insert into campaign_delivery_counts as c (campaign_id, client_id, step_number, shard, outcome, skip_reason, n)
+          select campaign_id, client_id, step_number, delivery_count_shard(donor_id), delivery_outcome(status), coalesce(skip_reason, ''), count(*)
+            from new_rows group by 1, 2, 3, 4, 5, 6 order by 1, 3, 4, 5, 6
+          on conflict (campaign_id, step_number, shard, outcome, skip_reason) do update set n = c.n + excluded.n;
+        elsif tg_op = 'DELETE' then
+          -- Only rows that exist are decremented: a deleted row was counted when it was written, and when a
+          -- campaign or client is being deleted its counters go with it (inserting one would break its FK).
+          update campaign_delivery_counts c set n = c.n - gone.n
+            from (select campaign_id, step_number, delivery_count_shard(donor_id) as shard, delivery_outcome(status) as outcome,
+                         coalesce(skip_reason, '') as skip_reason, count(*) as n
+                    from old_rows group by 1, 2, 3, 4, 5) gone
+           where c.campaign_id = gone.campaign_id and c.step_number = gone.step_number and c.shard = gone.shard
+             and c.outcome = gone.outcome and c.skip_reason = gone.skip_reason;
+        else
+          insert into campaign_delivery_counts as c (campaign_id, client_id, step_number, shard, outcome, skip_reason, n)
+          select campaign_id, client_id, step_number, shard, outcome, skip_reason, sum(n) from (
+                   select campaign_id, client_id, step_number, delivery_count_shard(donor_id) as shard, delivery_outcome(status) as outcome,
+                          coalesce(skip_reason, '') as skip_reason, 1 as n from new_rows
+                   union all
+                   select campaign_id, client_id, step_number, delivery_count_shard(donor_id), delivery_outcome(status),
+                          coalesce(skip_reason, ''), -1 from old_rows) changes
+           group by 1, 2, 3, 4, 5, 6 having sum(n) <> 0 order by 1, 3, 4, 5, 6
+          on conflict (campaign_id, step_number, shard, outcome, skip_reason) do update set n = c.n + excluded.n;
+        end if;
+        return null;
+      end
+      $$ language plpgsql;`;
+
+/**
  * What the campaign status route reads instead of counting the ledger (issue 12 item 4): its cost must
  * not grow with audience × steps.
  *
@@ -50,37 +86,7 @@ export class Migration20261130101000StatusCounters extends Migration {
     // One upsert per statement, summed per counter row; rows whose net change is zero (a fact refining
     // 'sent', a rewrite of other columns) are left alone, and the rest are locked in key order so two
     // statements never wait on each other's counters in a cycle.
-    this.addSql(`
-      create function count_delivery_changes() returns trigger as $$
-      begin
-        if tg_op = 'INSERT' then
-          insert into campaign_delivery_counts as c (campaign_id, client_id, step_number, shard, outcome, skip_reason, n)
-          select campaign_id, client_id, step_number, delivery_count_shard(donor_id), delivery_outcome(status), coalesce(skip_reason, ''), count(*)
-            from new_rows group by 1, 2, 3, 4, 5, 6 order by 1, 3, 4, 5, 6
-          on conflict (campaign_id, step_number, shard, outcome, skip_reason) do update set n = c.n + excluded.n;
-        elsif tg_op = 'DELETE' then
-          -- Only rows that exist are decremented: a deleted row was counted when it was written, and when a
-          -- campaign or client is being deleted its counters go with it (inserting one would break its FK).
-          update campaign_delivery_counts c set n = c.n - gone.n
-            from (select campaign_id, step_number, delivery_count_shard(donor_id) as shard, delivery_outcome(status) as outcome,
-                         coalesce(skip_reason, '') as skip_reason, count(*) as n
-                    from old_rows group by 1, 2, 3, 4, 5) gone
-           where c.campaign_id = gone.campaign_id and c.step_number = gone.step_number and c.shard = gone.shard
-             and c.outcome = gone.outcome and c.skip_reason = gone.skip_reason;
-        else
-          insert into campaign_delivery_counts as c (campaign_id, client_id, step_number, shard, outcome, skip_reason, n)
-          select campaign_id, client_id, step_number, shard, outcome, skip_reason, sum(n) from (
-                   select campaign_id, client_id, step_number, delivery_count_shard(donor_id) as shard, delivery_outcome(status) as outcome,
-                          coalesce(skip_reason, '') as skip_reason, 1 as n from new_rows
-                   union all
-                   select campaign_id, client_id, step_number, delivery_count_shard(donor_id), delivery_outcome(status),
-                          coalesce(skip_reason, ''), -1 from old_rows) changes
-           group by 1, 2, 3, 4, 5, 6 having sum(n) <> 0 order by 1, 3, 4, 5, 6
-          on conflict (campaign_id, step_number, shard, outcome, skip_reason) do update set n = c.n + excluded.n;
-        end if;
-        return null;
-      end
-      $$ language plpgsql;`);
+    this.addSql(COUNT_DELIVERY_CHANGES_SQL);
     this.addSql(`create trigger count_delivery_inserts after insert on campaign_deliveries
                    referencing new table as new_rows for each statement execute function count_delivery_changes();`);
     this.addSql(`create trigger count_delivery_updates after update on campaign_deliveries

@@ -29,6 +29,7 @@ import { Migration20261130125000Sms } from './Migration20261130125000Sms';
 import { Migration20261130130000DonorJourneys } from './Migration20261130130000DonorJourneys';
 import { Migration20261130140000TenantRead } from './Migration20261130140000TenantRead';
 import { Migration20261130141000JourneyBulkGifts } from './Migration20261130141000JourneyBulkGifts';
+import { Migration20261130142000ChannelLedger } from './Migration20261130142000ChannelLedger';
 import { Migration20261130107000AbTests } from './Migration20261130107000AbTests';
 import { Migration20261130106000ContentOutcomes } from './Migration20261130106000ContentOutcomes';
 import { Migration20261130106100ActivationFunnel } from './Migration20261130106100ActivationFunnel';
@@ -74,4 +75,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261130130000DonorJourneys', class: Migration20261130130000DonorJourneys },
   { name: 'Migration20261130140000TenantRead', class: Migration20261130140000TenantRead },
   { name: 'Migration20261130141000JourneyBulkGifts', class: Migration20261130141000JourneyBulkGifts },
+  { name: 'Migration20261130142000ChannelLedger', class: Migration20261130142000ChannelLedger },
 ];

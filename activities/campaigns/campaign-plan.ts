@@ -2,6 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { ApplicationFailure } from '@temporalio/activity';
 import { type ArcClock, arcEnd, computeSchedule, pauseShiftDays, touchpointWaves } from '../../domain/campaigns/schedule';
 import type { CampaignPlan, CampaignStage, CampaignWorkflowInput, LastFailure, TouchpointPlan, TouchpointPlanRequest } from '../../workflows/campaigns/definitions';
+import { type StepChannel, channelsOf } from '../../domain/delivery/channels';
 
 /** Reads the activated campaign and turns its steps into due times (day, send hour, time zone, day length). */
 export async function loadCampaignPlan(em: EntityManager, input: CampaignWorkflowInput): Promise<CampaignPlan> {
@@ -45,14 +46,15 @@ export async function loadCampaignPlan(em: EntityManager, input: CampaignWorkflo
 export async function planTouchpoint(em: EntityManager, input: TouchpointPlanRequest): Promise<TouchpointPlan> {
   const [campaign] = await em.execute<{
     activated_at: string | null; timezone: string; send_hour: number; day_seconds: number; start_date: string | null;
-    quiet_start: string | null; quiet_end: string | null; day: number | null;
+    quiet_start: string | null; quiet_end: string | null; day: number | null; channel: StepChannel | null;
   }[]>(
     `select c.track15_activated_at as activated_at, c.track15_timezone as timezone, c.track15_send_hour as send_hour,
             c.track15_day_length_seconds as day_seconds, to_char(c.start_date, 'YYYY-MM-DD') as start_date,
             cl.quiet_hours_start::text as quiet_start, cl.quiet_hours_end::text as quiet_end,
-            (select day from track15_narrative_steps where campaign_id = c.id and step_number = ?) as day
+            (select day from track15_narrative_steps where campaign_id = c.id and step_number = ?) as day,
+            (select channel from track15_narrative_steps where campaign_id = c.id and step_number = ?) as channel
        from campaigns c join clients cl on cl.id = c.client_id where c.id = ?`,
-    [input.stepNumber, input.campaignId],
+    [input.stepNumber, input.stepNumber, input.campaignId],
   );
   if (!campaign?.activated_at) {
     throw ApplicationFailure.create({ message: `campaign ${input.campaignId} is not activated`, type: 'CampaignNotActivated', nonRetryable: true });
@@ -76,6 +78,7 @@ export async function planTouchpoint(em: EntityManager, input: TouchpointPlanReq
     waves: input.stepNumber === null ? [] : touchpointWaves(clock, campaign.day!, zones.length > 0 ? zones : [campaign.timezone]),
     windowEnd: arcEnd(clock, zones).getTime(),
     scheduleShiftMs: pauseShiftDays(input.pausedMs, campaign.day_seconds) * campaign.day_seconds * 1000,
+    ...(campaign.channel ? { channels: channelsOf(campaign.channel) } : {}),
   };
 }
 

@@ -45,8 +45,9 @@ export async function decideAbTest(em: EntityManager, scope: AbStepScope): Promi
   const plan = await planAbTest(em, scope);
   if (!plan) throw new Error(`step ${scope.stepNumber} of campaign ${scope.campaignId} has no A/B test`);
   const rows = await em.execute<{ ab_variant: number; recipients: number; conversions: number }[]>(
-    `select l.ab_variant, count(*)::int as recipients,
-            count(*) filter (where case when ? = 'clicks' then e.clicked_at is not null else e.opened_at is not null or e.clicked_at is not null end)::int
+    // Per donor: a step sent by email and SMS has a row per channel for each donor (the same variant on both).
+    `select l.ab_variant, count(distinct l.donor_id)::int as recipients,
+            count(distinct l.donor_id) filter (where case when ? = 'clicks' then e.clicked_at is not null else e.opened_at is not null or e.clicked_at is not null end)::int
               as conversions
        from campaign_deliveries l
        left join email_sends e on e.campaign_id = l.campaign_id and e.step_number = l.step_number and e.donor_id = l.donor_id

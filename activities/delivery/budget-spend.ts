@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { alertsToFire } from '../../domain/budgets/budget';
 import { type BudgetPeriod, type SpendClock, isLaterPeriod, periodAt } from '../../domain/budgets/budget-period';
+import type { DeliveryChannel } from '../../domain/delivery/channels';
 
 export interface BudgetReservation {
   budgetId: string;
@@ -26,6 +27,8 @@ export interface BudgetReservation {
 
 interface ReserveInput {
   budgetId: string; campaignId: string; clientId: string; stepNumber: number; shard: number; afterDonorId: string | null;
+  /** The lane's channel when its touchpoint names one (a lane per channel); batches of lanes that name none keep their older keys. */
+  channel?: DeliveryChannel;
   /** Messages this batch would like to send now. */
   wanted: number;
   /** Messages an earlier attempt of this batch already sent: they stay paid for. */
@@ -51,7 +54,9 @@ interface ReserveInput {
  * period: its figures move to that period and an EXHAUSTED status turns ACTIVE again.
  */
 export async function reserveBudget(em: EntityManager, input: ReserveInput): Promise<BudgetReservation> {
-  const batchKey = `${input.campaignId}:${input.stepNumber}:${input.shard}:${input.afterDonorId ?? 'first'}`;
+  // A step's email lane and text lane page the same shard from the same cursors: the channel tells their batches apart.
+  const lane = input.channel ? `${input.shard}/${input.channel}` : String(input.shard);
+  const batchKey = `${input.campaignId}:${input.stepNumber}:${lane}:${input.afterDonorId ?? 'first'}`;
   const [budget] = await em.execute<{
     amount: string; spent: string; own: string | null; own_period: string | null; cost: string; hard_cap: boolean; currency: string;
     period: BudgetPeriod; period_key: string;

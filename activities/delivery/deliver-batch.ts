@@ -23,6 +23,7 @@ import {
 import { SmsSender } from './sms-sender';
 import { isE164, smsSendWindow } from '../../domain/sms';
 import { acceptedTexts, twilioFailure } from '../sms/twilio';
+import type { DeliveryChannel, StepChannel } from '../../domain/delivery/channels';
 
 /** SendGrid accepts at most 1,000 personalizations per request. */
 export const MAX_BATCH_SIZE = 1000;
@@ -43,6 +44,12 @@ export interface DeliverBatchInput {
    * amount cannot pay for are left for after the wait instead of being skipped with `budget_exhausted`.
    */
   waitForPeriod?: boolean;
+  /**
+   * The channel this lane delivers (a touchpoint pages one set of lanes per channel of its step: a step
+   * sent by email and SMS has an email lane and a text lane per shard). Touchpoints started before name
+   * none: the lane delivers the step's one channel.
+   */
+  channel?: DeliveryChannel;
 }
 export type AbPhase = { phase: 'test' } | { phase: 'rest'; winner: number };
 export interface DeliverBatchResult {
@@ -133,14 +140,14 @@ export function createDeliverBatch(deps: ActivityDeps) {
 async function deliverFenced(deps: ActivityDeps, input: DeliverBatchInput, batchSize: number, fence: LaneFence): Promise<DeliverBatchResult> {
   const inClient = <T>(work: (em: EntityManager) => Promise<T>) => withClient(deps.orm.em, input.clientId, work);
   const sendKey = randomUUID();
-  const scope: SettlementScope = { campaignId: input.campaignId, clientId: input.clientId, stepNumber: input.stepNumber, sendKey };
+  const channel = input.channel ?? await inClient((em) => stepChannel(em, input));
+  const scope: SettlementScope = { campaignId: input.campaignId, clientId: input.clientId, stepNumber: input.stepNumber, channel, sendKey };
   // Only a retry can find rows an earlier attempt of this very batch left pending.
-  const reconciled = Context.current().info.attempt > 1 ? await reconcileUnknownOutcomes(deps, input) : [];
-  const channel = await inClient((em) => stepChannel(em, input));
+  const reconciled = Context.current().info.attempt > 1 ? await reconcileUnknownOutcomes(deps, input, channel) : [];
   // Campaign mail goes out under the client's own unsubscribe group (its opt-outs, no other client's),
   // looked up before anything is claimed, so a SendGrid failure creating it leaves nothing pending.
   const groupId = channel === 'email' ? await unsubscribeGroupId(deps, input.clientId, 'marketing') : null;
-  const claim = await inClient((em) => claimPage(deps, em, input, batchSize, sendKey));
+  const claim = await inClient((em) => claimPage(deps, em, input, channel, batchSize, sendKey));
   const metrics = channel === 'sms' ? smsMetrics : deliveryMetrics;
   metrics.skipped(claim.skips);
   if (channel === 'sms') smsMetrics.settled(reconciled, 0, null);
@@ -196,20 +203,30 @@ async function mailPage(deps: ActivityDeps, input: DeliverBatchInput, claim: Cla
   return { outcome, failure: failure?.reason, unanswered };
 }
 
-/** The step's channel, read before anything is claimed: it decides the provider and the page's rules. */
-async function stepChannel(em: EntityManager, input: DeliverBatchInput): Promise<'email' | 'sms'> {
-  const [row] = await em.execute<{ channel: 'email' | 'sms' }[]>(
+/**
+ * The channel of a lane that names none (a touchpoint started before lanes per channel): the step's one
+ * channel, read before anything is claimed. Such a touchpoint cannot deliver a step sent on two channels:
+ * it fails without sending rather than deliver one of them.
+ */
+async function stepChannel(em: EntityManager, input: DeliverBatchInput): Promise<DeliveryChannel> {
+  const [row] = await em.execute<{ channel: StepChannel }[]>(
     'select channel from track15_narrative_steps where campaign_id = ? and step_number = ?', [input.campaignId, input.stepNumber]);
+  if (row?.channel === 'email_and_sms') {
+    throw ApplicationFailure.create({
+      message: `step ${input.stepNumber} of campaign ${input.campaignId} is sent by email and SMS: its lanes must name their channel`,
+      type: 'LaneChannelMissing', nonRetryable: true,
+    });
+  }
   return row?.channel ?? 'email';
 }
 
-async function claimPage(deps: ActivityDeps, em: EntityManager, input: DeliverBatchInput, batchSize: number, sendKey: string): Promise<Claim> {
+async function claimPage(deps: ActivityDeps, em: EntityManager, input: DeliverBatchInput, channel: DeliveryChannel, batchSize: number, sendKey: string): Promise<Claim> {
   const context = await loadStepContext(em, input);
-  const sms = context.channel === 'sms' ? new SmsSender(deps, input, context, sendKey) : null;
+  const sms = channel === 'sms' ? new SmsSender(deps, input, context, sendKey) : null;
   const zoneList = input.zones ? JSON.stringify(input.zones) : null;
   const pageRead = await em.execute<PageRow[]>(PAGE_SQL, [
     sms !== null, sms !== null, sms !== null,
-    isConversionAsk(context.step.stage), context.activatedAt, input.stepNumber, input.campaignId, input.shard, input.afterDonorId, input.afterDonorId,
+    isConversionAsk(context.step.stage), context.activatedAt, input.stepNumber, channel, input.campaignId, input.shard, input.afterDonorId, input.afterDonorId,
     zoneList, input.campaignId, zoneList, batchSize,
   ]);
   const phase = abPhaseOf(pageRead, input, context);
@@ -222,7 +239,7 @@ async function claimPage(deps: ActivityDeps, em: EntityManager, input: DeliverBa
   let page = closed ? phase.page.filter((row) => row.donor_id < closed.donorId) : phase.page;
   const fresh = page.filter((row) => row.ledger_status === null);
   let decisions = fresh.map((row) => ({ row, skip: sms ? textSkipReason(row, context) : skipReason(row, context) }));
-  if (context.frequencyCap && context.channel === 'email') {
+  if (context.frequencyCap && channel === 'email') {
     const capped = await overCap(em, input.clientId, decisions.filter((d) => d.skip === null).map((d) => d.row.donor_id), context.frequencyCap);
     for (const d of decisions) if (d.skip === null && capped.has(d.row.donor_id)) d.skip = 'frequency_cap';
   }
@@ -240,7 +257,7 @@ async function claimPage(deps: ActivityDeps, em: EntityManager, input: DeliverBa
   const wanted = decisions.reduce((sum, d) => sum + (d.skip === null ? unitsOf(d.row.donor_id) : 0), 0);
 
   const sentBefore = page.filter((row) => row.ledger_status !== null && !UNSENT_STATUSES.has(row.ledger_status)).map((row) => row.donor_id);
-  const alreadySent = sms ? await pageSentUnits(em, input, sentBefore) : sentBefore.length;
+  const alreadySent = sms ? await pageSentUnits(em, { ...input, channel }, sentBefore) : sentBefore.length;
   const budget = context.budgetId
     ? await reserveBudget(em, {
       budgetId: context.budgetId, ...input, wanted, alreadySent, waitForPeriod: input.waitForPeriod ?? false,
@@ -276,7 +293,7 @@ async function claimPage(deps: ActivityDeps, em: EntityManager, input: DeliverBa
   }));
   if (ledger.length > 0) {
     const inserted = await em.execute<{ status: string }[]>(INSERT_LEDGER_SQL, [
-      input.campaignId, input.stepNumber, input.clientId, context.channel, sendKey, JSON.stringify(ledger),
+      input.campaignId, input.stepNumber, input.clientId, channel, sendKey, JSON.stringify(ledger),
     ]);
     await countStat(em, input.campaignId, 'skipped', inserted.filter((row) => row.status === 'skipped').length);
   }
@@ -407,7 +424,7 @@ class VariantMailer {
       const included = built.included.map((index) => remaining[index]);
       if (!built.body) break;
       // Every call, the first and each resend after a 400, first proves this attempt still owns the rows it sends.
-      await this.fence.assertHeld({ lane: this.input, sendKey: this.sendKey, donorIds: included.map(({ row }) => row.donor_id) });
+      await this.fence.assertHeld({ lane: this.input, channel: 'email', sendKey: this.sendKey, donorIds: included.map(({ row }) => row.donor_id) });
       try {
         const [response] = await sendMail(this.deps.sendgrid, Context.current().cancellationSignal, built.body);
         const messageId = String(response.headers['x-message-id'] ?? '') || null;
@@ -428,19 +445,19 @@ class VariantMailer {
  * are released so this attempt decides and sends them afresh. Only one page of a lane is in flight at
  * a time, so every pending row of the lane past the cursor belongs to this page.
  */
-async function reconcileUnknownOutcomes(deps: ActivityDeps, input: DeliverBatchInput): Promise<Settled[]> {
+async function reconcileUnknownOutcomes(deps: ActivityDeps, input: DeliverBatchInput, channel: DeliveryChannel): Promise<Settled[]> {
   const inClient = <T>(work: (em: EntityManager) => Promise<T>) => withClient(deps.orm.em, input.clientId, work);
   const stale = await inClient((em) => em.execute<StaleRow[]>(
-    `select l.donor_id, d.email, d.phone, l.send_key, l.channel, l.sms_segments, l.created_at, cl.sms_from_number
+    `select l.donor_id, d.email, d.phone, l.send_key, l.sms_segments, l.created_at, cl.sms_from_number
        from campaign_deliveries l join donors d on d.id = l.donor_id join clients cl on cl.id = l.client_id
-      where l.campaign_id = ? and l.step_number = ? and l.status = 'pending' and (?::uuid is null or l.donor_id > ?::uuid)
+      where l.campaign_id = ? and l.step_number = ? and l.channel = ? and l.status = 'pending' and (?::uuid is null or l.donor_id > ?::uuid)
         and exists (select 1 from campaign_recipients r where r.campaign_id = l.campaign_id and r.donor_id = l.donor_id and r.shard = ?)`,
-    [input.campaignId, input.stepNumber, input.afterDonorId, input.afterDonorId, input.shard]));
+    [input.campaignId, input.stepNumber, channel, input.afterDonorId, input.afterDonorId, input.shard]));
   const settled: Settled[] = [];
   for (const sendKey of new Set(stale.map((row) => row.send_key))) {
     const rows = stale.filter((row) => row.send_key === sendKey);
-    const sent = rows[0].channel === 'sms' ? await textsAccepted(deps, rows) : await mailAccepted(deps, sendKey, rows);
-    const scope: SettlementScope = { campaignId: input.campaignId, clientId: input.clientId, stepNumber: input.stepNumber, sendKey };
+    const sent = channel === 'sms' ? await textsAccepted(deps, rows) : await mailAccepted(deps, sendKey, rows);
+    const scope: SettlementScope = { campaignId: input.campaignId, clientId: input.clientId, stepNumber: input.stepNumber, channel, sendKey };
     settled.push(await inClient(async (em) => {
       const changed = await settleOutcome(em, scope, { sent, failed: [] });
       await releaseUnsent(em, scope);
@@ -451,7 +468,7 @@ async function reconcileUnknownOutcomes(deps: ActivityDeps, input: DeliverBatchI
 }
 
 interface StaleRow {
-  donor_id: string; email: string | null; phone: string | null; send_key: string; channel: 'email' | 'sms'; sms_segments: number | null;
+  donor_id: string; email: string | null; phone: string | null; send_key: string; sms_segments: number | null;
   created_at: string; sms_from_number: string | null;
 }
 
@@ -511,7 +528,7 @@ const PAGE_SQL = `
                   where g.donor_id = d.id and g.status = 'succeeded' and g.donated_at between ? and now()) else false end as gave,
          -- A primary-key lookup per row: a join here lets stale statistics pick a plan that rescans the step.
          (select l.status from campaign_deliveries l
-           where l.campaign_id = r.campaign_id and l.step_number = ? and l.donor_id = r.donor_id) as ledger_status
+           where l.campaign_id = r.campaign_id and l.step_number = ? and l.donor_id = r.donor_id and l.channel = ?) as ledger_status
     from campaign_recipients r
     join donors d on d.id = r.donor_id
    where r.campaign_id = ? and r.shard = ? and (?::uuid is null or r.donor_id > ?::uuid)

@@ -1,10 +1,18 @@
 import { Context, heartbeat } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { Client as PgClient } from 'pg';
+import type { DeliveryChannel } from '../../domain/delivery/channels';
 import { smsNumberLockKey } from '../../domain/sms';
 
-/** One lane of one touchpoint: the unit two attempts of a delivery batch could collide on. */
-export interface Lane { campaignId: string; clientId: string; stepNumber: number; shard: number }
+/**
+ * One lane of one touchpoint: the unit two attempts of a delivery batch could collide on. `channel` is
+ * named by touchpoints that page a lane per channel (a step sent by email and SMS has both); lanes of
+ * older touchpoints name none and keep their lock.
+ */
+export interface Lane { campaignId: string; clientId: string; stepNumber: number; shard: number; channel?: DeliveryChannel }
+
+/** The ledger rows an attempt claimed: under its claim token, on one channel of its lane. */
+export interface LaneClaim { lane: Lane; channel: DeliveryChannel; sendKey: string }
 
 /** How often a waiting or sending attempt tells Temporal it is alive (the SDK throttles what it forwards). */
 const HEARTBEAT_EVERY_MS = 1_000;
@@ -39,7 +47,7 @@ export class LaneFence {
   static async acquire(databaseUrl: string, lane: Lane): Promise<LaneFence> {
     const context = Context.current();
     const session = new PgClient({ connectionString: databaseUrl, query_timeout: FENCE_QUERY_TIMEOUT_MS, application_name: 'track15-lane-fence' });
-    const lockKey = `delivery-lane:${lane.campaignId}:${lane.stepNumber}:${lane.shard}`;
+    const lockKey = `delivery-lane:${lane.campaignId}:${lane.stepNumber}:${lane.shard}${lane.channel ? `:${lane.channel}` : ''}`;
     const ticker = setInterval(() => heartbeat(), HEARTBEAT_EVERY_MS);
     const fence = new LaneFence(session, lockKey, ticker);
     // A session that dies while idle reports it here; without a listener the error would end the process.
@@ -64,15 +72,16 @@ export class LaneFence {
    * Proves, just before a provider call, that this attempt still holds the lane and that each of
    * `donorIds` is still pending under its claim token; throws (retryably) otherwise, without sending.
    */
-  async assertHeld(claim: { lane: Lane; sendKey: string; donorIds: string[] }): Promise<void> {
+  async assertHeld(claim: LaneClaim & { donorIds: string[] }): Promise<void> {
     Context.current().cancellationSignal.throwIfAborted();
     if (this.lost) throw fenceLost(this.lost.message);
     const { rows: [{ held, claimed }] } = await this.session.query<{ held: boolean; claimed: number }>(
       `select exists (select 1 from pg_locks where locktype = 'advisory' and pid = pg_backend_pid() and granted
                         and ((classid::bigint << 32) | objid::bigint) = hashtextextended($1, 0)) as held,
               (select count(*)::int from campaign_deliveries
-                where campaign_id = $2 and step_number = $3 and donor_id = any($4::uuid[]) and status = 'pending' and send_key = $5) as claimed`,
-      [this.lockKey, claim.lane.campaignId, claim.lane.stepNumber, claim.donorIds, claim.sendKey]);
+                where campaign_id = $2 and step_number = $3 and donor_id = any($4::uuid[]) and channel = $6
+                  and status = 'pending' and send_key = $5) as claimed`,
+      [this.lockKey, claim.lane.campaignId, claim.lane.stepNumber, claim.donorIds, claim.sendKey, claim.channel]);
     if (!held) throw fenceLost('the lane lock is no longer held');
     if (claimed !== claim.donorIds.length) throw fenceLost(`${claim.donorIds.length - claimed} of the rows to send are no longer claimed by this attempt`);
   }
@@ -85,12 +94,12 @@ export class LaneFence {
    * is never texted after its STOP was recorded, even by a touchpoint that claimed it before.
    * An error of `send` comes back as `{ error }`; a lost fence throws, before anything is sent.
    */
-  async textUnlessOptedOut<T>(claim: { lane: Lane; sendKey: string; donorId: string }, phone: string, send: () => Promise<T>):
+  async textUnlessOptedOut<T>(claim: LaneClaim & { donorId: string }, phone: string, send: () => Promise<T>):
   Promise<{ sent: T } | { optedOut: true } | { error: unknown }> {
     const key = smsNumberLockKey(claim.lane.clientId, phone);
     await this.session.query('select pg_advisory_lock_shared(hashtextextended($1, 0))', [key]);
     try {
-      await this.assertHeld({ lane: claim.lane, sendKey: claim.sendKey, donorIds: [claim.donorId] });
+      await this.assertHeld({ ...claim, donorIds: [claim.donorId] });
       const { rows: [{ opted_out: optedOut }] } = await this.session.query<{ opted_out: boolean }>(
         'select exists (select 1 from sms_opt_outs where client_id = $1 and phone = $2) as opted_out', [claim.lane.clientId, phone]);
       if (optedOut) return { optedOut: true };

@@ -1,8 +1,9 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { type SkipReason, type StepTally, emptyTally } from '../../workflows/campaigns/definitions';
+import type { DeliveryChannel } from '../../domain/delivery/channels';
 
-/** Where a settlement applies: one step of one campaign, rows claimed under one attempt's `send_key`. */
-export interface SettlementScope { campaignId: string; clientId: string; stepNumber: number; sendKey: string }
+/** Where a settlement applies: one step of one campaign on one channel, rows claimed under one attempt's `send_key`. */
+export interface SettlementScope { campaignId: string; clientId: string; stepNumber: number; channel: DeliveryChannel; sendKey: string }
 
 /** A text as sent: the donor's number, the client's, what it said and how many segments it was billed as. */
 export interface SentText { to: string; from: string; body: string; segments: number }
@@ -34,14 +35,14 @@ export async function settleOutcome(em: EntityManager, scope: SettlementScope, o
   if (emails.length > 0) {
     const sent = emails.map((s) => ({ donor_id: s.donorId, email: s.email, message_id: s.messageId }));
     const rows = await em.execute<{ donor_id: string }[]>(SETTLE_SENT_SQL, [
-      JSON.stringify(sent), scope.campaignId, scope.stepNumber, scope.clientId, scope.sendKey, scope.clientId, scope.campaignId, scope.stepNumber,
+      JSON.stringify(sent), scope.campaignId, scope.stepNumber, scope.clientId, scope.channel, scope.sendKey, scope.clientId, scope.campaignId, scope.stepNumber,
     ]);
     settled.sent = rows.map((row) => row.donor_id);
   }
   if (texts.length > 0) {
     const sent = texts.map((s) => ({ donor_id: s.donorId, message_id: s.messageId, phone: s.text!.to, sender: s.text!.from, body: s.text!.body, segments: s.text!.segments }));
     const rows = await em.execute<{ donor_id: string }[]>(SETTLE_TEXTS_SQL, [
-      JSON.stringify(sent), scope.campaignId, scope.stepNumber, scope.clientId, scope.sendKey,
+      JSON.stringify(sent), scope.campaignId, scope.stepNumber, scope.clientId, scope.channel, scope.sendKey,
       scope.clientId, scope.campaignId, scope.campaignId, scope.clientId, scope.campaignId, scope.stepNumber,
     ]);
     settled.sent.push(...rows.map((row) => row.donor_id));
@@ -50,16 +51,16 @@ export async function settleOutcome(em: EntityManager, scope: SettlementScope, o
     const rows = await em.execute<{ skip_reason: SkipReason }[]>(
       `update campaign_deliveries l set status = 'skipped', skip_reason = x.reason, settled_at = now()
          from json_to_recordset(?::json) as x(donor_id uuid, reason text)
-        where l.campaign_id = ? and l.step_number = ? and l.donor_id = x.donor_id and l.status = 'pending' and l.send_key = ?
+        where l.campaign_id = ? and l.step_number = ? and l.donor_id = x.donor_id and l.channel = ? and l.status = 'pending' and l.send_key = ?
         returning l.skip_reason`,
-      [JSON.stringify(outcome.skipped.map((s) => ({ donor_id: s.donorId, reason: s.reason }))), scope.campaignId, scope.stepNumber, scope.sendKey]);
+      [JSON.stringify(outcome.skipped.map((s) => ({ donor_id: s.donorId, reason: s.reason }))), scope.campaignId, scope.stepNumber, scope.channel, scope.sendKey]);
     settled.skipped = rows.map((row) => row.skip_reason);
     await countStat(em, scope.campaignId, 'skipped', rows.length);
   }
   if (outcome.failed.length > 0) {
     const failed = outcome.failed.map((f) => ({ donor_id: f.donorId, reason: f.reason }));
     const rows = await em.execute<{ donor_id: string; failure_reason: string }[]>(SETTLE_FAILED_SQL, [
-      scope.campaignId, scope.stepNumber, scope.clientId, scope.sendKey, JSON.stringify(failed),
+      scope.campaignId, scope.stepNumber, scope.clientId, scope.channel, scope.sendKey, JSON.stringify(failed),
     ]);
     settled.failed = rows.map((row) => ({ donorId: row.donor_id, reason: row.failure_reason }));
   }
@@ -81,16 +82,16 @@ export async function countStat(em: EntityManager, campaignId: string, stat: 'se
 export async function releaseUnsent(em: EntityManager, scope: SettlementScope, keepPending: string[] = []): Promise<void> {
   await em.execute(
     `delete from campaign_deliveries
-      where campaign_id = ? and step_number = ? and status = 'pending' and send_key = ?
+      where campaign_id = ? and step_number = ? and channel = ? and status = 'pending' and send_key = ?
         and donor_id not in (select kept::uuid from json_array_elements_text(?::json) as k(kept))`,
-    [scope.campaignId, scope.stepNumber, scope.sendKey, JSON.stringify(keepPending)],
+    [scope.campaignId, scope.stepNumber, scope.channel, scope.sendKey, JSON.stringify(keepPending)],
   );
 }
 
 /** Ledger statuses of a message that did not (or not yet) leave; every other status means it was sent. */
 export const UNSENT_STATUSES = new Set(['pending', 'skipped', 'failed']);
 
-/** The page's final ledger counts, so a retried batch reports what earlier attempts settled too. */
+/** The page's final ledger counts on the scope's channel, so a retried batch reports what earlier attempts settled too. */
 export async function pageTally(em: EntityManager, scope: Omit<SettlementScope, 'sendKey'>, donorIds: string[]): Promise<StepTally> {
   const tally = emptyTally();
   if (donorIds.length === 0) return tally;
@@ -99,9 +100,9 @@ export async function pageTally(em: EntityManager, scope: Omit<SettlementScope, 
     `select l.status, l.skip_reason, count(*)::int as n
        from json_array_elements_text(?::json) as page(donor_id),
             lateral (select status, skip_reason from campaign_deliveries
-                      where campaign_id = ? and step_number = ? and donor_id = page.donor_id::uuid limit 1) l
+                      where campaign_id = ? and step_number = ? and donor_id = page.donor_id::uuid and channel = ? limit 1) l
       group by l.status, l.skip_reason`,
-    [JSON.stringify(donorIds), scope.campaignId, scope.stepNumber],
+    [JSON.stringify(donorIds), scope.campaignId, scope.stepNumber, scope.channel],
   );
   for (const { status, skip_reason, n } of rows) {
     if (status === 'skipped') {
@@ -118,9 +119,9 @@ export async function pageSentUnits(em: EntityManager, scope: Omit<SettlementSco
   if (donorIds.length === 0) return 0;
   const [{ units }] = await em.execute<{ units: number }[]>(
     `select coalesce(sum(coalesce(sms_segments, 1)), 0)::int as units from campaign_deliveries
-      where campaign_id = ? and step_number = ? and donor_id in (select jsonb_array_elements_text(?::jsonb)::uuid)
+      where campaign_id = ? and step_number = ? and channel = ? and donor_id in (select jsonb_array_elements_text(?::jsonb)::uuid)
         and status not in ('pending', 'skipped', 'failed')`,
-    [scope.campaignId, scope.stepNumber, JSON.stringify(donorIds)]);
+    [scope.campaignId, scope.stepNumber, scope.channel, JSON.stringify(donorIds)]);
   return units;
 }
 
@@ -128,9 +129,9 @@ export async function pageSentUnits(em: EntityManager, scope: Omit<SettlementSco
 // sent, and only the rows it changed are returned (donor_id, provider_message_id).
 const SETTLED_CTE = `
   settled as (
-    insert into campaign_deliveries (campaign_id, step_number, donor_id, client_id, status, provider_message_id, send_key, settled_at)
-    select ?, ?, page.donor_id, ?, 'sent', page.message_id, ?, now() from page
-    on conflict (campaign_id, step_number, donor_id) do update
+    insert into campaign_deliveries (campaign_id, step_number, donor_id, client_id, channel, status, provider_message_id, send_key, settled_at)
+    select ?, ?, page.donor_id, ?, ?, 'sent', page.message_id, ?, now() from page
+    on conflict (campaign_id, step_number, donor_id, channel) do update
        set status = excluded.status, provider_message_id = excluded.provider_message_id, settled_at = excluded.settled_at
      where campaign_deliveries.status = 'pending' and campaign_deliveries.send_key = excluded.send_key
     returning donor_id, provider_message_id),`;
@@ -172,9 +173,9 @@ ${SETTLED_CTE}
   select donor_id from settled`;
 
 const SETTLE_FAILED_SQL = `
-  insert into campaign_deliveries (campaign_id, step_number, donor_id, client_id, status, send_key, failure_reason, settled_at)
-  select ?, ?, x.donor_id, ?, 'failed', ?, x.reason, now() from json_to_recordset(?::json) as x(donor_id uuid, reason text)
-  on conflict (campaign_id, step_number, donor_id) do update
+  insert into campaign_deliveries (campaign_id, step_number, donor_id, client_id, channel, status, send_key, failure_reason, settled_at)
+  select ?, ?, x.donor_id, ?, ?, 'failed', ?, x.reason, now() from json_to_recordset(?::json) as x(donor_id uuid, reason text)
+  on conflict (campaign_id, step_number, donor_id, channel) do update
      set status = excluded.status, failure_reason = excluded.failure_reason, settled_at = excluded.settled_at
    where campaign_deliveries.status = 'pending' and campaign_deliveries.send_key = excluded.send_key
   returning donor_id, failure_reason`;

@@ -67,7 +67,7 @@ export class SmsSender {
   async send(texts: { donorId: string; text: SentText }[], fence: LaneFence): Promise<TextsSent> {
     const outcome: Required<ProviderOutcome> = { sent: [], failed: [], skipped: [] };
     for (const { donorId, text } of texts) {
-      const result = await fence.textUnlessOptedOut({ lane: this.lane, sendKey: this.sendKey, donorId }, text.to, () => sendText(this.deps.twilio, { ...text, statusCallback: `${this.deps.publicBaseUrl}${TWILIO_STATUS_PATH}` }));
+      const result = await fence.textUnlessOptedOut({ lane: this.lane, channel: 'sms', sendKey: this.sendKey, donorId }, text.to, () => sendText(this.deps.twilio, { ...text, statusCallback: `${this.deps.publicBaseUrl}${TWILIO_STATUS_PATH}` }));
       if ('optedOut' in result) outcome.skipped.push({ donorId, reason: 'sms_opted_out' });
       else if ('sent' in result) outcome.sent.push({ donorId, email: null, messageId: result.sent.sid, text });
       else {

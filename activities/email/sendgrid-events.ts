@@ -133,7 +133,7 @@ async function recordFact(em: EntityManager, event: SendGridEventInput, meaning:
   // The ledger keeps only delivery facts (not unsubscribes or spam reports), and never leaves skipped/failed.
   await em.execute(
     `update campaign_deliveries set status = ?
-      where campaign_id = ? and step_number = ? and donor_id = ? and status in ('sent', 'delivered', 'opened', 'clicked', 'bounced')
+      where campaign_id = ? and step_number = ? and donor_id = ? and channel = 'email' and status in ('sent', 'delivered', 'opened', 'clicked', 'bounced')
         and ?::text in ('delivered', 'opened', 'clicked', 'bounced') and ${statusRankSql('?::text')} > ${statusRankSql('status')}`,
     [send.status, send.campaign_id, send.step_number, send.donor_id, send.status, send.status]);
   return send;

@@ -7,13 +7,14 @@ export interface RehearsalPlan { steps: { stepNumber: number; day: number; dueAt
 /**
  * When each step of a rehearsal is due: the campaign's own schedule rules (domain/campaigns/schedule.ts, its send
  * hour and days) with the rehearsal's day length, counted from the rehearsal's start rather than from an
- * activation. Email steps only: the rehearsal mails test addresses, and an SMS step has nothing to mail.
+ * activation. Steps with email (email, or email and SMS) only: the rehearsal mails test addresses, and an
+ * SMS step has nothing to mail.
  */
 export async function planRehearsal(em: EntityManager, input: RehearsalPlanInput): Promise<RehearsalPlan> {
   const [campaign] = await em.execute<{ timezone: string; send_hour: number }[]>(
     'select track15_timezone as timezone, track15_send_hour as send_hour from campaigns where id = ?', [input.campaignId]);
   const steps = await em.execute<{ step_number: number; day: number }[]>(
-    `select step_number, day from track15_narrative_steps where campaign_id = ? and channel = 'email' order by step_number`, [input.campaignId]);
+    `select step_number, day from track15_narrative_steps where campaign_id = ? and channel in ('email', 'email_and_sms') order by step_number`, [input.campaignId]);
   if (!campaign || steps.length === 0) return { steps: [] };
   const schedule = computeSchedule({
     activatedAt: new Date(input.startedAt),

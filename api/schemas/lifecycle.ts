@@ -54,6 +54,11 @@ const LastFailure = z.object({
   at: timestamp,
 }).describe('Why the arc stopped on a failure, as the workflow recorded it');
 
+const ChannelCounts = z.object({
+  deliveries: z.record(z.string(), z.number().int()).describe('Ledger rows by outcome: pending, sent, failed, skipped'),
+  skip_reasons: z.record(z.string(), z.number().int()).describe('Skipped rows by reason'),
+});
+
 export const LiveStatus = z.object({
   campaign_id: uuid,
   stage: track15Stage('The campaign\'s stage in the database').nullable(),
@@ -72,9 +77,11 @@ export const LiveStatus = z.object({
     step_number: z.number().int(),
     stage: narrativeStage('The arc stage of the step'),
     day: z.number().int(),
-    deliveries: z.record(z.string(), z.number().int())
-      .describe('Delivery ledger rows by outcome: pending (being sent), sent (delivery facts such as delivered or opened included), failed, skipped'),
-    skip_reasons: z.record(z.string(), z.number().int()),
+    deliveries: ChannelCounts.shape.deliveries
+      .describe('Delivery ledger rows (messages: a step sent by email and SMS has a row per channel for each donor) by outcome: pending (being sent), sent (delivery facts such as delivered or opened included), failed, skipped'),
+    skip_reasons: ChannelCounts.shape.skip_reasons,
+    channels: z.partialRecord(z.enum(['email', 'sms']), ChannelCounts)
+      .describe('The same counts for each channel the step has rows on (email and sms for a step sent by both)'),
   })).describe('Per step, from counters kept with the delivery ledger in the database'),
   live: choice({
     answered: 'Temporal described the run',

@@ -17,6 +17,7 @@ export const narrativeStage = (summary: string) => choice(STAGE_MEANINGS, summar
 const CHANNEL_MEANINGS = {
   email: 'sent by email (SendGrid)',
   sms: 'sent as a text message (Twilio) from the client\'s sms_from_number, to donors with a valid phone and SMS consent for marketing, 08:00-21:00 in their zone; the subject line is not used',
+  email_and_sms: 'both: each donor gets the email and the text, each under its own channel\'s rules (a donor without SMS consent gets only the email, one who turned email off only the text); the delivery ledger and the status count each channel apart',
 } as const;
 
 const line = (max: number) => text().min(1).max(max);

@@ -60,7 +60,7 @@ export async function testSendTarget(em: EntityManager, scope: StepRef, body: Re
 export async function nextRehearsalNumber(em: EntityManager, campaignId: string, body: ReaderFields): Promise<{ number: number; reader: ReaderChoice }> {
   await requireCampaign(em, campaignId, { forUpdate: true });
   const [{ steps }] = await em.execute<{ steps: number }[]>(
-    `select count(*)::int as steps from track15_narrative_steps where campaign_id = ? and channel = 'email'`, [campaignId]);
+    `select count(*)::int as steps from track15_narrative_steps where campaign_id = ? and channel in ('email', 'email_and_sms')`, [campaignId]);
   if (steps === 0) throw conflict('the campaign has no email steps to rehearse', { reasons: ['no email steps'] });
   const reader = choiceOf(await namedReader(em, campaignId, body, 'body'));
   const [{ number }] = await em.execute<{ number: number }[]>(

@@ -79,7 +79,7 @@ export async function deliveryReport(em: EntityManager, campaignId: string, filt
   }
   const items = await em.execute<z.input<typeof Delivery>[]>(
     `select step_number, donor_id, channel, status, skip_reason, failure_reason, provider_message_id, cost_cents, attempts, created_at, settled_at
-       from campaign_deliveries where ${where.join(' and ')} order by step_number, donor_id limit ? offset ?`,
+       from campaign_deliveries where ${where.join(' and ')} order by step_number, donor_id, channel limit ? offset ?`,
     [...params, filter.limit, filter.offset],
   );
   const page = pageOf(items, filter);
@@ -88,13 +88,21 @@ export async function deliveryReport(em: EntityManager, campaignId: string, filt
     'select recipient_group as "group", segment_at_start from campaign_recipients where campaign_id = ? and donor_id = ?',
     [campaignId, filter.donor_id],
   );
-  const explanation = filter.step_number === undefined ? undefined : explain(filter.step_number, recipient ?? null, items[0]);
+  const explanation = filter.step_number === undefined ? undefined : explain(filter.step_number, recipient ?? null, items);
   return { ...page, recipient: recipient ?? null, ...(explanation ? { explanation } : {}) };
 }
 
-function explain(step: number, recipient: { group: string } | null, delivery: { status: string; skip_reason: string | null; failure_reason: string | null } | undefined): string {
+/** What the donor's rows of one step mean: one sentence, or one per channel (`email: …; sms: …`) for a step sent on both. */
+function explain(step: number, recipient: { group: string } | null, deliveries: DeliveryRow[]): string {
   if (!recipient) return 'the donor is not in the campaign\'s audience (not active, no address, or added after activation)';
-  if (!delivery) return `step ${step} has not been delivered to this donor yet`;
+  if (deliveries.length === 0) return `step ${step} has not been delivered to this donor yet`;
+  if (deliveries.length === 1) return explainRow(step, deliveries[0]);
+  return deliveries.map((delivery) => `${delivery.channel}: ${explainRow(step, delivery)}`).join('; ');
+}
+
+type DeliveryRow = { channel: string; status: string; skip_reason: string | null; failure_reason: string | null };
+
+function explainRow(step: number, delivery: DeliveryRow): string {
   if (delivery.status === 'skipped') return `step ${step} was skipped: ${delivery.skip_reason}`;
   if (delivery.status === 'failed') return `step ${step} failed: ${delivery.failure_reason ?? 'the provider refused it'}`;
   if (delivery.status === 'pending') return `step ${step} is being sent`;

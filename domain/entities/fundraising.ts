@@ -80,7 +80,8 @@ export const NarrativeStep = defineEntity({
     message: p.text(),
     callToAction: p.text(),
     segmentCustomization: p.json<Record<string, Record<string, string>>>().nullable(),
-    channel: choice(['email', 'sms'], 10).default('email'),
+    /** `email_and_sms`: each donor gets the email and the text, each under its own channel's rules. */
+    channel: choice(['email', 'sms', 'email_and_sms'], 20).default('email'),
     /** Issue 14's A/B test on the step: 2–4 variants, metric, test share, wait (shape: api/schemas/narrative.ts). */
     abTest: p.json<Record<string, unknown>>().nullable(),
     createdAt: createdAt(),

@@ -38,7 +38,8 @@ export const CampaignDelivery = defineEntity({
     stepNumber: p.smallint().primary(),
     donor: p.manyToOne(Donor).ref().primary().deleteRule('cascade'),
     client: belongsToClient(),
-    channel: choice(['email', 'sms'], 10).default('email'),
+    /** A step sent by email and SMS has one row per channel for each donor (the channel is part of the key). */
+    channel: choice(['email', 'sms'], 10).primary().default('email'),
     status: choice(['pending', 'sent', 'delivered', 'opened', 'clicked', 'bounced', 'skipped', 'failed'], 20).default('pending'),
     skipReason: choice(['unsubscribed', 'suppressed', 'no_address', 'control_group', 'already_gave', 'budget_exhausted', 'frequency_cap', 'sms_opted_out', 'no_sms_consent'], 30).nullable(),
     failureReason: p.text().nullable(),
@@ -71,6 +72,7 @@ export const CampaignDeliveryCount = defineEntity({
     campaign: p.manyToOne(Campaign).ref().primary().deleteRule('cascade'),
     client: belongsToClient(),
     stepNumber: p.smallint().primary(),
+    channel: choice(['email', 'sms'], 10).primary().default('email'),
     shard: p.smallint().primary(),
     outcome: choice(['pending', 'sent', 'failed', 'skipped'], 20).primary(),
     /** '' when the outcome is not `skipped`. */

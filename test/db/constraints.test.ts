@@ -134,6 +134,7 @@ const VIOLATIONS: Record<string, [table: string, set: string]> = {
   chk_campaign_deliveries_status: ['campaign_deliveries', `status = 'lost'`],
   chk_campaign_deliveries_step: ['campaign_deliveries', 'step_number = 16'],
   chk_campaign_delivery_counts_outcome: ['campaign_delivery_counts', `outcome = 'delivered'`],
+  chk_campaign_delivery_counts_channel: ['campaign_delivery_counts', `channel = 'fax'`],
   chk_budget_spend_amount: ['budget_spend', 'amount = -1'],
   chk_budget_spend_messages: ['budget_spend', 'messages = -1'],
   chk_processed_webhook_events_provider: ['processed_webhook_events', `provider = 'pigeon'`],

@@ -165,7 +165,7 @@ export const TENANT_INSERTS: Record<string, Insert> = {
   campaign_delivery_counts: (r) => ({
     text: `insert into campaign_delivery_counts as c (campaign_id, client_id, step_number, shard, outcome, skip_reason, n)
            values ($1, $2, 15, 0, 'skipped', 'control_group', 1)
-           on conflict (campaign_id, step_number, shard, outcome, skip_reason) do update set n = c.n + 1`,
+           on conflict (campaign_id, step_number, channel, shard, outcome, skip_reason) do update set n = c.n + 1`,
     values: [r.campaignId, r.clientId] }),
   budget_spend: (r) => ({
     text: `insert into budget_spend (client_id, budget_id, campaign_id, step_number, batch_key, messages, amount) values ($1, $2, $3, 1, $4, 1, 0.01) returning id`,

@@ -168,7 +168,8 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
       upsertSearchAttributes([{ key: CurrentStepKey, value: step.stepNumber }]);
       const child = await startChild(touchpointWorkflow, {
         workflowId: touchpointWorkflowId(input.campaignId, step.stepNumber),
-        args: [{ ...input, stepNumber: step.stepNumber, ...(stepPlan ? { waves: stepPlan.waves } : {}) }],
+        // A plan recorded before lanes per channel has no channels: its touchpoint starts as it did (replay-safe).
+        args: [{ ...input, stepNumber: step.stepNumber, ...(stepPlan ? { waves: stepPlan.waves } : {}), ...(stepPlan?.channels ? { channels: stepPlan.channels } : {}) }],
         staticSummary: `Touchpoint ${step.stepNumber} (${step.stage}, day ${step.day}) of ${plan.name}`,
       });
       // Signals reach the child only once it has started; catch up on what happened while it was starting.

@@ -5,6 +5,7 @@
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { AbDecisionRecord } from '../../activities/delivery/ab-decision';
+import type { DeliveryChannel } from '../../domain/delivery/channels';
 
 export const TASK_QUEUE_DEFAULT = 'track15';
 
@@ -34,6 +35,8 @@ export interface TouchpointPlan {
   windowEnd: number;
   /** How far the pauses moved what remains: the paused time rounded up to whole days, in milliseconds. */
   scheduleShiftMs: number;
+  /** The channels the step is delivered on (email first); absent in plans made before lanes per channel. */
+  channels?: DeliveryChannel[];
 }
 
 export interface CampaignPlan {
@@ -115,8 +118,16 @@ export interface TouchpointInput {
    * deliver to the whole audience at once).
    */
   waves?: TouchpointWave[];
-  /** Set when the touchpoint continues as new: where each lane of the current wave resumes, what was tallied so far. */
-  resumeFrom?: { lanes: LaneCursor[]; tally: StepTally; held: boolean; waveStarted?: boolean };
+  /**
+   * The step's channels: the touchpoint pages one set of DELIVERY_LANES lanes per channel, each naming its
+   * channel. Absent for touchpoints started before (their lanes name none and deliver the step's one channel).
+   */
+  channels?: DeliveryChannel[];
+  /**
+   * Set when the touchpoint continues as new: where each lane of the current wave resumes, what was tallied
+   * so far, and (CHANNEL_LANES_PATCH) until when (epoch ms) each lane waits, null for none.
+   */
+  resumeFrom?: { lanes: LaneCursor[]; tally: StepTally; held: boolean; waveStarted?: boolean; waits?: (number | null)[] };
   /** The step's A/B test under way (carried across continue-as-new); absent for steps without one. */
   ab?: TouchpointAbState;
 }

@@ -33,10 +33,17 @@ export const AB_TEST_PATCH = 'ab-test-v1';
  */
 export const BUDGET_PERIODS_PATCH = 'budget-periods-and-alerts';
 
+/**
+ * Touchpoints started from here on page one set of DELIVERY_LANES lanes per channel of their step (a step
+ * sent by email and SMS: an email lane and a text lane per shard, each with its own cursor, claims and
+ * fence), and a lane told to wait (its budget's next period, SMS hours in its recipients' zone) waits alone
+ * while the other lanes go on: a text held for 08:00 does not hold that recipient's email. Older histories
+ * replay as they ran (every lane waiting for the latest such time).
+ */
+export const CHANNEL_LANES_PATCH = 'channel-lanes';
+
 /** Keeps each run's history small however large the audience: ~6 events a batch. */
 const ROUNDS_PER_RUN = 200;
-
-const freshLanes = (): LaneCursor[] => Array.from({ length: DELIVERY_LANES }, () => null);
 
 /**
  * One touchpoint to the whole frozen audience, in time-zone waves: each wave waits (a durable timer) for
@@ -55,6 +62,12 @@ const freshLanes = (): LaneCursor[] => Array.from({ length: DELIVERY_LANES }, ()
  */
 export async function touchpointWorkflow(input: TouchpointInput): Promise<StepTally> {
   const budgetPeriods = patched(BUDGET_PERIODS_PATCH);
+  const channelLanes = patched(CHANNEL_LANES_PATCH);
+  // Lane i pages shard i % DELIVERY_LANES on channel laneChannels[i] (undefined: the step's one channel).
+  const laneChannels = (channelLanes ? input.channels ?? [undefined] : [undefined])
+    .flatMap((channel) => Array.from({ length: DELIVERY_LANES }, () => channel));
+  const freshLanes = (): LaneCursor[] => laneChannels.map(() => null);
+  const noWaits = (): (number | null)[] => laneChannels.map(() => null);
   let held = input.resumeFrom?.held ?? false;
   let halted = false;
   let replanned: TouchpointWave[] | null = null;
@@ -64,6 +77,7 @@ export async function touchpointWorkflow(input: TouchpointInput): Promise<StepTa
 
   let tally = input.resumeFrom?.tally ?? emptyTally();
   let lanes: LaneCursor[] = input.resumeFrom?.lanes ?? freshLanes();
+  let waits = input.resumeFrom?.waits ?? noWaits();
   let waves = input.waves ?? null;
   let waveStarted = input.resumeFrom?.waveStarted ?? false;
   let ab: TouchpointAbState | null = input.ab ?? null;
@@ -113,8 +127,8 @@ export async function touchpointWorkflow(input: TouchpointInput): Promise<StepTa
 
   /**
    * Pages every lane to its end (of the wave's recipients when `zones` is set); false when halted first.
-   * A lane whose batch ran out of its budget's period keeps its place, and the round waits (a durable
-   * timer) for the next period before going on.
+   * A lane whose batch ran out of its budget's period (or reached a recipient outside SMS hours) keeps its
+   * place and waits (a durable timer) until then: alone (CHANNEL_LANES_PATCH), or with the whole round.
    */
   const deliverLanes = async (zones: string[] | undefined): Promise<boolean> => {
     for (let rounds = 0; lanes.some((lane) => lane !== 'done'); rounds++) {
@@ -123,22 +137,34 @@ export async function touchpointWorkflow(input: TouchpointInput): Promise<StepTa
       if (rounds >= ROUNDS_PER_RUN || workflowInfo().continueAsNewSuggested) {
         applyReplan();
         await continueAsNew<typeof touchpointWorkflow>({
-          ...input, ...(waves ? { waves } : {}), ...(ab ? { ab } : {}), resumeFrom: { lanes, tally, held, ...(waves ? { waveStarted } : {}) },
+          ...input, ...(waves ? { waves } : {}), ...(ab ? { ab } : {}),
+          resumeFrom: { lanes, tally, held, ...(waves ? { waveStarted } : {}), ...(channelLanes ? { waits } : {}) },
         });
       }
+      const now = Date.now();
+      const due = lanes.flatMap((cursor, lane) => (cursor !== 'done' && (waits[lane] ?? now) <= now ? [lane] : []));
+      if (due.length === 0) {
+        // Every lane left waits (channelLanes only: otherwise no lane keeps a wait): sleep until the first is due.
+        const next = Math.min(...waits.filter((at, lane): at is number => at !== null && lanes[lane] !== 'done'));
+        await condition(() => halted, next - now);
+        if (halted) return false;
+        continue;
+      }
       let periodEndsAt: number | null = null;
-      await Promise.all(lanes.map(async (cursor, shard) => {
-        if (cursor === 'done') return;
+      await Promise.all(due.map(async (lane) => {
+        const channel = laneChannels[lane];
         const batch = await deliverBatch({
-          campaignId: input.campaignId, clientId: input.clientId, stepNumber: input.stepNumber, shard, afterDonorId: cursor, ...(zones ? { zones } : {}), ...abPhase(),
-          ...(budgetPeriods ? { waitForPeriod: true } : {}),
+          campaignId: input.campaignId, clientId: input.clientId, stepNumber: input.stepNumber, shard: lane % DELIVERY_LANES, afterDonorId: lanes[lane],
+          ...(zones ? { zones } : {}), ...abPhase(), ...(budgetPeriods ? { waitForPeriod: true } : {}), ...(channel ? { channel } : {}),
         });
         tally = addTallies(tally, batch.tally);
         if (batch.waitUntil !== undefined) {
-          lanes[shard] = batch.nextCursor;
-          periodEndsAt = Math.max(periodEndsAt ?? 0, batch.waitUntil);
+          lanes[lane] = batch.nextCursor;
+          if (channelLanes) waits[lane] = batch.waitUntil;
+          else periodEndsAt = Math.max(periodEndsAt ?? 0, batch.waitUntil);
         } else {
-          lanes[shard] = batch.nextCursor ?? 'done';
+          lanes[lane] = batch.nextCursor ?? 'done';
+          waits[lane] = null;
         }
         if (budgetPeriods && batch.alerts) await handOverAlerts(batch.alerts);
       }));
@@ -160,6 +186,7 @@ export async function touchpointWorkflow(input: TouchpointInput): Promise<StepTa
     const shift = first ? Math.max(0, Date.now() - first.dueAt) : 0;
     waves = ab.plan ? ab.plan.map((wave) => ({ ...wave, dueAt: wave.dueAt + shift })) : null;
     lanes = freshLanes();
+    waits = noWaits();
     waveStarted = false;
     ab = { phase: 'rest', waitMs: ab.waitMs, decision };
     await deliverPhase();
@@ -195,6 +222,7 @@ export async function touchpointWorkflow(input: TouchpointInput): Promise<StepTa
       if (!(await deliverLanes(wave.zones))) break;
       waves = waves!.slice(1);
       lanes = freshLanes();
+      waits = noWaits();
       waveStarted = false;
     }
   }

@@ -5,6 +5,7 @@ import { campaignStatus } from '../../../workflows/campaigns/lifecycle';
 import { CurrentStepKey, StageKey } from '../../../workflows/search-attributes';
 import { notFound } from '../../problem';
 import { RecentAnswers } from '../recent-answers';
+import type { DeliveryChannel } from '../../../domain/delivery/channels';
 import type { CampaignState } from './campaign-guard';
 import { type ProgressRow, progressSql, progressView } from './campaign-progress';
 
@@ -47,7 +48,7 @@ interface StoredRow {
   track15_paused_at: string | null; track15_pause_reason: string | null; track15_stop_reason: string | null;
   test_recipients: number | null; control_recipients: number | null; last_failure: LastFailure | null;
   steps: { step_number: number; stage: Stage; day: number }[];
-  counts: { step_number: number; outcome: string; skip_reason: string; n: number }[];
+  counts: { step_number: number; channel: DeliveryChannel; outcome: string; skip_reason: string; n: number }[];
   goal_amount: string | null; progress: ProgressRow;
 }
 
@@ -63,8 +64,8 @@ const STORED_STATUS_SQL = `
          coalesce((select json_agg(json_build_object('step_number', s.step_number, 'stage', s.stage, 'day', s.day) order by s.step_number)
                      from track15_narrative_steps s where s.campaign_id = c.id), '[]') as steps,
          coalesce((select json_agg(k) from (
-                     select step_number, outcome, skip_reason, sum(n)::int as n from campaign_delivery_counts
-                      where campaign_id = c.id group by step_number, outcome, skip_reason having sum(n) <> 0) k), '[]') as counts,
+                     select step_number, channel, outcome, skip_reason, sum(n)::int as n from campaign_delivery_counts
+                      where campaign_id = c.id group by step_number, channel, outcome, skip_reason having sum(n) <> 0) k), '[]') as counts,
          c.goal_amount, ${progressSql('c')} as progress
     from campaigns c
    where c.id = $1 and c.deleted_at is null) status`;
@@ -80,10 +81,11 @@ export function forgetStoredStatus(clientId: string, campaignId: string): void {
  * The database's side of the status, in the caller's tenant: the campaign row, the audience's size
  * (written at activation) and, per step, the ledger's rows by outcome (`pending`, `sent` — delivery facts
  * such as delivered or opened count as sent —, `failed`, `skipped`) and skips by reason, from the
- * counters, and the money raised toward the goal (campaign-progress.ts: major units of the client's
- * currency). `read` runs the statement in the client's tenant (request.readAsClient); the caller must
- * have checked that it may act for `clientId` (the answer is shared for STORED_FRESH_MS by client and
- * campaign). 404 when the campaign is not the caller's or was deleted.
+ * counters, in all and by channel (`channels.email`, `channels.sms`: a step sent by both has a row per
+ * channel for each donor, so its totals count messages, not donors), and the money raised toward the goal
+ * (campaign-progress.ts: major units of the client's currency). `read` runs the statement in the client's
+ * tenant (request.readAsClient); the caller must have checked that it may act for `clientId` (the answer
+ * is shared for STORED_FRESH_MS by client and campaign). 404 when the campaign is not the caller's or was deleted.
  */
 export async function storedStatus(read: (query: string, arg: string) => Promise<StoredRow | null>, clientId: string, campaignId: string) {
   const row = await recentStoredStatuses.get(`${clientId}/${campaignId}`, async () => {
@@ -103,15 +105,25 @@ export async function storedStatus(read: (query: string, arg: string) => Promise
     last_failure: row.last_failure,
     progress: progressView(row.progress, row.goal_amount),
     steps: row.steps.map((step) => {
-      const deliveries: Record<string, number> = {};
-      const skipReasons: Record<string, number> = {};
-      for (const count of row.counts.filter((c) => c.step_number === step.step_number)) {
-        deliveries[count.outcome] = (deliveries[count.outcome] ?? 0) + count.n;
-        if (count.skip_reason) skipReasons[count.skip_reason] = count.n;
-      }
-      return { ...step, deliveries, skip_reasons: skipReasons };
+      const counts = row.counts.filter((c) => c.step_number === step.step_number);
+      const channels: Partial<Record<DeliveryChannel, ChannelCounts>> = {};
+      for (const channel of new Set(counts.map((c) => c.channel))) channels[channel] = countsOf(counts.filter((c) => c.channel === channel));
+      return { ...step, ...countsOf(counts), channels };
     }),
   };
+}
+
+interface ChannelCounts { deliveries: Record<string, number>; skip_reasons: Record<string, number> }
+
+/** Counter rows summed by outcome and by skip reason. */
+function countsOf(counts: StoredRow['counts']): ChannelCounts {
+  const deliveries: Record<string, number> = {};
+  const skipReasons: Record<string, number> = {};
+  for (const count of counts) {
+    deliveries[count.outcome] = (deliveries[count.outcome] ?? 0) + count.n;
+    if (count.skip_reason) skipReasons[count.skip_reason] = (skipReasons[count.skip_reason] ?? 0) + count.n;
+  }
+  return { deliveries, skip_reasons: skipReasons };
 }
 
 /** What Temporal's describe says of the campaign's run, without a workflow task: no worker involved. */

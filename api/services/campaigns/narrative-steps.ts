@@ -3,9 +3,10 @@ import type { StepAbTest } from '../../../domain/experiments/ab-test';
 import { compileStep } from '../../../domain/delivery/message-template';
 import { type CoreStory, type NarrativeStepDraft, missingStoryFields, validateNarrativeSteps } from '../../../domain/campaigns/narrative';
 import { type FieldError, conflict, invalid, notFound } from '../../problem';
+import type { StepChannel } from '../../../domain/delivery/channels';
 import { isLaunched, requireCampaign } from './campaign-guard';
 
-export type StepInput = NarrativeStepDraft & { channel: 'email' | 'sms'; ab_test?: StepAbTest | null };
+export type StepInput = NarrativeStepDraft & { channel: StepChannel; ab_test?: StepAbTest | null };
 export type StepPatch = Partial<Omit<StepInput, 'step_number' | 'stage'>>;
 
 const STEP_COLUMNS = 'step_number, stage, day, subject_line, message, call_to_action, segment_customization, channel, ab_test, updated_at';
