@@ -6,6 +6,7 @@ import type { AudienceFilter } from '../../domain/audience';
 import { RECIPIENT_GROUP_SQL, audienceCondition } from '../audience';
 import { EFFECTIVE_SENDER_SQL } from '../delivery/sender-identity';
 import { DELIVERY_LANES } from '../../workflows/campaigns/definitions';
+import { type StepChannel, channelsOf } from '../../domain/delivery/channels';
 
 export class CampaignNotFoundError extends Error {}
 
@@ -39,14 +40,15 @@ export async function prepareActivation(em: EntityManager, campaignId: string): 
   const prepared = { campaignId, name: campaign.name, season: campaign.season };
   if (campaign.stage === 'active' || campaign.stage === 'paused') return { ...prepared, alreadyActive: true };
 
-  const steps = await em.execute<(NarrativeStepDraft & { channel: string })[]>(
+  const steps = await em.execute<(NarrativeStepDraft & { channel: StepChannel })[]>(
     `select step_number, stage, day, subject_line, message, call_to_action, segment_customization, channel
        from track15_narrative_steps where campaign_id = ? order by step_number`,
     [campaignId],
   );
   const reasons = activationProblems(campaign, steps);
-  // A text comes from the client's own number (issue 18): without one, its SMS steps could not be sent.
-  const textSteps = steps.filter((step) => step.channel === 'sms').map((step) => step.step_number);
+  // A text comes from the client's own number (issue 18): without one, its SMS steps (and the texts of
+  // email-and-SMS steps) could not be sent.
+  const textSteps = steps.filter((step) => channelsOf(step.channel).includes('sms')).map((step) => step.step_number);
   if (textSteps.length > 0 && !campaign.sms_from_number) {
     reasons.push(`steps ${textSteps.join(', ')} are SMS steps and the client has no SMS number (sms_from_number)`);
   }

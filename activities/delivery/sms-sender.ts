@@ -15,6 +15,23 @@ export interface TextReader {
   donorId: string; phone: string; firstName: string | null; lastName: string | null; email: string | null; segment: RfmSegment | null;
 }
 
+/**
+ * A step's text for `reader` (domain/message-template.ts renderSmsText; in A/B variant `abVariant` when the
+ * step has a test), with the donor's own give and unsubscribe links signed by `composer`: what a send
+ * texts and what a preview shows, rendered one way.
+ */
+export function stepText(composer: StepComposer, context: StepContext, reader: Omit<TextReader, 'phone'>, abVariant?: number): string {
+  const variant = abVariant === undefined ? undefined : context.abTest?.variants[abVariant];
+  const step = variant ? withVariant(context.step, variant) : context.step;
+  return renderSmsText(step, reader.segment, {
+    donor: { first_name: reader.firstName, last_name: reader.lastName, email: reader.email },
+    story: context.story,
+    campaign: { name: context.campaignName },
+    links: { donate: composer.donateUrl(reader.donorId), unsubscribe: composer.unsubscribeUrl(reader.donorId) },
+    sender: context.sender.from_name ?? context.campaignName,
+  });
+}
+
 /** What sending a page's texts came to: the outcome to settle, the error that stopped it, rows whose answer never came. */
 export interface TextsSent { outcome: ProviderOutcome; failure: unknown; unanswered: string[] }
 
@@ -47,15 +64,7 @@ export class SmsSender {
 
   /** The text `reader` gets (in A/B variant `abVariant` when the step has a test), with its billed segments. */
   write(reader: TextReader, abVariant: number | undefined): SentText {
-    const variant = abVariant === undefined ? undefined : this.context.abTest?.variants[abVariant];
-    const step = variant ? withVariant(this.context.step, variant) : this.context.step;
-    const body = renderSmsText(step, reader.segment, {
-      donor: { first_name: reader.firstName, last_name: reader.lastName, email: reader.email },
-      story: this.context.story,
-      campaign: { name: this.context.campaignName },
-      links: { donate: this.composer.donateUrl(reader.donorId), unsubscribe: this.composer.unsubscribeUrl(reader.donorId) },
-      sender: this.context.sender.from_name ?? this.context.campaignName,
-    });
+    const body = stepText(this.composer, this.context, reader, abVariant);
     return { to: reader.phone, from: this.from, body, segments: smsSegments(body).segments };
   }
 

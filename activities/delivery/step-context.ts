@@ -6,6 +6,7 @@ import type { CoreStory, NarrativeStepDraft } from '../../domain/campaigns/narra
 import type { SenderSettings } from '../../domain/delivery/sender';
 import type { FrequencyCap } from './frequency-cap';
 import { EFFECTIVE_SENDER_SQL } from './sender-identity';
+import type { StepChannel } from '../../domain/delivery/channels';
 
 /** What every message of one step of one campaign shares: the texts, the story, the sender and the send's rules. */
 export interface StepContext {
@@ -16,7 +17,7 @@ export interface StepContext {
   activatedAt: string | null;
   timezone: string;
   step: NarrativeStepDraft;
-  channel: string;
+  channel: StepChannel;
   budgetId: string | null;
   /**
    * The effective sender; its From name is the campaign's own, else the brand's in effect (the brand
@@ -52,7 +53,7 @@ export async function loadStepContext(em: EntityManager, scope: { campaignId: st
     activatedAt: (row.activated_at as string | null) ?? null,
     timezone: row.timezone as string,
     budgetId: (row.budget_id as string | null) ?? null,
-    channel: row.channel as string,
+    channel: row.channel as StepChannel,
     sender: { ...(row.sender as SenderSettings), from_name: (row.campaign_from_name as string | null) ?? guidelines?.brand_name ?? (row.sender as SenderSettings).from_name },
     brand: guidelines ? brandStyleOf(guidelines) : null,
     abTest: (row.ab_test as StepAbTest | null) ?? null,

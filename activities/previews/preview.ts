@@ -5,6 +5,9 @@ import type { RenderedMessage } from '../../domain/delivery/message-template';
 import { type ComposerDeps, type Reader, StepComposer } from '../delivery/compose';
 import { type StepContext, loadStepContext } from '../delivery/step-context';
 import { buildMailRequest, substitutedFor } from '../email/mail-request';
+import { channelsOf } from '../../domain/delivery/channels';
+import { type SmsSegments, smsSegments } from '../../domain/sms';
+import { stepText } from '../delivery/sms-sender';
 
 export interface StepScope { clientId: string; campaignId: string; stepNumber: number }
 
@@ -16,7 +19,12 @@ export interface StepPreview extends RenderedMessage {
   /** Every header the message carries (the shared ones and the recipient's own, e.g. List-Unsubscribe). */
   headers: Record<string, string>;
   links: { donate: string; unsubscribe: string };
+  /** The text of a step sent by SMS (or by email and SMS), as the donor would get it; null for an email step. */
+  sms: TextPreview | null;
 }
+
+/** A step's text for one donor: from the client's number (null without one) to the donor's phone (null without one). */
+export interface TextPreview extends SmsSegments { from: string | null; to: string | null; body: string }
 
 /** A random substitution-tag nonce, as each real send attempt draws one. */
 export function tagNonce(): string {
@@ -42,8 +50,9 @@ export async function stepContextOrNull(em: EntityManager, scope: Omit<StepScope
  * back as SendGrid substitutes it (subject, HTML and text, with the give and unsubscribe links in). The
  * unsubscribe link is signed afresh, so only its issue time differs from a send's.
  */
-export function previewStep(deps: ComposerDeps, scope: StepScope, context: StepContext, reader: Reader & { email: string }): StepPreview {
+export function previewStep(deps: ComposerDeps, scope: StepScope, context: StepContext, reader: Reader & { donorId: string; email: string; phone: string | null }): StepPreview {
   const composer = new StepComposer(deps, scope, context, tagNonce());
+  const text = channelsOf(context.channel).includes('sms') ? stepText(composer, context, reader) : null;
   const draft = composer.draft(reader, reader.email, { customArgs: reader.donorId ? { donor_id: reader.donorId } : {} });
   const built = buildMailRequest(composer.message([draft], {
     customArgs: { campaign_id: scope.campaignId, client_id: scope.clientId, step_number: String(scope.stepNumber) },
@@ -58,5 +67,6 @@ export function previewStep(deps: ComposerDeps, scope: StepScope, context: StepC
     replyTo: body.reply_to?.email ?? null,
     headers: { ...body.headers, ...body.personalizations[0].headers },
     links: { donate: draft.values['links.donate']!, unsubscribe: draft.values['links.unsubscribe']! },
+    sms: text === null ? null : { from: context.smsFromNumber, to: reader.phone, body: text, ...smsSegments(text) },
   };
 }

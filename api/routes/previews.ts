@@ -30,7 +30,7 @@ const previewRoutes: FastifyPluginAsyncZod<PreviewRoutesOptions> = async (app, {
     const preview = previewStep(composer, { clientId, campaignId, stepNumber }, context, reader);
     return {
       step_number: stepNumber, donor_id: reader.donorId, segment: reader.segment, to: preview.to, from: preview.from, reply_to: preview.replyTo,
-      subject: preview.subject, html: preview.html, text: preview.text, headers: preview.headers, links: preview.links,
+      subject: preview.subject, html: preview.html, text: preview.text, headers: preview.headers, links: preview.links, sms: preview.sms,
       brand: context.brand && {
         name: context.brand.brandName, logo_url: context.brand.logoUrl, primary_color: context.brand.primaryColor, accent_color: context.brand.accentColor,
         voice: {

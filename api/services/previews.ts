@@ -37,14 +37,18 @@ function choiceOf(reader: Reader | null): ReaderChoice {
   return reader?.donorId ? { donorId: reader.donorId } : { sample: true };
 }
 
-/** What a preview renders: the step (404 without it) and a donor with an email address (409 without one: the send would skip them). */
-export async function previewContext(em: EntityManager, scope: StepRef, query: ReaderFields): Promise<{ context: StepContext; reader: Reader & { donorId: string; email: string } }> {
+/**
+ * What a preview renders: the step (404 without it) and a donor with an email address (409 without one: the
+ * send would skip them), with their phone for a step's text (null when they have none).
+ */
+export async function previewContext(em: EntityManager, scope: StepRef, query: ReaderFields): Promise<{ context: StepContext; reader: Reader & { donorId: string; email: string; phone: string | null } }> {
   const context = await requireStep(em, scope);
   const reader = await namedReader(em, scope.campaignId, query, 'query');
   if (!reader?.donorId) throw notFound('donor', 'query.donor_id');
   const { donorId, email } = reader;
   if (!email) throw conflict('the donor has no email address: the step would skip them (no_address)', { reasons: ['no_address'] });
-  return { context, reader: { ...reader, donorId, email } };
+  const [{ phone }] = await em.execute<{ phone: string | null }[]>('select phone from donors where id = ?', [donorId]);
+  return { context, reader: { ...reader, donorId, email, phone } };
 }
 
 /** Checks a test send's step and reader; the reader is then pinned for the workflow. */

@@ -150,6 +150,29 @@ describe('previews, test sends and rehearsals', () => {
     expect(h.sink.messageOf(delivery).html).toContain('<div class="brand-header" style="background-color:#0066CC;padding:16px;text-align:center"><img src="https://cdn.harbor.test/logo.png?v&#x3D;2&amp;size&#x3D;l"');
   }, 60_000);
 
+  it('previews a step sent by email and SMS as both: the email, and the text from the client\'s number as the send writes it', async () => {
+    const campaignId = await campaignWithStep('Both Ways');
+    await h.fixtures.query('update donors set phone = $1 where id = $2', ['+14155550123', donors.anne]);
+    await h.fixtures.query('update clients set sms_from_number = $1 where id = $2', ['+15005550011', clientId]);
+    try {
+      const emailOnly = (await get(url(campaignId, `/steps/1/preview?donor_id=${donors.anne}`))).json();
+      expect(emailOnly.sms).toBeNull();
+      await h.fixtures.query(`update track15_narrative_steps set channel = 'email_and_sms' where campaign_id = $1 and step_number = 1`, [campaignId]);
+      const response = await get(url(campaignId, `/steps/1/preview?donor_id=${donors.anne}`));
+      expect(response.statusCode).toBe(200);
+      const preview = response.json();
+      expect(preview.subject).toBe(emailOnly.subject);
+      expect(preview.sms).toMatchObject({ from: '+15005550011', to: '+14155550123', encoding: 'GSM-7' });
+      // The sender's name, the message for this donor, the call to action with their own links, the STOP line.
+      expect(preview.sms.body).toMatch(/^Preview & "Co": Dear Anne & Tom O'Brien,/);
+      expect(preview.sms.body).toMatch(/Give at \S+\/give\/\S+ \(or leave: \S+\/unsubscribe\/\S+\)\n\nReply STOP to opt out\.$/);
+      expect(preview.sms.segments).toBe(Math.ceil(preview.sms.characters / 153));
+    } finally {
+      await h.fixtures.query('update donors set phone = null where id = $1', [donors.anne]);
+      await h.fixtures.query('update clients set sms_from_number = null where id = $1', [clientId]);
+    }
+  });
+
   it('answers 404 for a donor or segment it cannot find, 409 for a donor without email, 400 without a reader', async () => {
     const campaignId = await campaignWithStep('Lookups');
     const preview = (query: string) => get(url(campaignId, `/steps/1/preview${query}`));
