@@ -80,7 +80,7 @@ export const LiveStatus = z.object({
     deliveries: ChannelCounts.shape.deliveries
       .describe('Delivery ledger rows (messages: a step sent by email and SMS has a row per channel for each donor) by outcome: pending (being sent), sent (delivery facts such as delivered or opened included), failed, skipped'),
     skip_reasons: ChannelCounts.shape.skip_reasons,
-    channels: z.partialRecord(z.enum(['email', 'sms']), ChannelCounts)
+    channels: z.object({ email: ChannelCounts.optional(), sms: ChannelCounts.optional() })
       .describe('The same counts for each channel the step has rows on (email and sms for a step sent by both)'),
   })).describe('Per step, from counters kept with the delivery ledger in the database'),
   live: choice({

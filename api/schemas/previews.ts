@@ -38,7 +38,10 @@ export const StepPreview = z.object({
     from: z.string().nullable().describe('The client\'s sms_from_number (E.164); null when it has none (the send would fail)'),
     to: z.string().nullable().describe('The donor\'s phone as stored; null without one (the send would skip them: no_address)'),
     body: z.string().describe('The text as sent, links and the STOP line included'),
-    encoding: z.enum(['GSM-7', 'UCS-2']),
+    encoding: choice({
+      'GSM-7': 'every character is in the GSM 03.38 alphabet or its extension: 160 characters in one segment',
+      'UCS-2': 'some character is not: 70 UTF-16 units in one segment',
+    }, 'How the text travels'),
     segments: z.number().int().describe('Segments carriers bill (160 GSM-7 or 70 UCS-2 characters for one; 153 or 67 per part beyond)'),
     characters: z.number().int(),
   }).nullable().describe('The text message of a step sent by SMS or by email and SMS, as this donor would get it; null for an email step. The email fields above are the email the step sends (an SMS-only step sends none)'),

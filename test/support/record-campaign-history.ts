@@ -1,7 +1,8 @@
 /**
  * Records the histories that test/workflows/replay.test.ts replays: a whole arc at one-second days with a
- * pause and a resume in the middle (the campaign workflow, to <target>), whose step 1 carries an A/B test
- * (its touchpoint child workflow, with the variants' send, the wait and the decision, to <target>-touchpoint-1.json). Run it (with the test stack up: `npm test` leaves none running, so
+ * pause and a resume in the middle (the campaign workflow, to <target>), whose step 1 is sent by email and SMS
+ * and carries an A/B test (its touchpoint child workflow, with an email lane and a text lane per shard, the
+ * variants' send, the wait and the decision, to <target>-touchpoint-1.json). Run it (with the test stack up: `npm test` leaves none running, so
  * start it as scripts/test.sh does) only to add a NEW history file when the workflow changes on purpose
  * behind `patched()`; never re-record an existing file, or the determinism guard guards nothing.
  *   PG_ADMIN_URL=… TEMPORAL_ADDRESS=… npx tsx test/support/record-campaign-history.ts test/histories/<name>.json
@@ -25,8 +26,18 @@ async function main(target: string): Promise<void> {
   const h = await startCampaignHarness({ batchSize: 5 });
   try {
     const clientId = await h.fixtures.client('History Client');
-    await h.fixtures.donors(clientId, [...Array(12)].map((_, i) => ({ email: `history-${i}@donors.test`, first_name: `H${i}` })));
+    const donorIds = await h.fixtures.donors(clientId, [...Array(12)].map((_, i) => ({
+      email: `history-${i}@donors.test`, first_name: `H${i}`, phone: `+1415555${String(9000 + i)}`,
+    })));
+    // Texts go out 08:00-21:00 in the recipient's zone: the donors live where it is early afternoon now.
+    const offset = ((14 - new Date().getUTCHours() + 36) % 24) - 12;
+    await h.fixtures.query('update donors set timezone = $1 where id = any($2::uuid[])',
+      [offset === 0 ? 'Etc/GMT' : `Etc/GMT${offset > 0 ? '-' : '+'}${Math.abs(offset)}`, donorIds]);
+    await h.fixtures.query(`insert into notification_preferences (client_id, donor_id, category, sms_enabled) select $1, unnest($2::uuid[]), 'marketing', true`,
+      [clientId, donorIds]);
+    await h.fixtures.query(`update clients set sms_from_number = '+15005550099' where id = $1`, [clientId]);
     const campaignId = await h.fixtures.track15Campaign(clientId, { dayLengthSeconds: 1, controlShare: 0.25 });
+    await h.fixtures.query(`update track15_narrative_steps set channel = 'email_and_sms' where campaign_id = $1 and step_number = 1`, [campaignId]);
     // 24 hours of waiting at one-second days is one second before the winner goes to the rest.
     const abTest = { variants: [{ subject_line: 'Variant A' }, { subject_line: 'Variant B' }], metric: 'opens', test_share: 0.5, wait_hours: 24 };
     await h.fixtures.query('update track15_narrative_steps set ab_test = $1 where campaign_id = $2 and step_number = 1', [abTest, campaignId]);
