@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { prepareActivation } from '../../activities/campaigns/activation';
+import { unsubscribeGroupId } from '../../activities/email/unsubscribe-groups';
 import { readAsClient, withClient } from '../../domain/db/tenancy';
 import { smsSegments } from '../../domain/sms';
 import { storedStatus } from '../../api/services/campaigns/campaign-status';
@@ -146,7 +147,8 @@ describe('a step sent by email and SMS', () => {
       });
       // SendGrid holds every email request past the kill (it records them on arrival, as it accepts them);
       // texts go out until a few have, then Twilio holds the next one too: the worker dies never learning
-      // either answer.
+      // either answer. The client's unsubscribe group exists first, so what SendGrid holds is the mail.
+      await unsubscribeGroupId(h.activityDeps, crashClient, 'marketing');
       h.sink.setLatency(30_000);
       h.twilioSink.setLatency(300);
       worker = startWorker();
