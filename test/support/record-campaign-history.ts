@@ -1,8 +1,9 @@
 /**
  * Records the histories that test/workflows/replay.test.ts replays: a whole arc at one-second days with a
- * pause and a resume in the middle (the campaign workflow, to <target>), whose step 1 is sent by email and SMS
- * and carries an A/B test (its touchpoint child workflow, with an email lane and a text lane per shard, the
- * variants' send, the wait and the decision, to <target>-touchpoint-1.json). Run it (with the test stack up: `npm test` leaves none running, so
+ * pause and a resume in the middle (the campaign workflow, to <target>), whose step 1 carries an A/B test
+ * (its touchpoint child workflow, with the variants' send, the wait and the decision, to <target>-touchpoint-1.json)
+ * and whose step 2 is sent by email and SMS (its touchpoint, an email lane and a text lane per shard, to
+ * <target>-touchpoint-2.json). Run it (with the test stack up: `npm test` leaves none running, so
  * start it as scripts/test.sh does) only to add a NEW history file when the workflow changes on purpose
  * behind `patched()`; never re-record an existing file, or the determinism guard guards nothing.
  *   PG_ADMIN_URL=… TEMPORAL_ADDRESS=… npx tsx test/support/record-campaign-history.ts test/histories/<name>.json
@@ -37,7 +38,7 @@ async function main(target: string): Promise<void> {
       [clientId, donorIds]);
     await h.fixtures.query(`update clients set sms_from_number = '+15005550099' where id = $1`, [clientId]);
     const campaignId = await h.fixtures.track15Campaign(clientId, { dayLengthSeconds: 1, controlShare: 0.25 });
-    await h.fixtures.query(`update track15_narrative_steps set channel = 'email_and_sms' where campaign_id = $1 and step_number = 1`, [campaignId]);
+    await h.fixtures.query(`update track15_narrative_steps set channel = 'email_and_sms' where campaign_id = $1 and step_number = 2`, [campaignId]);
     // 24 hours of waiting at one-second days is one second before the winner goes to the rest.
     const abTest = { variants: [{ subject_line: 'Variant A' }, { subject_line: 'Variant B' }], metric: 'opens', test_share: 0.5, wait_hours: 24 };
     await h.fixtures.query('update track15_narrative_steps set ab_test = $1 where campaign_id = $2 and step_number = 1', [abTest, campaignId]);
@@ -49,7 +50,7 @@ async function main(target: string): Promise<void> {
     await h.result(campaignId);
     mkdirSync(dirname(target), { recursive: true });
     save(campaignWorkflowId(campaignId), target);
-    save(touchpointWorkflowId(campaignId, 1), target.replace(/\.json$/, '-touchpoint-1.json'));
+    for (const step of [1, 2]) save(touchpointWorkflowId(campaignId, step), target.replace(/\.json$/, `-touchpoint-${step}.json`));
   } finally {
     await h.close();
   }

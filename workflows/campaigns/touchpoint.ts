@@ -59,6 +59,10 @@ const ROUNDS_PER_RUN = 200;
  * is recorded and answered by the `abDecision` query, and the rest get the winner in the same waves,
  * shifted to start at the decision. Every recipient gets one message for the step: each phase claims
  * only its own recipients (deliver-batch.ts).
+ *
+ * A step sent by email and SMS (`input.channels`, from the campaign's plan) is paged by an email lane and a
+ * text lane per shard (CHANNEL_LANES_PATCH): each donor gets one message per channel, each lane claiming,
+ * fencing and settling only its own channel's ledger rows.
  */
 export async function touchpointWorkflow(input: TouchpointInput): Promise<StepTally> {
   const budgetPeriods = patched(BUDGET_PERIODS_PATCH);
