@@ -1,18 +1,18 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { prepareActivation } from '../../activities/campaigns/activation';
-import { unsubscribeGroupId } from '../../activities/email/unsubscribe-groups';
-import { readAsClient, withClient } from '../../domain/db/tenancy';
-import { smsSegments } from '../../domain/sms';
-import { storedStatus } from '../../api/services/campaigns/campaign-status';
-import { analyticsReport } from '../../api/services/reports';
-import { touchpointWorkflowId } from '../../workflows/campaigns/definitions';
-import { campaignStatus, stopCampaign } from '../../workflows/campaigns/lifecycle';
-import { touchpointWorkflow } from '../../workflows/campaigns/touchpoint';
-import { type CampaignHarness, eventually, startCampaignHarness } from '../support/campaign-harness';
-import { countersAndLedger } from '../support/delivery-counts';
-import { workerMetricsEnv } from '../support/ports';
-import { TEMPORAL_ADDRESS } from '../support/temporal';
+import { prepareActivation } from '../../../activities/campaigns/activation';
+import { unsubscribeGroupId } from '../../../activities/email/unsubscribe-groups';
+import { readAsClient, withClient } from '../../../domain/db/tenancy';
+import { smsSegments } from '../../../domain/sms';
+import { storedStatus } from '../../../api/services/campaigns/campaign-status';
+import { analyticsReport } from '../../../api/services/reports';
+import { touchpointWorkflowId } from '../../../workflows/campaigns/definitions';
+import { campaignStatus, stopCampaign } from '../../../workflows/campaigns/lifecycle';
+import { touchpointWorkflow } from '../../../workflows/campaigns/touchpoint';
+import { type CampaignHarness, eventually, startCampaignHarness } from '../../support/campaign-harness';
+import { countersAndLedger } from '../../support/delivery-counts';
+import { workerMetricsEnv } from '../../support/ports';
+import { TEMPORAL_ADDRESS } from '../../support/temporal';
 
 /** A fixed-offset zone whose wall clock reads about 14:00 now: inside the SMS hours for the whole test. */
 function afternoonZone(): string {
@@ -137,7 +137,7 @@ describe('a step sent by email and SMS', () => {
       await withClient(h.orm.em, crashClient, (em) => prepareActivation(em, campaignId));
 
       const taskQueue = `both-crash-${campaignId.slice(0, 8)}`;
-      const startWorker = () => spawn(process.execPath, ['--import', 'tsx', join(__dirname, '../../workflows/worker.ts')], {
+      const startWorker = () => spawn(process.execPath, ['--import', 'tsx', join(__dirname, '../../../workflows/worker.ts')], {
         env: {
           ...process.env, ...metricsEnv, DATABASE_URL: h.db.appUrl, TEMPORAL_ADDRESS, TEMPORAL_TASK_QUEUE: taskQueue,
           SENDGRID_BASE_URL: h.sink.url, TWILIO_API_BASE: h.twilioSink.url, DELIVERY_BATCH_SIZE: '5',
