@@ -96,12 +96,16 @@ async function thread(em: EntityManager, clientId: string, text: InboundText, re
             last_outbound_at = coalesce(excluded.last_outbound_at, c.last_outbound_at)
      returning id`,
     [clientId, donor.id, text.from, text.to, reply ? 2 : 1, reply !== null, clientId, text.from]);
+  // sent_at from the wall clock, not the transaction's start that now() gives both rows: the reply is
+  // written after the text it answers and must sort after it in the conversation.
   await em.execute(
-    `insert into messages (client_id, conversation_id, direction, content, external_id) values (?, ?, 'inbound', ?, ?) on conflict do nothing`,
+    `insert into messages (client_id, conversation_id, direction, content, external_id, sent_at)
+     values (?, ?, 'inbound', ?, ?, clock_timestamp()) on conflict do nothing`,
     [clientId, conversation.id, text.body, text.messageSid]);
   if (reply) {
     await em.execute(
-      `insert into messages (client_id, conversation_id, direction, content, status, metadata) values (?, ?, 'outbound', ?, 'pending', ?::jsonb)`,
+      `insert into messages (client_id, conversation_id, direction, content, status, metadata, sent_at)
+       values (?, ?, 'outbound', ?, 'pending', ?::jsonb, clock_timestamp())`,
       [clientId, conversation.id, reply, JSON.stringify({ in_reply_to: text.messageSid })]);
   }
 }
