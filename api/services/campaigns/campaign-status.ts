@@ -70,7 +70,7 @@ const STORED_STATUS_SQL = `
     from campaigns c
    where c.id = $1 and c.deleted_at is null) status`;
 
-const recentStoredStatuses = new RecentAnswers<StoredRow>(STORED_FRESH_MS);
+const recentStoredStatuses = new RecentAnswers<StoredStatus>(STORED_FRESH_MS);
 
 /** Forgets the remembered database side of a campaign's status, after this process changed the campaign. */
 export function forgetStoredStatus(clientId: string, campaignId: string): void {
@@ -87,12 +87,18 @@ export function forgetStoredStatus(clientId: string, campaignId: string): void {
  * tenant (request.readAsClient); the caller must have checked that it may act for `clientId` (the answer
  * is shared for STORED_FRESH_MS by client and campaign). 404 when the campaign is not the caller's or was deleted.
  */
-export async function storedStatus(read: (query: string, arg: string) => Promise<StoredRow | null>, clientId: string, campaignId: string) {
-  const row = await recentStoredStatuses.get(`${clientId}/${campaignId}`, async () => {
+export function storedStatus(read: (query: string, arg: string) => Promise<StoredRow | null>, clientId: string, campaignId: string): Promise<StoredStatus> {
+  // The view, not the row, is remembered: callers polling within the window share its building too.
+  return recentStoredStatuses.get(`${clientId}/${campaignId}`, async () => {
     const found = await read(STORED_STATUS_SQL, campaignId);
     if (!found) throw notFound('campaign');
-    return found;
+    return storedView(campaignId, found);
   });
+}
+
+export type StoredStatus = ReturnType<typeof storedView>;
+
+function storedView(campaignId: string, row: StoredRow) {
   return {
     campaign_id: campaignId,
     stage: row.track15_stage,
