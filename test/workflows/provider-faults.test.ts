@@ -1,6 +1,6 @@
 import { unsubscribeGroupId } from '../../activities/email/unsubscribe-groups';
 import type { CampaignStatus } from '../../workflows/campaigns/definitions';
-import { type CampaignHarness, startCampaignHarness } from '../support/campaign-harness';
+import { type CampaignHarness, eventually, startCampaignHarness } from '../support/campaign-harness';
 
 /** SendGrid rate-limiting and failing for a while: every email still goes out, none twice, and waits honour Retry-After. */
 describe('provider failures during a campaign', () => {
@@ -16,15 +16,19 @@ describe('provider failures during a campaign', () => {
 
     // The client's unsubscribe group exists already (as after its first campaign), so the faults meet the sends.
     await unsubscribeGroupId(h.activityDeps, clientId, 'marketing');
-    h.sink.failFor(3_000, { status: 429, retryAfterSeconds: 2 });
+    // Counted, not timed, faults: a window of time could close before a slow machine's first send.
+    h.sink.failNext(4, { status: 429, retryAfterSeconds: 2 });
     await h.activate(clientId, campaignId);
     // Once the rate limit lifts, the provider errors for a few requests more.
-    setTimeout(() => h.sink.failNext(3, { status: 503 }), 3_500);
+    const rateLimited = () => h.sink.requests.filter((r) => r.path === '/v3/mail/send' && r.status === 429).length;
+    const thenUnavailable = eventually(async () => (rateLimited() >= 4 ? true : undefined), 60_000, 'four rate-limited sends')
+      .then(() => h.sink.failNext(3, { status: 503 }));
     const status = (await h.result(campaignId)) as CampaignStatus;
+    await thenUnavailable;
 
     const sends = h.sink.requests.filter((r) => r.path === '/v3/mail/send');
     const limited = sends.filter((r) => r.status === 429);
-    expect(limited.length).toBeGreaterThan(0);
+    expect(limited).toHaveLength(4);
     expect(sends.filter((r) => r.status === 503)).toHaveLength(3);
     // The retry of a rate-limited request (the next one to the same first recipient) waited at least
     // the Retry-After it was given; lanes running side by side may send other requests meanwhile.
