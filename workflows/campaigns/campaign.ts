@@ -1,6 +1,6 @@
 import {
-  ActivityFailure, ChildWorkflowFailure, allHandlersFinished, condition, getExternalWorkflowHandle, patched, proxyActivities,
-  proxyLocalActivities, setHandler, startChild, upsertMemo, upsertSearchAttributes,
+  ActivityFailure, ChildWorkflowFailure, allHandlersFinished, condition, getExternalWorkflowHandle, patched, proxyActivities, setHandler,
+  startChild, upsertMemo, upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { CampaignActivities } from '../../activities';
 import { textFault } from '../../domain/text';
@@ -11,22 +11,12 @@ import {
 import { CurrentStepKey, StageKey } from '../search-attributes';
 import { touchpointWorkflow } from './touchpoint';
 
-const ACTIVITY_OPTIONS = {
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
-} as const;
-
 const {
   loadCampaignPlan, planTouchpoint, recordCampaignStage, recordCampaignStop, recordCampaignFailure, completeCampaign,
-} = proxyActivities<CampaignActivities>(ACTIVITY_OPTIONS);
-
-/**
- * Planning a touchpoint is one short read: run in the workflow task as a local activity, it leaves one
- * marker in the history instead of an activity's three events and the workflow task that takes its result
- * (issue 14 item 8: the arc's history stays under 300 events, whatever the audience). Its retries back off
- * in the worker as an activity's would, through a database outage too.
- */
-const { planTouchpoint: planTouchpointLocally } = proxyLocalActivities<CampaignActivities>(ACTIVITY_OPTIONS);
+} = proxyActivities<CampaignActivities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});
 
 /**
  * Campaigns started from here on deliver each touchpoint in time-zone waves (the plan comes from the
@@ -39,7 +29,6 @@ export const TIME_ZONE_WAVES_PATCH = 'time-zone-waves';
 const RECORD_BEFORE_APPLY = 'record-command-before-applying-it';
 const RECORD_LAST_FAILURE = 'record-last-failure';
 const STATUS_MEMO_PATCH = 'status-in-memo';
-const LOCAL_PLANNING_PATCH = 'plan-touchpoints-locally';
 
 /**
  * One Track15 campaign: fifteen touchpoints on their schedule, each delivered by a child workflow in
@@ -50,10 +39,9 @@ const LOCAL_PLANNING_PATCH = 'plan-touchpoints-locally';
 export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<CampaignStatus> {
   // Decided before anything else happens, so a replay of an older run takes the same branch.
   const waves = patched(TIME_ZONE_WAVES_PATCH);
-  const planner = waves && patched(LOCAL_PLANNING_PATCH) ? planTouchpointLocally : planTouchpoint;
   const arc = new ArcState();
   let runningStep: number | null = null;
-  const planStep = (stepNumber: number | null) => planner({ ...input, stepNumber, pausedMs: arc.shiftMs });
+  const planStep = (stepNumber: number | null) => planTouchpoint({ ...input, stepNumber, pausedMs: arc.shiftMs });
 
   const signalRunningStep = async (send: (handle: ReturnType<typeof getExternalWorkflowHandle>) => Promise<void>) => {
     if (runningStep === null) return;
