@@ -33,6 +33,14 @@ export class TcpCutter {
     await closed;
   }
 
+  /**
+   * Stops relaying for good: a cut, unless one holds already. A relay left listening (restored and never
+   * closed) keeps its jest worker alive after the run, until jest kills it ("failed to exit gracefully").
+   */
+  async close(): Promise<void> {
+    if (this.server.listening) await this.cut();
+  }
+
   /** Relays again, on the same address, after a cut: the network path is back. */
   async restore(): Promise<void> {
     const port = Number(this.address.slice(this.address.lastIndexOf(':') + 1));

@@ -25,6 +25,7 @@ describe('a delivery attempt Temporal gave up on while it still runs', () => {
   let h: CampaignHarness;
   let metricsEnv: Record<string, string>;
   const zombies: ChildProcess[] = [];
+  const relays: TcpCutter[] = [];
 
   beforeAll(async () => {
     metricsEnv = await workerMetricsEnv();
@@ -32,7 +33,11 @@ describe('a delivery attempt Temporal gave up on while it still runs', () => {
     // Until the cut, only the worker that becomes the zombie polls the task queue.
     await h.temporal.stopWorker();
   });
-  afterEach(() => { for (const zombie of zombies.splice(0)) zombie.kill('SIGKILL'); });
+  afterEach(async () => {
+    for (const zombie of zombies.splice(0)) zombie.kill('SIGKILL');
+    // A scenario that failed before its cut leaves its relay listening, which would keep this jest worker alive.
+    for (const relay of relays.splice(0)) await relay.close();
+  });
   afterAll(async () => { await h?.close(); });
 
   const startWorker = (temporalAddress: string): ChildProcess => spawn(
@@ -62,6 +67,7 @@ describe('a delivery attempt Temporal gave up on while it still runs', () => {
     await withClient(h.orm.em, clientId, (em) => prepareActivation(em, campaignId));
 
     const temporalPath = await TcpCutter.start(TEMPORAL_ADDRESS);
+    relays.push(temporalPath);
     zombies.push(startWorker(temporalPath.address));
     h.sink.setLatency(SLOW_ANSWER_MS);
     const sendsBefore = h.sink.requests.filter((r) => r.path === '/v3/mail/send').length;

@@ -128,6 +128,7 @@ describe('campaign status', () => {
     } finally {
       await cutOff.close();
       await connection.close();
+      await relay.close();
     }
     await post(campaignId, 'stop', { reason: 'end of test' });
     await h.result(campaignId);
