@@ -2,7 +2,7 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import type Stripe from 'stripe';
 import type { OutboundPolicy } from '../domain/outbound-url';
 import { asOperator, withClient } from '../domain/db/tenancy';
-import type { CampaignStage, CampaignWorkflowInput, LastFailure, TouchpointPlanRequest } from '../workflows/campaigns/definitions';
+import type { CampaignStage, CampaignWorkflowInput, LastFailure, TouchpointPlanRequest } from '../domain/campaigns/workflow-contract';
 import { loadCampaignPlan, planTouchpoint, recordCampaignFailure, recordCampaignStage, recordCampaignStop } from './campaigns/campaign-plan';
 import { completeCampaign } from './campaigns/campaign-completion';
 import { failFastOnBadData } from './data-failures';

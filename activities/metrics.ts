@@ -1,6 +1,6 @@
 import { Counter, Histogram } from 'prom-client';
 import { metricsRegistry } from '../domain/telemetry/registry';
-import type { SkipReason } from '../workflows/campaigns/definitions';
+import type { SkipReason } from '../domain/campaigns/workflow-contract';
 
 /**
  * The product's business metrics, served by the worker at /metrics (README "Metrics"). They are counted

@@ -24,7 +24,7 @@ import { migrate } from '../scripts/migrate';
 import { Fixtures, STORY } from '../test/support/fixtures';
 import { campaignWorkflow } from '../workflows/campaigns/campaign';
 import { touchpointWorkflow } from '../workflows/campaigns/touchpoint';
-import { campaignWorkflowId } from '../workflows/campaigns/definitions';
+import { campaignWorkflowId } from '../domain/campaigns/workflow-contract';
 import { createWorker, workflowBundleOptions } from '../workflows/worker';
 
 const ADMIN = process.env.PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432';

@@ -74,7 +74,7 @@ export class Migration20261130101000StatusCounters extends Migration {
       );`);
     for (const sql of tenantIsolationSql(STATUS_COUNTER_TENANT_TABLES)) this.addSql(sql);
 
-    // The lane hash of activation (8 lanes, workflows/campaigns/definitions.ts DELIVERY_LANES); only spreads contention.
+    // The lane hash of activation (8 lanes, domain/campaigns/workflow-contract.ts DELIVERY_LANES); only spreads contention.
     this.addSql(`
       create function delivery_count_shard(donor uuid) returns smallint as $$
         select (get_byte(decode(md5(donor::text), 'hex'), 0) % 8)::smallint

@@ -5,7 +5,7 @@ import { type SenderSettings, senderProblems } from '../../domain/delivery/sende
 import type { AudienceFilter } from '../../domain/audience';
 import { RECIPIENT_GROUP_SQL, audienceCondition } from '../audience';
 import { EFFECTIVE_SENDER_SQL } from '../delivery/sender-identity';
-import { DELIVERY_LANES } from '../../workflows/campaigns/definitions';
+import { DELIVERY_LANES } from '../../domain/campaigns/workflow-contract';
 import { type StepChannel, channelsOf } from '../../domain/delivery/channels';
 
 export class CampaignNotFoundError extends Error {}

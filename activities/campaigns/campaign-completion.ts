@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { twoProportionLift } from '../../domain/experiments/lift';
-import type { CampaignWorkflowInput } from '../../workflows/campaigns/definitions';
+import type { CampaignWorkflowInput } from '../../domain/campaigns/workflow-contract';
 
 export interface GroupResult { recipients: number; conversions: number; revenue: number; revenuePerRecipient: number }
 export interface CampaignAnalytics {

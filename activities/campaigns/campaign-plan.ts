@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { ApplicationFailure } from '@temporalio/activity';
 import { type ArcClock, arcEnd, computeSchedule, pauseShiftDays, touchpointWaves } from '../../domain/campaigns/schedule';
-import type { CampaignPlan, CampaignStage, CampaignWorkflowInput, LastFailure, TouchpointPlan, TouchpointPlanRequest } from '../../workflows/campaigns/definitions';
+import type { CampaignPlan, CampaignStage, CampaignWorkflowInput, LastFailure, TouchpointPlan, TouchpointPlanRequest } from '../../domain/campaigns/workflow-contract';
 import { type StepChannel, channelsOf } from '../../domain/delivery/channels';
 
 /** Reads the activated campaign and turns its steps into due times (day, send hour, time zone, day length). */

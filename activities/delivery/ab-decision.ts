@@ -1,23 +1,11 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { type AbMetric, type StepAbTest, type VariantResult, abWaitMs, decideWinner } from '../../domain/experiments/ab-test';
+import { type AbDecisionRecord, type AbMetric, type StepAbTest, type VariantResult, abWaitMs, decideWinner } from '../../domain/experiments/ab-test';
 
 /** Which step of which campaign (the activities' input). */
 export interface AbStepScope { campaignId: string; clientId: string; stepNumber: number }
 
 /** What the touchpoint workflow needs to run a step's A/B test: how many variants and how long to wait. */
 export interface AbTestPlan { variants: number; metric: AbMetric; testShare: number; waitMs: number }
-
-/** The decision of a step's A/B test, as recorded in step_ab_decisions and answered by the touchpoint's `abDecision` query. */
-export interface AbDecisionRecord {
-  stepNumber: number;
-  metric: AbMetric;
-  /** Per variant, in order: recipients sent, conversions (opened or clicked), rate and its 95% Wilson interval. */
-  variants: VariantResult[];
-  winner: number;
-  significant: boolean;
-  pValue: number | null;
-  decidedAt: string;
-}
 
 /**
  * The step's A/B test as the workflow runs it, or null when the step has none (or is not an email).

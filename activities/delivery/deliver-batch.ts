@@ -6,7 +6,7 @@ import { abAssignment, recipientBucket, withVariant } from '../../domain/experim
 import { groupBy } from '../../domain/group-by';
 import { isConversionAsk } from '../../domain/campaigns/narrative';
 import type { RfmSegment } from '../../domain/rfm';
-import { type SkipReason, type StepTally, emptyTally } from '../../workflows/campaigns/definitions';
+import { type SkipReason, type StepTally, emptyTally } from '../../domain/campaigns/workflow-contract';
 import type { ActivityDeps } from '..';
 import { acceptedRecipients, answeredByProvider, providerFailure, rejectedRecipient, sendMail } from '../email/sendgrid';
 import { buildMailRequest } from '../email/mail-request';

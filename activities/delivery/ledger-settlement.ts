@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { type SkipReason, type StepTally, emptyTally } from '../../workflows/campaigns/definitions';
+import { type SkipReason, type StepTally, emptyTally } from '../../domain/campaigns/workflow-contract';
 import type { DeliveryChannel } from '../../domain/delivery/channels';
 
 /** Where a settlement applies: one step of one campaign on one channel, rows claimed under one attempt's `send_key`. */

@@ -134,3 +134,15 @@ export function abWaitMs(waitHours: number, dayLengthSeconds: number): number {
 export function recipientBucket(campaignId: string, stepNumber: number, donorId: string): number {
   return abBucket(`${campaignId}:${stepNumber}:${donorId}`);
 }
+
+/** The decision of a step's A/B test, as recorded in step_ab_decisions and answered by the touchpoint's `abDecision` query. */
+export interface AbDecisionRecord {
+  stepNumber: number;
+  metric: AbMetric;
+  /** Per variant, in order: recipients sent, conversions (opened or clicked), rate and its 95% Wilson interval. */
+  variants: VariantResult[];
+  winner: number;
+  significant: boolean;
+  pValue: number | null;
+  decidedAt: string;
+}

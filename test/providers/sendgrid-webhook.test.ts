@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { applySendGridEvents } from '../../activities/email/sendgrid-events';
-import type { CampaignStatus } from '../../workflows/campaigns/definitions';
+import type { CampaignStatus } from '../../domain/campaigns/workflow-contract';
 import { campaignStatus, pauseCampaign, resumeCampaign, stopCampaign } from '../../workflows/campaigns/lifecycle';
 import { type ApiHarness, databaseFingerprint, startApi } from '../api/support';
 import type { SinkDelivery } from '../fakes/sendgrid-sink';

@@ -6,7 +6,7 @@ import { createStripe } from '../../activities/payments/stripe';
 import { createTwilio } from '../../activities/sms/twilio';
 import { openOrm } from '../../domain/db/orm';
 import { type LifecycleDeps, activateCampaign } from '../../workflows/campaigns/lifecycle';
-import { campaignWorkflowId } from '../../workflows/campaigns/definitions';
+import { campaignWorkflowId } from '../../domain/campaigns/workflow-contract';
 import { SendGridSink } from '../fakes/sendgrid-sink';
 import { TEST_ACCOUNT_SID, TEST_AUTH_TOKEN, TwilioSink } from '../fakes/twilio-sink';
 import { type TestDatabase, createTestDatabase } from './database';

@@ -13,7 +13,7 @@ import { writeFileSync, mkdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
-import { campaignWorkflowId, touchpointWorkflowId } from '../../workflows/campaigns/definitions';
+import { campaignWorkflowId, touchpointWorkflowId } from '../../domain/campaigns/workflow-contract';
 import { pauseCampaign, resumeCampaign } from '../../workflows/campaigns/lifecycle';
 import { eventually, startCampaignHarness } from './campaign-harness';
 import { TEMPORAL_ADDRESS, WORKFLOW_BUNDLE_PATH } from './temporal';

@@ -7,7 +7,7 @@ import { getBudgetAlert } from '../../api/services/profiles/budget-alerts';
 import { withClient } from '../../domain/db/tenancy';
 import { EVENT_ID_HEADER, SIGNATURE_HEADER, verifyWebhookSignature } from '../../domain/webhook-signature';
 import { budgetAlertWorkflow } from '../../workflows/budget-alert';
-import { budgetAlertWorkflowId } from '../../workflows/campaigns/definitions';
+import { budgetAlertWorkflowId } from '../../domain/campaigns/workflow-contract';
 import { campaignStatus, stopCampaign } from '../../workflows/campaigns/lifecycle';
 import { type CampaignHarness, eventually, startCampaignHarness } from '../support/campaign-harness';
 import { startTemporalHarness } from '../support/temporal';

@@ -1,7 +1,7 @@
 import { ActivityFailure, ApplicationFailure, WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { DATA_REJECTED } from '../../activities/data-failures';
 import { campaignWorkflow } from '../../workflows/campaigns/campaign';
-import { STATUS_MEMO, campaignWorkflowId, pauseUpdate, stopUpdate } from '../../workflows/campaigns/definitions';
+import { STATUS_MEMO, campaignWorkflowId, pauseUpdate, stopUpdate } from '../../domain/campaigns/workflow-contract';
 import { campaignStatus, stopCampaign } from '../../workflows/campaigns/lifecycle';
 import { type CampaignHarness, startCampaignHarness } from '../support/campaign-harness';
 

@@ -10,7 +10,7 @@ import { createStripe } from '../../activities/payments/stripe';
 import { type App, buildApp } from '../../api/app';
 import { openOrm } from '../../domain/db/orm';
 import { migrate } from '../../scripts/migrate';
-import { campaignWorkflowId } from '../../workflows/campaigns/definitions';
+import { campaignWorkflowId } from '../../domain/campaigns/workflow-contract';
 import { createWorker } from '../../workflows/worker';
 import { insertKey, STRIPE_MOCK_URL } from '../api/support';
 import { SendGridSink } from '../fakes/sendgrid-sink';

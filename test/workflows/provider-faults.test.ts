@@ -1,5 +1,5 @@
 import { unsubscribeGroupId } from '../../activities/email/unsubscribe-groups';
-import type { CampaignStatus } from '../../workflows/campaigns/definitions';
+import type { CampaignStatus } from '../../domain/campaigns/workflow-contract';
 import { type CampaignHarness, eventually, startCampaignHarness } from '../support/campaign-harness';
 
 /** SendGrid rate-limiting and failing for a while: every email still goes out, none twice, and waits honour Retry-After. */

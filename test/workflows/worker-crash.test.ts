@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { prepareActivation } from '../../activities/campaigns/activation';
 import { withClient } from '../../domain/db/tenancy';
-import { touchpointWorkflowId } from '../../workflows/campaigns/definitions';
+import { touchpointWorkflowId } from '../../domain/campaigns/workflow-contract';
 import { touchpointWorkflow } from '../../workflows/campaigns/touchpoint';
 import { type CampaignHarness, eventually, startCampaignHarness } from '../support/campaign-harness';
 import { TEMPORAL_ADDRESS } from '../support/temporal';

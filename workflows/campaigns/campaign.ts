@@ -7,7 +7,7 @@ import { textFault } from '../../domain/text';
 import {
   type CampaignPlan, type CampaignStatus, type CampaignWorkflowInput, type LastFailure, type PauseRequest, type StepTally, type StopRequest,
   type TouchpointPlan, STATUS_MEMO, haltSignal, holdSignal, pauseUpdate, rescheduleSignal, resumeUpdate, statusQuery, stopUpdate, touchpointWorkflowId,
-} from './definitions';
+} from '../../domain/campaigns/workflow-contract';
 import { CurrentStepKey, StageKey } from '../search-attributes';
 import { touchpointWorkflow } from './touchpoint';
 

@@ -9,7 +9,7 @@ import { withClient } from '../../domain/db/tenancy';
 import { campaignWorkflow } from './campaign';
 import {
   type CampaignStatus, campaignWorkflowId, pauseUpdate, resumeUpdate, statusQuery, stopUpdate,
-} from './definitions';
+} from '../../domain/campaigns/workflow-contract';
 import { CampaignIdKey, ClientIdKey, CurrentStepKey, SeasonKey, StageKey } from '../search-attributes';
 
 export interface LifecycleDeps { orm: MikroORM; temporal: Client; taskQueue: string }

@@ -8,7 +8,7 @@ import { budgetAlertWorkflow } from '../budget-alert';
 import {
   DELIVERY_LANES, budgetAlertWorkflowId, type LaneCursor, type StepTally, type TouchpointAbState, type TouchpointInput, type TouchpointWave, abDecisionQuery, addTallies,
   emptyTally, haltSignal, holdSignal, rescheduleSignal,
-} from './definitions';
+} from '../../domain/campaigns/workflow-contract';
 
 const { deliverBatch } = proxyActivities<CampaignActivities>({
   startToCloseTimeout: '2 minutes',

@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
 import type { Stage } from '../../../domain/campaigns/narrative';
-import { type CampaignStatus, type LastFailure, STATUS_MEMO, campaignWorkflowId } from '../../../workflows/campaigns/definitions';
+import { type CampaignStatus, type LastFailure, STATUS_MEMO, campaignWorkflowId } from '../../../domain/campaigns/workflow-contract';
 import { campaignStatus } from '../../../workflows/campaigns/lifecycle';
 import { CurrentStepKey, StageKey } from '../../../workflows/search-attributes';
 import { notFound } from '../../problem';

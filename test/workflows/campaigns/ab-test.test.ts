@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { abAssignment, recipientBucket } from '../../../domain/experiments/ab-test';
 import { stopCampaign } from '../../../workflows/campaigns/lifecycle';
-import { abDecisionQuery, campaignWorkflowId } from '../../../workflows/campaigns/definitions';
+import { abDecisionQuery, campaignWorkflowId } from '../../../domain/campaigns/workflow-contract';
 import { type ApiHarness, startApi } from '../../api/support';
 import { type CampaignHarness, eventually, startCampaignHarness } from '../../support/campaign-harness';
 import { SendGridSigner } from '../../support/provider-signing';

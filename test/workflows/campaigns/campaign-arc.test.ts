@@ -2,7 +2,7 @@ import { prepareActivation } from '../../../activities/campaigns/activation';
 import { withClient } from '../../../domain/db/tenancy';
 import { RFM_SEGMENTS } from '../../../domain/rfm';
 import { verifyUnsubscribeToken } from '../../../domain/email/unsubscribe-token';
-import { type CampaignStatus, campaignWorkflowId } from '../../../workflows/campaigns/definitions';
+import { type CampaignStatus, campaignWorkflowId } from '../../../domain/campaigns/workflow-contract';
 import { type CampaignHarness, PUBLIC_BASE_URL, UNSUBSCRIBE_SECRET, startCampaignHarness } from '../../support/campaign-harness';
 import type { DonorSeed } from '../../support/fixtures';
 

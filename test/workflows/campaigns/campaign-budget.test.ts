@@ -1,4 +1,4 @@
-import type { CampaignStatus } from '../../../workflows/campaigns/definitions';
+import type { CampaignStatus } from '../../../domain/campaigns/workflow-contract';
 import { campaignStatus, stopCampaign } from '../../../workflows/campaigns/lifecycle';
 import { type CampaignHarness, eventually, startCampaignHarness } from '../../support/campaign-harness';
 

@@ -1,5 +1,5 @@
 import { type ArcClock, zoneDueAt } from '../../../domain/campaigns/schedule';
-import { type TouchpointInput, touchpointWorkflowId } from '../../../workflows/campaigns/definitions';
+import { type TouchpointInput, touchpointWorkflowId } from '../../../domain/campaigns/workflow-contract';
 import { campaignStatus, stopCampaign } from '../../../workflows/campaigns/lifecycle';
 import { type CampaignHarness, eventually, startCampaignHarness } from '../../support/campaign-harness';
 

@@ -6,7 +6,7 @@ import { readAsClient, withClient } from '../../../domain/db/tenancy';
 import { smsSegments } from '../../../domain/sms';
 import { storedStatus } from '../../../api/services/campaigns/campaign-status';
 import { analyticsReport } from '../../../api/services/reports';
-import { touchpointWorkflowId } from '../../../workflows/campaigns/definitions';
+import { touchpointWorkflowId } from '../../../domain/campaigns/workflow-contract';
 import { campaignStatus, stopCampaign } from '../../../workflows/campaigns/lifecycle';
 import { touchpointWorkflow } from '../../../workflows/campaigns/touchpoint';
 import { type CampaignHarness, eventually, startCampaignHarness } from '../../support/campaign-harness';

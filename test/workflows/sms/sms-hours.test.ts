@@ -1,4 +1,4 @@
-import { touchpointWorkflowId } from '../../../workflows/campaigns/definitions';
+import { touchpointWorkflowId } from '../../../domain/campaigns/workflow-contract';
 import { stopCampaign } from '../../../workflows/campaigns/lifecycle';
 import { type CampaignHarness, eventually, startCampaignHarness } from '../../support/campaign-harness';
 

@@ -4,8 +4,8 @@
  * touchpoint children. Payloads are objects so fields can be added without breaking running campaigns.
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { AbDecisionRecord } from '../../activities/delivery/ab-decision';
-import type { DeliveryChannel } from '../../domain/delivery/channels';
+import type { DeliveryChannel } from '../delivery/channels';
+import type { AbDecisionRecord } from '../experiments/ab-test';
 
 export const TASK_QUEUE_DEFAULT = 'track15';
 
