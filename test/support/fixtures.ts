@@ -228,3 +228,19 @@ export const STORY: CoreStory = {
   value_proposition: 'Your $50 gift provides tangible, measurable impact.',
   donor_motivation: 'Because every child deserves to go to bed with a full stomach.',
 };
+
+/** A text step's message long enough to be billed as more than one segment (budgets pay per segment). */
+export const LONG_MESSAGE = 'Every week, families in our city face empty shelves. Your neighbours are counting on us, and we are counting on you. '
+  + 'A gift today keeps the pantry open all winter long.';
+
+/**
+ * A zone whose wall clock reads about `hour`:00 at `instant` (Etc zones: a fixed offset, no DST), so a
+ * donor there is inside or outside the SMS hours (08:00-21:00 local) whenever a test runs.
+ */
+export function zoneAt(hour: number, instant = Date.now()): string {
+  let offset = hour - new Date(instant).getUTCHours();
+  if (offset > 14) offset -= 24;
+  if (offset < -12) offset += 24;
+  // Etc/GMT-5 is five hours ahead of UTC (POSIX signs).
+  return offset === 0 ? 'Etc/GMT' : `Etc/GMT${offset > 0 ? '-' : '+'}${Math.abs(offset)}`;
+}

@@ -16,6 +16,7 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 import { campaignWorkflowId, touchpointWorkflowId } from '../../domain/campaigns/workflow-contract';
 import { pauseCampaign, resumeCampaign } from '../../workflows/campaigns/lifecycle';
 import { eventually, startCampaignHarness } from './campaign-harness';
+import { zoneAt } from './fixtures';
 import { TEMPORAL_ADDRESS, WORKFLOW_BUNDLE_PATH } from './temporal';
 
 const TEMPORAL_CLI = process.env.TEMPORAL_CLI ?? join(homedir(), '.cache/track15/bin/temporal');
@@ -31,9 +32,8 @@ async function main(target: string): Promise<void> {
       email: `history-${i}@donors.test`, first_name: `H${i}`, phone: `+1415555${String(9000 + i)}`,
     })));
     // Texts go out 08:00-21:00 in the recipient's zone: the donors live where it is early afternoon now.
-    const offset = ((14 - new Date().getUTCHours() + 36) % 24) - 12;
     await h.fixtures.query('update donors set timezone = $1 where id = any($2::uuid[])',
-      [offset === 0 ? 'Etc/GMT' : `Etc/GMT${offset > 0 ? '-' : '+'}${Math.abs(offset)}`, donorIds]);
+      [zoneAt(14), donorIds]);
     await h.fixtures.query(`insert into notification_preferences (client_id, donor_id, category, sms_enabled) select $1, unnest($2::uuid[]), 'marketing', true`,
       [clientId, donorIds]);
     await h.fixtures.query(`update clients set sms_from_number = '+15005550099' where id = $1`, [clientId]);

@@ -11,19 +11,9 @@ import { campaignStatus, stopCampaign } from '../../../workflows/campaigns/lifec
 import { touchpointWorkflow } from '../../../workflows/campaigns/touchpoint';
 import { type CampaignHarness, eventually, startCampaignHarness } from '../../support/campaign-harness';
 import { countersAndLedger } from '../../support/delivery-counts';
+import { LONG_MESSAGE, zoneAt } from '../../support/fixtures';
 import { workerMetricsEnv } from '../../support/ports';
 import { TEMPORAL_ADDRESS } from '../../support/temporal';
-
-/** A fixed-offset zone whose wall clock reads about 14:00 now: inside the SMS hours for the whole test. */
-function afternoonZone(): string {
-  let offset = 14 - new Date().getUTCHours();
-  if (offset > 14) offset -= 24;
-  if (offset < -12) offset += 24;
-  return offset === 0 ? 'Etc/GMT' : `Etc/GMT${offset > 0 ? '-' : '+'}${Math.abs(offset)}`;
-}
-
-const LONG_MESSAGE = 'Every week, families in our city face empty shelves. Your neighbours are counting on us, and we are counting on you. '
-  + 'A gift today keeps the pantry open all winter long.';
 
 /**
  * Issue 18 item 2, "email and SMS", on the real Temporal server, PostgreSQL, the SendGrid sink and the
@@ -46,7 +36,7 @@ describe('a step sent by email and SMS', () => {
   /** Donors in an afternoon zone; SMS consent for marketing unless `consent` is false; `emailOff` turns their marketing email off. */
   async function donors(client: string, rows: { key: string; phone: string | null; consent?: boolean; emailOff?: boolean }[]): Promise<Map<string, string>> {
     const ids = await h.fixtures.donors(client, rows.map((r) => ({ email: `${r.key}-${Date.now()}@donors.test`, phone: r.phone ?? undefined, first_name: r.key })));
-    await h.fixtures.query('update donors set timezone = $1 where id = any($2::uuid[])', [afternoonZone(), ids]);
+    await h.fixtures.query('update donors set timezone = $1 where id = any($2::uuid[])', [zoneAt(14), ids]);
     await h.fixtures.query(
       `insert into notification_preferences (client_id, donor_id, category, sms_enabled, email_enabled)
        select $1, x.id, 'marketing', x.sms, x.email from json_to_recordset($2::json) as x(id uuid, sms boolean, email boolean)`,

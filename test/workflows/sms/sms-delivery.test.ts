@@ -1,18 +1,7 @@
 import { smsSegments } from '../../../domain/sms';
 import { campaignStatus, stopCampaign } from '../../../workflows/campaigns/lifecycle';
 import { type CampaignHarness, eventually, startCampaignHarness } from '../../support/campaign-harness';
-
-/** A zone whose wall clock reads about `hour`:00 at `instant` (Etc zones: a fixed offset, no DST). */
-function zoneAt(hour: number, instant = Date.now()): string {
-  let offset = hour - new Date(instant).getUTCHours();
-  if (offset > 14) offset -= 24;
-  if (offset < -12) offset += 24;
-  // Etc/GMT-5 is five hours ahead of UTC (POSIX signs).
-  return offset === 0 ? 'Etc/GMT' : `Etc/GMT${offset > 0 ? '-' : '+'}${Math.abs(offset)}`;
-}
-
-const LONG_MESSAGE = 'Every week, families in our city face empty shelves. Your neighbours are counting on us, and we are counting on you. '
-  + 'A gift today keeps the pantry open all winter long.';
+import { LONG_MESSAGE, zoneAt } from '../../support/fixtures';
 
 /**
  * Issue 18 item 2 on the real Temporal server, PostgreSQL, the SendGrid sink and the Twilio sink, through the

@@ -1,6 +1,7 @@
 import { campaignStatus, stopCampaign } from '../../../workflows/campaigns/lifecycle';
 import { type ApiHarness, startApi } from '../../api/support';
 import { type CampaignHarness, PUBLIC_BASE_URL, eventually, startCampaignHarness } from '../../support/campaign-harness';
+import { zoneAt } from '../../support/fixtures';
 
 /**
  * Issue 18 items 4 and 6: STOP racing a touchpoint that is already texting. Each lane claims its page of
@@ -30,8 +31,7 @@ describe('STOP racing a running touchpoint', () => {
     const phones = [...Array(32)].map((_, i) => `+1415555${String(4000 + i)}`);
     const ids = await h.fixtures.donors(clientId, phones.map((phone) => ({ phone })));
     // Early afternoon for every recipient, whenever the test runs (a fixed-offset zone).
-    const offset = ((14 - new Date().getUTCHours() + 36) % 24) - 12;
-    await h.fixtures.query('update donors set timezone = $1 where id = any($2::uuid[])', [offset === 0 ? 'Etc/GMT' : `Etc/GMT${offset > 0 ? '-' : '+'}${Math.abs(offset)}`, ids]);
+    await h.fixtures.query('update donors set timezone = $1 where id = any($2::uuid[])', [zoneAt(14), ids]);
     await h.fixtures.query(
       `insert into notification_preferences (client_id, donor_id, category, sms_enabled) select $1, unnest($2::uuid[]), 'marketing', true`, [clientId, ids]);
     const campaignId = await h.fixtures.track15Campaign(clientId, { dayLengthSeconds: 12, controlShare: 0 });
