@@ -130,7 +130,17 @@ export interface TouchpointInput {
   resumeFrom?: { lanes: LaneCursor[]; tally: StepTally; held: boolean; waveStarted?: boolean; waits?: (number | null)[] };
   /** The step's A/B test under way (carried across continue-as-new); absent for steps without one. */
   ab?: TouchpointAbState;
+  /**
+   * What the campaign plans next (the following step, or null for the end of the arc) and the time paused
+   * (ms) it is planned for: the touchpoint plans it once it has delivered and returns the plan with its tally,
+   * so the campaign's own history needs no planning activity between touchpoints. Absent for touchpoints
+   * started before (the campaign plans itself) and for runs without time-zone waves.
+   */
+  planNext?: Omit<TouchpointPlanRequest, keyof CampaignWorkflowInput>;
 }
+
+/** A touchpoint's tally and, when its input asked (`planNext`), the plan of what the campaign does next. */
+export interface TouchpointResult extends StepTally { nextPlan?: TouchpointPlan }
 
 /**
  * Where a touchpoint's A/B test is (issue 14 item 4): sending the variants to the test share, or the

@@ -20,7 +20,8 @@ const {
 
 /**
  * Campaigns started from here on deliver each touchpoint in time-zone waves (the plan comes from the
- * planTouchpoint activity) and a resume moves what remains by whole days; runs started before keep
+ * planTouchpoint activity: the campaign's own for the first step and after a resume, else the one the
+ * touchpoint before ran and returned) and a resume moves what remains by whole days; runs started before keep
  * the single send at the campaign's hour and the exact shift by the paused time.
  */
 export const TIME_ZONE_WAVES_PATCH = 'time-zone-waves';
@@ -166,22 +167,28 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
 
       arc.currentStep = step.stepNumber;
       upsertSearchAttributes([{ key: CurrentStepKey, value: step.stepNumber }]);
+      const next = plan.steps[index + 1]?.stepNumber ?? null;
+      // The touchpoint plans what follows it for the time paused so far; a pause meanwhile makes the arc plan again.
+      const planNext = { stepNumber: next, pausedMs: arc.shiftMs };
       const child = await startChild(touchpointWorkflow, {
         workflowId: touchpointWorkflowId(input.campaignId, step.stepNumber),
         // A plan recorded before lanes per channel has no channels: its touchpoint starts as it did (replay-safe).
-        args: [{ ...input, stepNumber: step.stepNumber, ...(stepPlan ? { waves: stepPlan.waves } : {}), ...(stepPlan?.channels ? { channels: stepPlan.channels } : {}) }],
+        args: [{
+          ...input, stepNumber: step.stepNumber, ...(stepPlan ? { waves: stepPlan.waves } : {}), ...(stepPlan?.channels ? { channels: stepPlan.channels } : {}),
+          ...(waves ? { planNext } : {}),
+        }],
         staticSummary: `Touchpoint ${step.stepNumber} (${step.stage}, day ${step.day}) of ${plan.name}`,
       });
       // Signals reach the child only once it has started; catch up on what happened while it was starting.
       runningStep = step.stepNumber;
       if (arc.paused) await child.signal(holdSignal, true);
       if (arc.stopReason) await child.signal(haltSignal);
-      const tally = await child.result();
+      // A touchpoint started before it could plan (or halted) brings no plan: the arc makes its own, as it did.
+      const { nextPlan, ...tally } = await child.result();
       runningStep = null;
       if (waves && !arc.stopReason) {
-        const next = plan.steps[index + 1]?.stepNumber ?? null;
         arc.nextStep = next;
-        ahead = await arc.planAhead(() => planStep(next));
+        ahead = await arc.planAhead(nextPlan ? { plan: nextPlan, pausedMs: planNext.pausedMs } : () => planStep(next));
       }
       arc.steps[step.stepNumber] = tally;
       if (tally.budgetExhausted && !arc.paused && !arc.stopReason) await pause('budget_exhausted');
@@ -283,10 +290,13 @@ class ArcState {
     }
   }
 
-  /** Plans what comes next while the arc still counts as running it; the status shows the plan's due time. */
-  async planAhead(plan: () => Promise<TouchpointPlan>): Promise<PlanAhead> {
+  /**
+   * Plans what comes next while the arc still counts as running it (or takes the plan a touchpoint made);
+   * the status shows the plan's due time.
+   */
+  async planAhead(plan: (() => Promise<TouchpointPlan>) | PlanAhead): Promise<PlanAhead> {
     const pausedMs = this.shiftMs;
-    const ahead = { plan: await plan(), pausedMs };
+    const ahead = typeof plan === 'function' ? { plan: await plan(), pausedMs } : plan;
     this.waiting = true;
     this.planned(ahead.plan);
     return ahead;

@@ -6,7 +6,8 @@ import type { CampaignActivities } from '../../activities';
 import type { AbPhase } from '../../activities/delivery/deliver-batch';
 import { budgetAlertWorkflow } from '../budget-alert';
 import {
-  DELIVERY_LANES, budgetAlertWorkflowId, type LaneCursor, type StepTally, type TouchpointAbState, type TouchpointInput, type TouchpointWave, abDecisionQuery, addTallies,
+  DELIVERY_LANES, budgetAlertWorkflowId, type LaneCursor, type TouchpointAbState, type TouchpointInput, type TouchpointResult, type TouchpointWave,
+  abDecisionQuery, addTallies,
   emptyTally, haltSignal, holdSignal, rescheduleSignal,
 } from '../../domain/campaigns/workflow-contract';
 
@@ -18,7 +19,7 @@ const { deliverBatch } = proxyActivities<CampaignActivities>({
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '2 minutes' },
 });
 
-const { planAbTest, decideAbTest } = proxyActivities<CampaignActivities>({
+const { planAbTest, decideAbTest, planTouchpoint } = proxyActivities<CampaignActivities>({
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
@@ -63,8 +64,11 @@ const ROUNDS_PER_RUN = 200;
  * A step sent by email and SMS (`input.channels`, from the campaign's plan) is paged by an email lane and a
  * text lane per shard (CHANNEL_LANES_PATCH): each donor gets one message per channel, each lane claiming,
  * fencing and settling only its own channel's ledger rows.
+ *
+ * A touchpoint whose input asks (`planNext`) returns, with its tally, the plan of what the campaign does
+ * next; a halted one returns its tally alone.
  */
-export async function touchpointWorkflow(input: TouchpointInput): Promise<StepTally> {
+export async function touchpointWorkflow(input: TouchpointInput): Promise<TouchpointResult> {
   const budgetPeriods = patched(BUDGET_PERIODS_PATCH);
   const channelLanes = patched(CHANNEL_LANES_PATCH);
   // Lane i pages shard i % DELIVERY_LANES on channel laneChannels[i] (undefined: the step's one channel).
@@ -195,7 +199,11 @@ export async function touchpointWorkflow(input: TouchpointInput): Promise<StepTa
     ab = { phase: 'rest', waitMs: ab.waitMs, decision };
     await deliverPhase();
   }
-  return tally;
+  if (halted || !input.planNext) return tally;
+  // What the campaign does next, planned now (as it would itself after this result): one activity here
+  // instead of an activity and a workflow task more per step in the campaign's history.
+  const nextPlan = await planTouchpoint({ campaignId: input.campaignId, clientId: input.clientId, ...input.planNext });
+  return { ...tally, nextPlan };
 
   /** One pass over the audience: at once without waves, else each wave at its time. */
   async function deliverPhase(): Promise<void> {
