@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { ApplicationFailure, Context } from '@temporalio/activity';
+import { executeBound } from '../../domain/db/bound-sql';
 import { withClient } from '../../domain/db/tenancy';
 import { abAssignment, recipientBucket, withVariant } from '../../domain/experiments/ab-test';
 import { groupBy } from '../../domain/group-by';
@@ -160,7 +161,7 @@ async function deliverFenced(deps: ActivityDeps, input: DeliverBatchInput, batch
     if (claim.budget) await lockBudget(em, claim.budget.budgetId);
     const changed = await settleOutcome(em, scope, outcome);
     if (failure) {
-      await releaseUnsent(em, scope, unanswered);
+      await releaseUnsent(em, scope, claim.toSend.map((row) => row.donor_id), unanswered);
       return { settled: changed, tally: null, units: 0, alerts: [] };
     }
     const page = claim.settledBefore ? await pageTally(em, scope, claim.pageDonorIds) : claimTally([...claim.skips, ...changed.skipped], changed);
@@ -224,18 +225,18 @@ async function claimPage(deps: ActivityDeps, em: EntityManager, input: DeliverBa
   const context = await loadStepContext(em, input);
   const sms = channel === 'sms' ? new SmsSender(deps, input, context, sendKey) : null;
   const zoneList = input.zones ? JSON.stringify(input.zones) : null;
-  const pageRead = await em.execute<PageRow[]>(PAGE_SQL, [
+  const pageRead = await executeBound<PageRow>(em, PAGE_SQL, [
     sms !== null, sms !== null, sms !== null,
     isConversionAsk(context.step.stage), context.activatedAt, input.stepNumber, channel, input.campaignId, input.shard, input.afterDonorId, input.afterDonorId,
-    zoneList, input.campaignId, zoneList, batchSize,
+    zoneList, input.campaignId, zoneList, readLimit(input, context, batchSize),
   ]);
-  const phase = abPhaseOf(pageRead, input, context);
+  const { read: phaseRead, ...phase } = abPhaseOf(pageRead, input, context, batchSize);
   const { variants } = phase;
   // A text waits for 08:00-21:00 in its recipient's zone: the page ends before the first recipient outside
   // them, and the lane resumes there when they open (deferred, never dropped). In a time-zone wave every
   // recipient shares the zone, so a wave is held or sent whole.
   const closed = sms ? firstOutsideSmsHours(phase.page, context, deps.clock ?? Date.now) : null;
-  const read = closed ? pageRead.filter((row) => row.donor_id < closed.donorId) : pageRead;
+  const read = closed ? phaseRead.filter((row) => row.donor_id < closed.donorId) : phaseRead;
   let page = closed ? phase.page.filter((row) => row.donor_id < closed.donorId) : phase.page;
   const fresh = page.filter((row) => row.ledger_status === null);
   let decisions = fresh.map((row) => ({ row, skip: sms ? textSkipReason(row, context) : skipReason(row, context) }));
@@ -292,14 +293,15 @@ async function claimPage(deps: ActivityDeps, em: EntityManager, input: DeliverBa
     sms_segments: skip ? null : texts.get(row.donor_id)?.segments ?? null,
   }));
   if (ledger.length > 0) {
-    const inserted = await em.execute<{ status: string }[]>(INSERT_LEDGER_SQL, [
+    const inserted = await executeBound<{ status: string }>(em, INSERT_LEDGER_SQL, [
       input.campaignId, input.stepNumber, input.clientId, channel, sendKey, JSON.stringify(ledger),
     ]);
     await countStat(em, input.campaignId, 'skipped', inserted.filter((row) => row.status === 'skipped').length);
   }
   return {
     context, toSend, skips: decisions.flatMap((d) => (d.skip ? [d.skip] : [])), settledBefore: decisions.length < page.length,
-    pageDonorIds: page.map((row) => row.donor_id), pageFull: pageRead.length === batchSize, cursor, variants, budget,
+    pageDonorIds: page.map((row) => row.donor_id), pageFull: phaseRead.length < pageRead.length || pageRead.length === readLimit(input, context, batchSize),
+    cursor, variants, budget,
     sms: sms ? { sender: sms, texts } : null, smsOpensAt: closed?.opensAt ?? null,
   };
 }
@@ -334,23 +336,43 @@ function textSkipReason(row: PageRow, context: StepContext): SkipReason | null {
   return null;
 }
 
+const MAX_READ_BATCHES = 10;
+
+/**
+ * How many rows of the lane a page reads: a batch, or in a phase of an A/B step, enough that the phase's
+ * own share of them (the test share, or the rest) fills about a batch, so each phase takes about as many
+ * requests as its recipients need rather than one per batch of the whole audience.
+ */
+function readLimit(input: DeliverBatchInput, context: StepContext, batchSize: number): number {
+  const test = context.abTest;
+  if (!input.ab || !test) return batchSize;
+  const share = input.ab.phase === 'test' ? test.test_share : 1 - test.test_share;
+  // At most ten batches' rows in memory, however small the share.
+  return share > 0 ? Math.min(MAX_READ_BATCHES * batchSize, Math.ceil(batchSize / share)) : batchSize;
+}
+
 /**
  * The rows of a page this phase of an A/B step claims, with each one's variant: the test phase takes the
  * test share (split evenly by a stable bucket of campaign, step and donor, domain/experiments/ab-test.ts), the rest
- * phase everyone else, with the winner. Without a test (or a phase) the whole page, with no variants.
+ * phase everyone else, with the winner. At most `batchSize` of them (one request's worth): a page that found
+ * more ends at the last one it claims, and `read` is what it read up to there (the lane's cursor). Without a
+ * test (or a phase) the whole page, with no variants.
  */
-function abPhaseOf(read: PageRow[], input: DeliverBatchInput, context: StepContext): { page: PageRow[]; variants: Map<string, number> } {
+function abPhaseOf(read: PageRow[], input: DeliverBatchInput, context: StepContext, batchSize: number):
+{ read: PageRow[]; page: PageRow[]; variants: Map<string, number> } {
   const test = context.abTest;
   const variants = new Map<string, number>();
-  if (!input.ab || !test) return { page: read, variants };
-  const page = read.filter((row) => {
+  if (!input.ab || !test) return { read, page: read, variants };
+  const page: PageRow[] = [];
+  for (const [index, row] of read.entries()) {
     const place = abAssignment(recipientBucket(input.campaignId, input.stepNumber, row.donor_id), test.test_share, test.variants.length);
-    if (input.ab!.phase === 'test' && place.kind === 'variant') variants.set(row.donor_id, place.index);
-    else if (input.ab!.phase === 'rest' && place.kind === 'rest') variants.set(row.donor_id, input.ab!.winner);
-    else return false;
-    return true;
-  });
-  return { page, variants };
+    if (input.ab.phase === 'test' && place.kind === 'variant') variants.set(row.donor_id, place.index);
+    else if (input.ab.phase === 'rest' && place.kind === 'rest') variants.set(row.donor_id, input.ab.winner);
+    else continue;
+    page.push(row);
+    if (page.length === batchSize) return { read: read.slice(0, index + 1), page, variants };
+  }
+  return { read, page, variants };
 }
 
 /** Why a recipient does not get this touchpoint, or null when it should be sent. */
@@ -460,7 +482,7 @@ async function reconcileUnknownOutcomes(deps: ActivityDeps, input: DeliverBatchI
     const scope: SettlementScope = { campaignId: input.campaignId, clientId: input.clientId, stepNumber: input.stepNumber, channel, sendKey };
     settled.push(await inClient(async (em) => {
       const changed = await settleOutcome(em, scope, { sent, failed: [] });
-      await releaseUnsent(em, scope);
+      await releaseUnsent(em, scope, rows.map((row) => row.donor_id));
       return changed;
     }));
   }

@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { executeBound } from '../../domain/db/bound-sql';
 import { type SkipReason, type StepTally, emptyTally } from '../../domain/campaigns/workflow-contract';
 import type { DeliveryChannel } from '../../domain/delivery/channels';
 
@@ -34,14 +35,14 @@ export async function settleOutcome(em: EntityManager, scope: SettlementScope, o
   const texts = outcome.sent.filter((s) => s.text);
   if (emails.length > 0) {
     const sent = emails.map((s) => ({ donor_id: s.donorId, email: s.email, message_id: s.messageId }));
-    const rows = await em.execute<{ donor_id: string }[]>(SETTLE_SENT_SQL, [
+    const rows = await executeBound<{ donor_id: string }>(em, SETTLE_SENT_SQL, [
       JSON.stringify(sent), scope.campaignId, scope.stepNumber, scope.clientId, scope.channel, scope.sendKey, scope.clientId, scope.campaignId, scope.stepNumber,
     ]);
     settled.sent = rows.map((row) => row.donor_id);
   }
   if (texts.length > 0) {
     const sent = texts.map((s) => ({ donor_id: s.donorId, message_id: s.messageId, phone: s.text!.to, sender: s.text!.from, body: s.text!.body, segments: s.text!.segments }));
-    const rows = await em.execute<{ donor_id: string }[]>(SETTLE_TEXTS_SQL, [
+    const rows = await executeBound<{ donor_id: string }>(em, SETTLE_TEXTS_SQL, [
       JSON.stringify(sent), scope.campaignId, scope.stepNumber, scope.clientId, scope.channel, scope.sendKey,
       scope.clientId, scope.campaignId, scope.campaignId, scope.clientId, scope.campaignId, scope.stepNumber,
     ]);
@@ -59,7 +60,7 @@ export async function settleOutcome(em: EntityManager, scope: SettlementScope, o
   }
   if (outcome.failed.length > 0) {
     const failed = outcome.failed.map((f) => ({ donor_id: f.donorId, reason: f.reason }));
-    const rows = await em.execute<{ donor_id: string; failure_reason: string }[]>(SETTLE_FAILED_SQL, [
+    const rows = await executeBound<{ donor_id: string; failure_reason: string }>(em, SETTLE_FAILED_SQL, [
       scope.campaignId, scope.stepNumber, scope.clientId, scope.channel, scope.sendKey, JSON.stringify(failed),
     ]);
     settled.failed = rows.map((row) => ({ donorId: row.donor_id, reason: row.failure_reason }));
@@ -75,16 +76,20 @@ export async function countStat(em: EntityManager, campaignId: string, stat: 'se
 }
 
 /**
- * Gives up this attempt's pending claims so a later attempt decides and sends them afresh, except the
- * rows in `keepPending`: those went out in a request whose answer never came (a cut connection, a
- * cancelled call), so only the provider's own record can tell whether they were sent.
+ * Gives up the pending claims of `claimed` (donor ids) this attempt holds under its send key, so a later
+ * attempt decides and sends them afresh, except the rows in `keepPending`: those went out in a request
+ * whose answer never came (a cut connection, a cancelled call), so only the provider's own record can tell
+ * whether they were sent. Rows already settled, or claimed under another key, are left alone.
  */
-export async function releaseUnsent(em: EntityManager, scope: SettlementScope, keepPending: string[] = []): Promise<void> {
+export async function releaseUnsent(em: EntityManager, scope: SettlementScope, claimed: string[], keepPending: string[] = []): Promise<void> {
+  const kept = new Set(keepPending);
+  const released = claimed.filter((donorId) => !kept.has(donorId));
+  if (released.length === 0) return;
   await em.execute(
     `delete from campaign_deliveries
-      where campaign_id = ? and step_number = ? and channel = ? and status = 'pending' and send_key = ?
-        and donor_id not in (select kept::uuid from json_array_elements_text(?::json) as k(kept))`,
-    [scope.campaignId, scope.stepNumber, scope.channel, scope.sendKey, JSON.stringify(keepPending)],
+      where campaign_id = ? and step_number = ? and channel = ? and donor_id = any(array(select jsonb_array_elements_text(?::jsonb)::uuid))
+        and status = 'pending' and send_key = ?`,
+    [scope.campaignId, scope.stepNumber, scope.channel, JSON.stringify(released), scope.sendKey],
   );
 }
 

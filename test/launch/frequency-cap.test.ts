@@ -46,6 +46,9 @@ describe('frequency cap across campaigns', () => {
   it('makes a second claim on the same donor wait for the first and count it (two transactions, same instant)', async () => {
     const [a, b] = [await h.fixtures.track15Campaign(clientId, { name: 'race a' }), await h.fixtures.track15Campaign(clientId, { name: 'race b' })];
     const donor = donors[29];
+    // A ledger row is a recipient's: the donor is in both campaigns' audiences.
+    await h.fixtures.query(`insert into campaign_recipients (campaign_id, donor_id, client_id, recipient_group) select unnest($1::uuid[]), $2, $3, 'test'`,
+      [[a, b], donor, clientId]);
     const cap = { messages: 1, windowDays: 7 };
     let releaseFirst!: () => void;
     const firstHolds = new Promise<void>((resolve) => { releaseFirst = resolve; });
@@ -67,13 +70,15 @@ describe('frequency cap across campaigns', () => {
     releaseFirst();
     expect([...await first]).toEqual([]);
     expect([...await second]).toEqual([donor]);
-    await h.fixtures.query('delete from campaign_deliveries where campaign_id = any($1::uuid[])', [[a, b]]);
+    await h.fixtures.query('delete from campaign_recipients where campaign_id = any($1::uuid[])', [[a, b]]);
   });
 
   it('lets only one of two campaigns sending at the same instant reach each donor, and skips the other with frequency_cap', async () => {
     expect((await api.call(key, { method: 'PATCH', url: `/v1/clients/${clientId}`, payload: { frequency_cap: { max_messages: 2, window_days: 7 } } })).statusCode).toBe(200);
     // An earlier campaign: donor 0 had mail eight days ago (outside the window), donor 1 yesterday (inside).
     const earlier = await h.fixtures.track15Campaign(clientId, { name: 'earlier' });
+    await h.fixtures.query(`insert into campaign_recipients (campaign_id, donor_id, client_id, recipient_group) select $1, unnest($2::uuid[]), $3, 'test'`,
+      [earlier, [donors[0], donors[1]], clientId]);
     await h.fixtures.query(
       `insert into campaign_deliveries (campaign_id, step_number, donor_id, client_id, status, created_at)
        values ($1, 1, $2, $4, 'sent', now() - interval '8 days'), ($1, 2, $3, $4, 'sent', now() - interval '1 day')`,

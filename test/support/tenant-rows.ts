@@ -97,6 +97,10 @@ export const TENANT_INSERTS: Record<string, Insert> = {
   donations: (r) => ({
     text: `insert into donations (client_id, donor_id, campaign_id, amount, payment_id) values ($1, $2, $3, 50, $4) returning id`,
     values: [r.clientId, r.donorId, r.campaignId, r.paymentId], id: 'donationId' }),
+  // A campaign's sends and ledger rows are its recipients' (their foreign key is the recipient row).
+  campaign_recipients: (r) => ({
+    text: `insert into campaign_recipients (campaign_id, donor_id, client_id, recipient_group) values ($1, $2, $3, 'test')`,
+    values: [r.campaignId, r.donorId, r.clientId] }),
   email_sends: (r) => ({
     text: `insert into email_sends (client_id, campaign_id, donor_id, step_number, email_address) values ($1, $2, $3, null, 'ada@donors.test') returning id`,
     values: [r.clientId, r.campaignId, r.donorId], id: 'emailSendId' }),
@@ -156,9 +160,6 @@ export const TENANT_INSERTS: Record<string, Insert> = {
   sms_opt_outs: (r) => ({
     text: `insert into sms_opt_outs (client_id, phone, keyword) values ($1, $2, 'STOP')`,
     values: [r.clientId, `+1${randomBytes(5).readUIntBE(0, 5).toString().padStart(13, '0').slice(0, 10)}`] }),
-  campaign_recipients: (r) => ({
-    text: `insert into campaign_recipients (campaign_id, donor_id, client_id, recipient_group) values ($1, $2, $3, 'test')`,
-    values: [r.campaignId, r.donorId, r.clientId] }),
   campaign_deliveries: (r) => ({
     text: `insert into campaign_deliveries (campaign_id, step_number, donor_id, client_id, status) values ($1, 1, $2, $3, 'sent')`,
     values: [r.campaignId, r.donorId, r.clientId] }),

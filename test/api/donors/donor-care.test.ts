@@ -33,6 +33,8 @@ describe('donor correction, erasure and export', () => {
     const [donorId] = await api.fixtures.donors(client.id, [{ email: 'Erase.Me@donors.test', phone: '+15550009999', first_name: 'Erin', last_name: 'Quixley' }]);
     const campaignId = await api.fixtures.track15Campaign(client.id);
     await api.fixtures.donation(client.id, donorId, 42, { campaignId });
+    // A campaign's send is to one of its recipients.
+    await api.fixtures.query(`insert into campaign_recipients (campaign_id, donor_id, client_id, recipient_group) values ($1, $2, $3, 'test')`, [campaignId, donorId, client.id]);
     await api.fixtures.query(`insert into email_sends (client_id, donor_id, email_address, campaign_id) values ($1, $2, 'Erase.Me@donors.test', $3)`, [client.id, donorId, campaignId]);
     await api.fixtures.query(`update donors set metadata = '{"crm": "E-77"}', tags = '{vip}' where id = $1`, [donorId]);
 
