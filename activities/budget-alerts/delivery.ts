@@ -7,6 +7,7 @@ import { type OutboundPolicy, OutboundRefused, pinnedLookup, resolveOutbound } f
 import { EVENT_ID_HEADER, SIGNATURE_HEADER, signWebhook } from '../../domain/webhook-signature';
 import type { ActivityDeps } from '..';
 import { DATA_REJECTED } from '../data-failures';
+import { LaneFence } from '../delivery/lane-fence';
 import { buildMailRequest } from '../email/mail-request';
 import { acceptedRecipients, providerFailure, sendMail } from '../email/sendgrid';
 import { type AlertFacts, alertEmail, alertSendKey, alertWebhookBody } from './message';
@@ -58,6 +59,17 @@ export async function prepareBudgetAlert(deps: ActivityDeps, input: BudgetAlertS
  * was lost is sent again with the same Track15-Event-Id, for the receiver to dedupe.
  */
 export async function deliverBudgetAlert(deps: ActivityDeps, input: BudgetAlertScope & { channel: AlertChannel }): Promise<void> {
+  // An earlier attempt Temporal gave up on may still be sending: this one waits for it to finish or die,
+  // then finds the channel delivered (or the attempt on record) instead of sending a second time.
+  const fence = await LaneFence.acquireKey(deps.orm.config.get('clientUrl')!, input.clientId, `budget-alert:${input.alertId}:${input.channel}`);
+  try {
+    await deliverFenced(deps, input);
+  } finally {
+    await fence.release();
+  }
+}
+
+async function deliverFenced(deps: ActivityDeps, input: BudgetAlertScope & { channel: AlertChannel }): Promise<void> {
   const inClient = <T>(work: (em: EntityManager) => Promise<T>) => withClient(deps.orm.em, input.clientId, work);
   const found = await inClient((em) => loadAlert(em, input));
   if (!found || found.status !== 'pending') return;

@@ -45,17 +45,25 @@ export class LaneFence {
    * lane's client, as every other session of the application is.
    */
   static async acquire(databaseUrl: string, lane: Lane): Promise<LaneFence> {
+    return LaneFence.acquireKey(databaseUrl, lane.clientId, `delivery-lane:${lane.campaignId}:${lane.stepNumber}:${lane.shard}${lane.channel ? `:${lane.channel}` : ''}`);
+  }
+
+  /**
+   * The same fence around any other unit of work an activity must never run twice at once, whatever
+   * Temporal's timing (a budget alert's email or webhook, activities/budget-alerts/delivery.ts): waits as
+   * `acquire` does, for `lockKey` within the client.
+   */
+  static async acquireKey(databaseUrl: string, clientId: string, lockKey: string): Promise<LaneFence> {
     const context = Context.current();
     const session = new PgClient({ connectionString: databaseUrl, query_timeout: FENCE_QUERY_TIMEOUT_MS, application_name: 'track15-lane-fence' });
-    const lockKey = `delivery-lane:${lane.campaignId}:${lane.stepNumber}:${lane.shard}${lane.channel ? `:${lane.channel}` : ''}`;
     const ticker = setInterval(() => heartbeat(), HEARTBEAT_EVERY_MS);
-    const fence = new LaneFence(session, lockKey, ticker);
+    const fence = new LaneFence(session, ticker);
     // A session that dies while idle reports it here; without a listener the error would end the process.
     session.on('error', (error) => { fence.lost = error; });
     try {
       heartbeat();
       await session.connect();
-      await session.query(`select set_config('app.client_id', $1, false)`, [lane.clientId]);
+      await session.query(`select set_config('app.client_id', $1, false)`, [clientId]);
       for (;;) {
         const { rows: [{ locked }] } = await session.query<{ locked: boolean }>(
           'select pg_try_advisory_lock(hashtextextended($1, 0)) as locked', [lockKey]);
