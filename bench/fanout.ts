@@ -39,7 +39,7 @@ async function main(): Promise<void> {
   Runtime.install({ logger: new DefaultLogger('WARN') });
   const ownerUrl = await freshDatabase();
   const appUrl = ownerUrl.replace('postgres://postgres@', 'postgres://track15_app:track15_app@');
-  const sink = startSink();
+  const sink = await startSink();
   const orm = await openOrm(appUrl, { pool: { min: 0, max: 20 } });
   const owner = new PgClient({ connectionString: ownerUrl });
   await owner.connect();
@@ -56,7 +56,6 @@ async function main(): Promise<void> {
     { workflowBundle: { code } });
   const running = worker.run();
   try {
-    await waitForSink();
     const clientId = await seedClient(owner, FANOUT);
 
     const big = await activatedCampaign(fixtures, orm.em, clientId, 'fanout', 86_400);
@@ -175,18 +174,32 @@ async function admin(sql: string): Promise<void> {
   try { await client.query(sql); } finally { await client.end(); }
 }
 
-function startSink(): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', join(__dirname, '../test/fakes/sendgrid-sink-server.ts')], {
+/**
+ * Starts the SendGrid sink this run measures through, once it answers. A sink left listening by an earlier
+ * run that was killed would answer in its place, holding every request it kept (a stale one once held
+ * 2.3 GB and slowed the figures): the run stops rather than measure through it.
+ */
+async function startSink(): Promise<ChildProcess> {
+  if (await sinkAnswers()) throw new Error(`port ${SINK_PORT} already answers: stop the SendGrid sink an earlier run left`);
+  const sink = spawn(process.execPath, ['--import', 'tsx', join(__dirname, '../test/fakes/sendgrid-sink-server.ts')], {
     env: { ...process.env, SINK_PORT: String(SINK_PORT) },
     stdio: 'ignore',
   });
+  for (let i = 0; i < 100 && sink.exitCode === null; i++) {
+    if (await sinkAnswers()) return sink;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  sink.kill();
+  throw new Error('the SendGrid sink did not start');
 }
 
-async function waitForSink(): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    try { await fetch(`http://127.0.0.1:${SINK_PORT}/__sink/requests`); return; } catch { await new Promise((r) => setTimeout(r, 100)); }
+async function sinkAnswers(): Promise<boolean> {
+  try {
+    await fetch(`http://127.0.0.1:${SINK_PORT}/__sink/requests`);
+    return true;
+  } catch {
+    return false;
   }
-  throw new Error('the SendGrid sink did not start');
 }
 
 const silent = { log() {}, trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error };
