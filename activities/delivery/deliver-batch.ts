@@ -225,10 +225,11 @@ async function claimPage(deps: ActivityDeps, em: EntityManager, input: DeliverBa
   const context = await loadStepContext(em, input);
   const sms = channel === 'sms' ? new SmsSender(deps, input, context, sendKey) : null;
   const zoneList = input.zones ? JSON.stringify(input.zones) : null;
+  const limit = readLimit(input, context, batchSize);
   const pageRead = await executeBound<PageRow>(em, PAGE_SQL, [
     sms !== null, sms !== null, sms !== null,
     isConversionAsk(context.step.stage), context.activatedAt, input.stepNumber, channel, input.campaignId, input.shard, input.afterDonorId, input.afterDonorId,
-    zoneList, input.campaignId, zoneList, readLimit(input, context, batchSize),
+    zoneList, input.campaignId, zoneList, limit,
   ]);
   const { read: phaseRead, ...phase } = abPhaseOf(pageRead, input, context, batchSize);
   const { variants } = phase;
@@ -300,7 +301,7 @@ async function claimPage(deps: ActivityDeps, em: EntityManager, input: DeliverBa
   }
   return {
     context, toSend, skips: decisions.flatMap((d) => (d.skip ? [d.skip] : [])), settledBefore: decisions.length < page.length,
-    pageDonorIds: page.map((row) => row.donor_id), pageFull: phaseRead.length < pageRead.length || pageRead.length === readLimit(input, context, batchSize),
+    pageDonorIds: page.map((row) => row.donor_id), pageFull: phaseRead.length < pageRead.length || pageRead.length === limit,
     cursor, variants, budget,
     sms: sms ? { sender: sms, texts } : null, smsOpensAt: closed?.opensAt ?? null,
   };
