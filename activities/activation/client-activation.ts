@@ -4,6 +4,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { withClient } from '../../domain/db/tenancy';
 import type { ActivationStatus } from '../../workflows/activation/activation-definitions';
 import type { ActivityDeps } from '..';
+import { asOnlyAttempt } from '../attempt-fence';
 import { buildMailRequest } from '../email/mail-request';
 import { acceptedRecipients, providerFailure, sendMail } from '../email/sendgrid';
 
@@ -58,9 +59,14 @@ export interface ReminderResult {
  * Sent once: every attempt sends under the same `send_key` (one reminder per client, ever), and a retry
  * first asks SendGrid's Email Activity whether that key's message was accepted, so an attempt whose answer
  * a crash or timeout lost is not sent again; `activation_reminded_at` records it either way (the way
- * receipts and budget-alert emails settle a lost answer). 429/5xx are retried by Temporal (providerFailure).
+ * receipts and budget-alert emails settle a lost answer), after waiting for any earlier attempt Temporal
+ * gave up on while it still runs (activities/attempt-fence.ts). 429/5xx are retried by Temporal (providerFailure).
  */
 export async function sendActivationReminder(deps: ActivityDeps, clientId: string): Promise<ReminderResult> {
+  return asOnlyAttempt(deps, clientId, `activation-reminder:${clientId}`, () => sendActivationReminderOnce(deps, clientId));
+}
+
+async function sendActivationReminderOnce(deps: ActivityDeps, clientId: string): Promise<ReminderResult> {
   const [client] = await withClient(deps.orm.em, clientId, (em) => em.execute<(ClientTiming & {
     name: string; activation_token: string | null; to: string | null; activation_reminded_at: Date | null; headline: string | null;
   })[]>(

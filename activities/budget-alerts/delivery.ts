@@ -6,8 +6,8 @@ import { withClient } from '../../domain/db/tenancy';
 import { type OutboundPolicy, OutboundRefused, pinnedLookup, resolveOutbound } from '../../domain/outbound-url';
 import { EVENT_ID_HEADER, SIGNATURE_HEADER, signWebhook } from '../../domain/webhook-signature';
 import type { ActivityDeps } from '..';
+import { asOnlyAttempt } from '../attempt-fence';
 import { DATA_REJECTED } from '../data-failures';
-import { LaneFence } from '../delivery/lane-fence';
 import { buildMailRequest } from '../email/mail-request';
 import { acceptedRecipients, providerFailure, sendMail } from '../email/sendgrid';
 import { type AlertFacts, alertEmail, alertSendKey, alertWebhookBody } from './message';
@@ -61,12 +61,8 @@ export async function prepareBudgetAlert(deps: ActivityDeps, input: BudgetAlertS
 export async function deliverBudgetAlert(deps: ActivityDeps, input: BudgetAlertScope & { channel: AlertChannel }): Promise<void> {
   // An earlier attempt Temporal gave up on may still be sending: this one waits for it to finish or die,
   // then finds the channel delivered (or the attempt on record) instead of sending a second time.
-  const fence = await LaneFence.acquireKey(deps.orm.config.get('clientUrl')!, input.clientId, `budget-alert:${input.alertId}:${input.channel}`);
-  try {
-    await deliverFenced(deps, input);
-  } finally {
-    await fence.release();
-  }
+  return asOnlyAttempt(deps, input.clientId, `budget-alert:${input.alertId}:${input.channel}`,
+    () => deliverFenced(deps, input));
 }
 
 async function deliverFenced(deps: ActivityDeps, input: BudgetAlertScope & { channel: AlertChannel }): Promise<void> {

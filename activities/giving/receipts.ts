@@ -6,6 +6,7 @@ import { withClient } from '../../domain/db/tenancy';
 import { MANAGE_TOKEN_TTL_MS, signManageToken } from '../../domain/giving/give-token';
 import { formatMoney } from '../../domain/money';
 import type { ActivityDeps } from '..';
+import { asOnlyAttempt } from '../attempt-fence';
 import { buildMailRequest } from '../email/mail-request';
 import { acceptedRecipients, answeredByProvider, providerFailure, rejectedRecipient, sendMail } from '../email/sendgrid';
 
@@ -82,13 +83,18 @@ const RECEIPT_SQL = `
  * Emails a receipt once, ever: the receipt row is the delivery ledger. It is marked `sending` under a
  * fresh `send_key` (committed) before SendGrid is called and `sent` after; an attempt that finds
  * `sending` (its predecessor's answer was lost) asks SendGrid's Email Activity for that key first, so a
- * crash causes neither a second email nor none. Receipts are transactional: sent without the client's
+ * crash causes neither a second email nor none; an earlier attempt Temporal gave up on while it still
+ * runs is waited for first (activities/attempt-fence.ts), so that check never races its send. Receipts are transactional: sent without the client's
  * marketing unsubscribe group, so a marketing unsubscribe does not stop them, while an opt-out of the
  * `transactional` (or `all`) category, a suppressed address or a missing one skips the email, recorded
  * with its reason. A receipt voided (refunded) before it went out is skipped too. 429/5xx and network
  * errors fail the activity for Temporal to retry (with Retry-After); a 400 naming the address skips it.
  */
 export async function sendReceipt(deps: ActivityDeps, input: ReceiptSendInput): Promise<ReceiptSendOutcome> {
+  return asOnlyAttempt(deps, input.clientId, `receipt:${input.receiptId}`, () => sendReceiptOnce(deps, input));
+}
+
+async function sendReceiptOnce(deps: ActivityDeps, input: ReceiptSendInput): Promise<ReceiptSendOutcome> {
   const inClient = <T>(work: (em: EntityManager) => Promise<T>) => withClient(deps.orm.em, input.clientId, work);
   const settle = (status: 'pending' | 'sent' | 'skipped', reason: string | null = null) => inClient((em) => em.execute(
     `update receipts set email_status = ?, email_skip_reason = ?, emailed_at = case when ? = 'sent' then now() end,

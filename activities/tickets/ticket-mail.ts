@@ -4,6 +4,7 @@ import Handlebars from 'handlebars';
 import { withClient } from '../../domain/db/tenancy';
 import { toDecimalString } from '../../domain/money';
 import type { ActivityDeps } from '..';
+import { asOnlyAttempt } from '../attempt-fence';
 import { buildMailRequest } from '../email/mail-request';
 import { acceptedRecipients, providerFailure, sendMail } from '../email/sendgrid';
 
@@ -52,11 +53,17 @@ const compiled = Object.fromEntries((Object.keys(TEXT) as TicketMailKind[]).map(
  * type, number and check-in code of each ticket; the refund of a late payment and why; the event's
  * cancellation and refund): the mail is claimed in `ticket_mails` under a send key before SendGrid is
  * called and settled after; a retry that finds the claim pending asks SendGrid's Email Activity whether
- * the key's mail was accepted before sending again (as the campaign delivery does after a crash).
+ * the key's mail was accepted before sending again (as the campaign delivery does after a crash). An
+ * earlier attempt Temporal gave up on while it still runs is waited for first (activities/attempt-fence.ts),
+ * so the record is read only once nothing else can add to it.
  * Transactional: no unsubscribe group, so it reaches donors who opted out of marketing. Answers what
  * happened: `sent`, `already` (sent before) or `skipped` (the buyer has no email address).
  */
 export async function sendTicketMail(deps: ActivityDeps, input: TicketMailInput): Promise<'sent' | 'already' | 'skipped'> {
+  return asOnlyAttempt(deps, input.clientId, `ticket-mail:${input.orderId}:${input.kind}`, () => sendTicketMailOnce(deps, input));
+}
+
+async function sendTicketMailOnce(deps: ActivityDeps, input: TicketMailInput): Promise<'sent' | 'already' | 'skipped'> {
   const claim = await withClient(deps.orm.em, input.clientId, async (em) => {
     const [fresh] = await em.execute<{ send_key: string }[]>(
       'insert into ticket_mails (client_id, order_id, kind) values (?, ?, ?) on conflict do nothing returning send_key',

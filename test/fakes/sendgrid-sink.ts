@@ -70,6 +70,7 @@ export class SendGridSink {
   private countedFault: { remaining: number; fault: SinkFault } | null = null;
   private timedFault: { until: number; fault: SinkFault } | null = null;
   private latencyMs = 0;
+  private activityLagMs = 0;
   private readonly delayed = new Set<NodeJS.Timeout>();
   private readonly routes: Route[];
 
@@ -143,10 +144,16 @@ export class SendGridSink {
   /** Delays every v3 answer; what a request carries is recorded on arrival, as SendGrid would have it. */
   setLatency(ms: number): void { this.latencyMs = ms; }
 
+  /**
+   * Email Activity shows an accepted message only `ms` after SendGrid accepted it: the feed is built from
+   * processed events, not at acceptance, so a message sent a moment ago can be missing from it.
+   */
+  setActivityLag(ms: number): void { this.activityLagMs = ms; }
+
   /** Adds recipients SendGrid should refuse as invalid (case-insensitive). */
   rejectAddresses(addresses: string[]): void { for (const address of addresses) this.rejected.add(address.toLowerCase()); }
 
-  /** Back to a fresh sink: no recorded traffic, suppressions, faults, latency or rejected addresses. */
+  /** Back to a fresh sink: no recorded traffic, suppressions, faults, latency, activity lag or rejected addresses. */
   reset(): void {
     this.requests.length = 0;
     this.mailLog.length = 0;
@@ -159,6 +166,7 @@ export class SendGridSink {
     this.countedFault = null;
     this.timedFault = null;
     this.latencyMs = 0;
+    this.activityLagMs = 0;
   }
 
   async stop(): Promise<void> {
@@ -274,7 +282,9 @@ export class SendGridSink {
     const conditions = parseActivityQuery(query.get('query') ?? '');
     if (!conditions) return fieldError('query', 'invalid query');
     const messages: ActivityMessage[] = [];
+    const shownUntil = Date.now() - this.activityLagMs;
     for (const mail of this.mailLog) {
+      if (mail.receivedAt > shownUntil) continue;
       const lastEventTime = new Date(mail.receivedAt).toISOString();
       deliveriesOf(mail).forEach((delivery, n) => {
         if (messages.length >= limit) return;
