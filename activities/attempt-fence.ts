@@ -1,6 +1,6 @@
 import { Context, heartbeat } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { Client as PgClient, type QueryResultRow } from 'pg';
+import { Pool, type PoolClient, type QueryResultRow } from 'pg';
 import type { ActivityDeps } from '.';
 
 /** How often a waiting or working attempt tells Temporal it is alive (the SDK throttles what it forwards). */
@@ -9,11 +9,34 @@ const HEARTBEAT_EVERY_MS = 1_000;
 const RETRY_LOCK_EVERY_MS = 250;
 /** A fence query that gets no answer in this time counts as a lost fence: better no send than a doubtful one. */
 const FENCE_QUERY_TIMEOUT_MS = 10_000;
+/** Lock sessions one worker process keeps open at most; an attempt beyond them waits for one (heartbeating) up to a minute. */
+const FENCE_SESSIONS = 20;
+const FENCE_SESSION_WAIT_MS = 60_000;
+
+/**
+ * Lock sessions per database URL, kept for the life of the process: taking a fence costs a lock, not a
+ * new server backend (a delivery batch takes one per page). A session goes back only without any lock.
+ */
+const sessionPools = new Map<string, Pool>();
+
+function sessionPool(databaseUrl: string): Pool {
+  let pool = sessionPools.get(databaseUrl);
+  if (!pool) {
+    pool = new Pool({
+      connectionString: databaseUrl, max: FENCE_SESSIONS, connectionTimeoutMillis: FENCE_SESSION_WAIT_MS, idleTimeoutMillis: 10_000,
+      allowExitOnIdle: true, query_timeout: FENCE_QUERY_TIMEOUT_MS, application_name: 'track15-attempt-fence',
+    });
+    // An idle session the server ended (a restart, a dropped database) leaves the pool; this keeps its error from ending the process.
+    pool.on('error', () => undefined);
+    sessionPools.set(databaseUrl, pool);
+  }
+  return pool;
+}
 
 /**
  * The fence around one unit of work that two attempts of an activity must never run at once (a delivery
  * lane, one receipt's email, one ticket mail, one budget alert's channel): a PostgreSQL session advisory
- * lock on `lockKey`, on a connection of its own, held from before the attempt reads what is already done
+ * lock on `lockKey`, on a session no other work shares, held from before the attempt reads what is already done
  * until after it has recorded what it did.
  *
  * Why: Temporal starts a new attempt when the last one's timeout passes, whether or not that attempt is
@@ -26,8 +49,15 @@ const FENCE_QUERY_TIMEOUT_MS = 10_000;
  */
 export class AttemptFence {
   private lost: Error | null = null;
+  /** The session's last query: the next waits for it (A/B variants of a page prove the fence side by side). */
+  private previous: Promise<unknown> = Promise.resolve();
 
-  private constructor(private readonly session: PgClient, private readonly ticker: NodeJS.Timeout) {}
+  /** A session that dies while checked out reports it here; without a listener the error would end the process. */
+  private readonly onError = (error: Error) => { this.lost = error; };
+
+  private constructor(private readonly session: PoolClient, private readonly ticker: NodeJS.Timeout) {
+    session.on('error', this.onError);
+  }
 
   /**
    * Waits (heartbeating, and giving up when the activity is cancelled) until no other attempt holds
@@ -36,14 +66,17 @@ export class AttemptFence {
    */
   static async acquire(databaseUrl: string, clientId: string, lockKey: string): Promise<AttemptFence> {
     const context = Context.current();
-    const session = new PgClient({ connectionString: databaseUrl, query_timeout: FENCE_QUERY_TIMEOUT_MS, application_name: 'track15-attempt-fence' });
     const ticker = setInterval(() => heartbeat(), HEARTBEAT_EVERY_MS);
-    const fence = new AttemptFence(session, ticker);
-    // A session that dies while idle reports it here; without a listener the error would end the process.
-    session.on('error', (error) => { fence.lost = error; });
+    heartbeat();
+    let session: PoolClient;
     try {
-      heartbeat();
-      await session.connect();
+      session = await sessionPool(databaseUrl).connect();
+    } catch (error) {
+      clearInterval(ticker);
+      throw error;
+    }
+    const fence = new AttemptFence(session, ticker);
+    try {
       // The server probes a silent client after 30 s, three times 10 s apart: a worker host that vanished
       // (no FIN, no RST) frees its locks in about a minute instead of the operating system's two hours.
       await session.query(`select set_config('app.client_id', $1, false), set_config('tcp_keepalives_idle', '30', false),
@@ -68,14 +101,30 @@ export class AttemptFence {
   async query<R extends QueryResultRow>(sql: string, params: unknown[]): Promise<R[]> {
     Context.current().cancellationSignal.throwIfAborted();
     if (this.lost) throw fenceLost(this.lost.message);
-    return (await this.session.query<R>(sql, params)).rows;
+    // One query at a time on the session: pg queues overlapping ones for now, but deprecates it (pg 9 refuses).
+    const result = this.previous.then(() => this.session.query<R>(sql, params));
+    this.previous = result.catch(() => undefined);
+    return (await result).rows;
   }
 
-  /** Lets the next attempt in: ending the session drops the lock even if the unlock cannot be said. */
+  /**
+   * Lets the next attempt in. The session goes back to the pool only once it holds no advisory lock at all
+   * (the fence's, or a text's shared number lock a cancellation left behind); if that cannot be said, it
+   * is closed, and PostgreSQL drops its locks with it.
+   */
   async release(): Promise<void> {
     clearInterval(this.ticker);
-    await this.session.end().catch(() => undefined);
+    const clean = !this.lost && await this.session.query('select pg_advisory_unlock_all()').then(() => true, () => false);
+    this.session.off('error', this.onError);
+    this.session.release(clean ? undefined : true);
   }
+}
+
+/** Closes the lock sessions (a worker shutting down, a test harness closing); the next fence opens new ones. */
+export async function closeFenceSessions(): Promise<void> {
+  const pools = [...sessionPools.values()];
+  sessionPools.clear();
+  await Promise.all(pools.map((pool) => pool.end()));
 }
 
 /**

@@ -16,6 +16,7 @@ import Fastify from 'fastify';
 import { Client as PgClient } from 'pg';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, DefaultLogger, bundleWorkflowCode } from '@temporalio/worker';
+import { closeFenceSessions } from '../activities/attempt-fence';
 import { buildApp } from '../api/app';
 import { createSendGrid } from '../activities/email/sendgrid';
 import { createTwilio } from '../activities/sms/twilio';
@@ -121,6 +122,7 @@ async function main(): Promise<void> {
     await bare.close();
     worker.shutdown();
     await running;
+    await closeFenceSessions();
     await connection.close();
     await nativeConnection.close();
     await orm.close();

@@ -13,6 +13,7 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, DefaultLogger, bundleWorkflowCode } from '@temporalio/worker';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Client as PgClient } from 'pg';
+import { closeFenceSessions } from '../activities/attempt-fence';
 import { prepareActivation } from '../activities/campaigns/activation';
 import type { StepAbTest } from '../domain/experiments/ab-test';
 import { type SendGrid, createSendGrid } from '../activities/email/sendgrid';
@@ -95,6 +96,7 @@ async function main(): Promise<void> {
   } finally {
     worker.shutdown();
     await running;
+    await closeFenceSessions();
     await connection.close();
     await nativeConnection.close();
     await owner.end();

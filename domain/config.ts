@@ -8,7 +8,7 @@ const url = z.url();
 
 export const configSchema = z.object({
   DATABASE_URL: url.default('postgres://track15_app@127.0.0.1:5432/track15_dev')
-    .describe('PostgreSQL URL the worker and API use; must be a role that does not own the tables, so row-level security applies'),
+    .describe('PostgreSQL URL the worker and API use; must be a role that does not own the tables, so row-level security applies. Besides its ORM pool, a worker keeps up to 20 sessions for the advisory locks that keep two attempts of one send apart (`activities/attempt-fence.ts`)'),
   DATABASE_OWNER_URL: url.default('postgres://postgres@127.0.0.1:5432/track15_dev')
     .describe('PostgreSQL URL migrations run as (the owner of the tables)'),
   TEMPORAL_ADDRESS: z.string().min(1).default('127.0.0.1:7233').describe('Temporal frontend host:port'),

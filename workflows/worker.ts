@@ -12,6 +12,7 @@ import { NativeConnection, Runtime, Worker, type BundleOptions, type WorkerOptio
 import { collectDefaultMetrics } from 'prom-client';
 import type { Logger } from 'pino';
 import { type ActivityDeps, createActivities } from '../activities';
+import { closeFenceSessions } from '../activities/attempt-fence';
 import { createSendGrid } from '../activities/email/sendgrid';
 import { createStripe } from '../activities/payments/stripe';
 import { createTwilio } from '../activities/sms/twilio';
@@ -126,6 +127,7 @@ async function main(): Promise<void> {
     await worker.run();
   } finally {
     await connection.close();
+    await closeFenceSessions();
     await orm.close();
     await metrics.close();
     await tracing.shutdown();

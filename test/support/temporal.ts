@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, DefaultLogger, type Worker } from '@temporalio/worker';
 import type { ActivityDeps } from '../../activities';
+import { closeFenceSessions } from '../../activities/attempt-fence';
 import { TRACING_CLIENT_INTERCEPTORS } from '../../domain/telemetry/tracing';
 import { createWorker } from '../../workflows/worker';
 
@@ -66,6 +67,7 @@ export async function startTemporalHarness(deps: ActivityDeps): Promise<Temporal
     startWorker,
     close: async () => {
       await stopWorker();
+      await closeFenceSessions();
       await connection.close();
       await nativeConnection.close();
     },

@@ -12,6 +12,7 @@ import { openOrm } from '../../domain/db/orm';
 import { migrate } from '../../scripts/migrate';
 import { campaignWorkflowId } from '../../domain/campaigns/workflow-contract';
 import { createWorker } from '../../workflows/worker';
+import { closeFenceSessions } from '../../activities/attempt-fence';
 import { insertKey, STRIPE_MOCK_URL } from '../api/support';
 import { SendGridSink } from '../fakes/sendgrid-sink';
 import { PUBLIC_BASE_URL, UNSUBSCRIBE_SECRET, eventually } from '../support/campaign-harness';
@@ -88,6 +89,7 @@ describe('outages of PostgreSQL and Temporal under a running campaign', () => {
     await app?.close();
     if (worker?.getState() === 'RUNNING') worker.shutdown();
     await running;
+    await closeFenceSessions();
     await connection?.close();
     await nativeConnection?.close();
     await orm?.close();
