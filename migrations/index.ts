@@ -31,6 +31,7 @@ import { Migration20261130140000TenantRead } from './Migration20261130140000Tena
 import { Migration20261130141000JourneyBulkGifts } from './Migration20261130141000JourneyBulkGifts';
 import { Migration20261130142000ChannelLedger } from './Migration20261130142000ChannelLedger';
 import { Migration20261201000000LedgerWritePath } from './Migration20261201000000LedgerWritePath';
+import { Migration20261201100000EmailSendDonorKey } from './Migration20261201100000EmailSendDonorKey';
 import { Migration20261130107000AbTests } from './Migration20261130107000AbTests';
 import { Migration20261130106000ContentOutcomes } from './Migration20261130106000ContentOutcomes';
 import { Migration20261130106100ActivationFunnel } from './Migration20261130106100ActivationFunnel';
@@ -78,4 +79,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261130141000JourneyBulkGifts', class: Migration20261130141000JourneyBulkGifts },
   { name: 'Migration20261130142000ChannelLedger', class: Migration20261130142000ChannelLedger },
   { name: 'Migration20261201000000LedgerWritePath', class: Migration20261201000000LedgerWritePath },
+  { name: 'Migration20261201100000EmailSendDonorKey', class: Migration20261201100000EmailSendDonorKey },
 ];

@@ -153,7 +153,8 @@ ${SETTLED_CTE}
     insert into email_sends (client_id, campaign_id, step_number, donor_id, email_address, status, sendgrid_message_id, sent_at)
     select ?, ?, ?, settled.donor_id, page.email, 'sent', settled.provider_message_id, now()
       from settled join page on page.donor_id = settled.donor_id
-    on conflict do nothing)
+    -- Named, so only the step's unique index is probed: a bare DO NOTHING also probes the random primary key.
+    on conflict (campaign_id, step_number, donor_id) where campaign_id is not null do nothing)
   select donor_id from settled`;
 
 // As SETTLE_SENT_SQL, for texts: the settled rows' texts join (or open) their conversations, each counted

@@ -14,7 +14,9 @@ export const EmailSend = defineEntity({
     id: uuidPk(),
     client: belongsToClient(),
     campaign: p.manyToOne(Campaign).ref().nullable().deleteRule('cascade'),
-    donor: p.manyToOne(Donor).ref().nullable().deleteRule('cascade'),
+    donor: p.manyToOne(Donor).ref().nullable(),
+    /** donor_id of a send outside any campaign, else null: the key to donors only such sends need (Migration20261201100000EmailSendDonorKey). */
+    donorOutsideCampaign: p.uuid().nullable().generated('(case when campaign_id is null then donor_id else null end) stored'),
     stepNumber: p.smallint().nullable(),
     emailAddress: p.text(),
     status: p.text().$type<'pending' | 'sent' | 'delivered' | 'opened' | 'clicked' | 'bounced' | 'failed' | 'spamreport' | 'unsubscribed'>().default('pending'),

@@ -41,6 +41,16 @@ describe('foreign keys: cascades, SET NULL and RESTRICT', () => {
     expect(await column('event_tickets', 'array[donor_id, checked_in_by]', r.ticketId)).toEqual([null, null]);
   });
 
+  it('a send outside any campaign must name an existing donor, and goes with that donor', async () => {
+    const r = await seedTenant(owner);
+    const send = (donorId: string) => owner.query<{ id: string }>(
+      `insert into email_sends (client_id, donor_id, email_address, status) values ($1, $2, 'outside@donors.test', 'sent') returning id`, [r.clientId, donorId]);
+    await expect(send('00000000-0000-4000-8000-000000000000')).rejects.toMatchObject({ code: '23503', constraint: 'email_sends_donor_outside_campaign_fkey' });
+    const { rows: [outside] } = await send(r.donorId);
+    await remove('donors', r.donorId);
+    expect(await count('email_sends', 'id = $1', [outside.id])).toBe(0);
+  });
+
   it('deleting a campaign deletes its steps, audience, ledgers and usage; gifts, payments and threads keep, unattributed', async () => {
     const r = await seedTenant(owner);
     await remove('campaigns', r.campaignId);
